@@ -1,0 +1,52 @@
+package steward
+
+import "context"
+
+// ActorKind says what kind of principal makes a call.
+type ActorKind string
+
+// The kinds of actor.
+const (
+	ActorAPIKey  ActorKind = "api_key"
+	ActorStaff   ActorKind = "staff"
+	ActorSubject ActorKind = "subject"
+	ActorSystem  ActorKind = "system"
+)
+
+// Caller is the authenticated principal of a request: which tenant it acts
+// in, who it is and what it may do. Services authorize from it.
+type Caller struct {
+	TenantID string
+	Kind     ActorKind
+	ID       string // API key id, staff account id, subject id or job name
+	Scopes   Scopes
+}
+
+// Actor returns "kind:id", the form audit events record.
+func (c *Caller) Actor() string { return string(c.Kind) + ":" + c.ID }
+
+type callerKey struct{}
+
+// WithCaller returns a context carrying c.
+func WithCaller(ctx context.Context, c *Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// CallerFrom returns the caller carried by ctx, or nil.
+func CallerFrom(ctx context.Context) *Caller {
+	c, _ := ctx.Value(callerKey{}).(*Caller)
+	return c
+}
+
+// Require returns the caller if it holds scope, EUNAUTHORIZED if there is no
+// caller and EFORBIDDEN if the scope is missing.
+func Require(ctx context.Context, scope Scope) (*Caller, error) {
+	c := CallerFrom(ctx)
+	if c == nil {
+		return nil, Errorf(EUNAUTHORIZED, "authentication required")
+	}
+	if !c.Scopes.Has(scope) {
+		return nil, Errorf(EFORBIDDEN, "this credential lacks the %q scope", scope)
+	}
+	return c, nil
+}

@@ -1,0 +1,108 @@
+package steward
+
+import (
+	"slices"
+	"strings"
+)
+
+// Scope is one permission an API key or staff role grants.
+type Scope string
+
+// The scopes. Admin implies every tenant-level scope; TenantsWrite (creating
+// tenants) is held only by the operator tenant's bootstrap key and never implied.
+const (
+	ScopeRecordsRead  Scope = "records:read"
+	ScopeRecordsWrite Scope = "records:write"
+	ScopeFilesRead    Scope = "files:read"
+	ScopeFilesWrite   Scope = "files:write"
+	ScopeSecretsRead  Scope = "secrets:read"
+	ScopeSecretsWrite Scope = "secrets:write"
+	ScopePolicyRead   Scope = "policy:read"
+	ScopeAuditRead    Scope = "audit:read"
+	ScopePII          Scope = "pii:use"
+	ScopeStaffRead    Scope = "staff:read"
+	ScopeAdmin        Scope = "admin"
+	ScopeTenantsWrite Scope = "tenants:write"
+)
+
+// AllScopes lists every scope a key may be given.
+var AllScopes = []Scope{
+	ScopeRecordsRead, ScopeRecordsWrite, ScopeFilesRead, ScopeFilesWrite,
+	ScopeSecretsRead, ScopeSecretsWrite, ScopePolicyRead, ScopeAuditRead,
+	ScopePII, ScopeStaffRead, ScopeAdmin, ScopeTenantsWrite,
+}
+
+// Scopes is a set of scopes.
+type Scopes []Scope
+
+// Has reports whether s grants want. Admin grants every scope but TenantsWrite.
+func (s Scopes) Has(want Scope) bool {
+	for _, g := range s {
+		if g == want || (g == ScopeAdmin && want != ScopeTenantsWrite) {
+			return true
+		}
+	}
+	return false
+}
+
+// Covers reports whether s grants every scope of other (a key may only mint
+// keys with scopes it holds itself).
+func (s Scopes) Covers(other Scopes) bool {
+	for _, o := range other {
+		if !s.Has(o) {
+			return false
+		}
+	}
+	return true
+}
+
+// String joins the scopes with spaces.
+func (s Scopes) String() string {
+	parts := make([]string, len(s))
+	for i, x := range s {
+		parts[i] = string(x)
+	}
+	return strings.Join(parts, " ")
+}
+
+// ParseScopes parses a space- or comma-separated list, rejecting unknown
+// scopes and removing duplicates.
+func ParseScopes(field, list string) (Scopes, error) {
+	f := strings.FieldsFunc(list, func(r rune) bool { return r == ' ' || r == ',' })
+	return ValidateScopes(field, f)
+}
+
+// ValidateScopes checks that each name is a known scope and returns the set,
+// sorted and without duplicates. An empty list is an error.
+func ValidateScopes(field string, names []string) (Scopes, error) {
+	if len(names) == 0 {
+		return nil, Invalid(field, "at least one scope is required")
+	}
+	var out Scopes
+	for _, n := range names {
+		sc := Scope(n)
+		if !slices.Contains(AllScopes, sc) {
+			return nil, Invalid(field, "unknown scope "+quoteSafe(n))
+		}
+		if !slices.Contains(out, sc) {
+			out = append(out, sc)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// quoteSafe quotes a short identifier-like string for an error message and
+// replaces anything longer or odd, so errors never echo arbitrary input.
+func quoteSafe(s string) string {
+	if len(s) > 40 {
+		return "(a value too long to show)"
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c > 0x7e {
+			return "(a value with unprintable characters)"
+		}
+	}
+	return `"` + s + `"`
+}

@@ -1,0 +1,152 @@
+// Package sqlstore implements steward's storage interfaces once, on
+// database/sql, for every SQL dialect steward supports. The sqlite and
+// postgres packages open connections, supply their dialect and migrations,
+// and hand back a *DB; the SQL here is written to run unchanged on both
+// (numbered $n parameters, BIGINT unix-microsecond times, no vendor
+// functions), and to be CockroachDB-friendly where that costs little.
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/steward-privacy/steward"
+)
+
+// Dialect is what differs between the SQL databases.
+type Dialect interface {
+	// Name is "sqlite" or "postgres".
+	Name() string
+	// IsUniqueViolation reports whether err is a unique-constraint violation.
+	IsUniqueViolation(err error) bool
+	// LockMigrations is run inside the migration transaction, before the
+	// applied versions are read, and must serialise concurrent migrators.
+	LockMigrations(ctx context.Context, tx *sql.Tx) error
+	// Migrations holds NNNN_name.sql files applied in order.
+	Migrations() fs.FS
+}
+
+// DB is a steward store on a SQL database. Writes go through w; reads that
+// need no transaction go through r (on SQLite a separate read-only pool, so
+// readers never wait for the single writer; on PostgreSQL the same pool).
+type DB struct {
+	w, r    *sql.DB
+	dialect Dialect
+}
+
+// New wraps the given pools. It does not migrate; call Migrate.
+func New(w, r *sql.DB, d Dialect) *DB {
+	if r == nil {
+		r = w
+	}
+	return &DB{w: w, r: r, dialect: d}
+}
+
+// Dialect returns the dialect name.
+func (db *DB) Dialect() string { return db.dialect.Name() }
+
+// Writer returns the pool used for writes (for adapters' own maintenance
+// statements such as a WAL checkpoint).
+func (db *DB) Writer() *sql.DB { return db.w }
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	err := db.w.Close()
+	if db.r != db.w {
+		err = errors.Join(err, db.r.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers and that migrations are applied.
+func (db *DB) Ping(ctx context.Context) error {
+	var n int
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM steward_migrations`).Scan(&n); err != nil {
+		return steward.Errorf(steward.EUNAVAILABLE, "database not ready")
+	}
+	if n == 0 {
+		return steward.Errorf(steward.EUNAVAILABLE, "migrations not applied")
+	}
+	return nil
+}
+
+// tx runs fn in a write transaction, committing if fn returns nil.
+func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return db.translate(err, "")
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return db.translate(tx.Commit(), "")
+}
+
+// translate maps driver errors to coded steward errors: a unique violation
+// becomes ECONFLICT with the given message, sql.ErrNoRows ENOTFOUND; others
+// are wrapped as internal errors (shown as "internal error", logged).
+func (db *DB) translate(err error, conflict string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sql.ErrNoRows):
+		return steward.Errorf(steward.ENOTFOUND, "not found")
+	case db.dialect.IsUniqueViolation(err):
+		if conflict == "" {
+			conflict = "already exists"
+		}
+		return &steward.Error{Code: steward.ECONFLICT, Message: conflict, Cause: err}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return &steward.Error{Code: steward.EUNAVAILABLE, Message: "request cancelled or timed out", Cause: err}
+	}
+	var se *steward.Error
+	if errors.As(err, &se) {
+		return err
+	}
+	return fmt.Errorf("sqlstore: %w", err)
+}
+
+// notFound returns ENOTFOUND naming the kind of thing that was missing.
+func notFound(what string) error {
+	return steward.Errorf(steward.ENOTFOUND, "%s not found", what)
+}
+
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// NewID returns a new random identifier with a type prefix, e.g.
+// "key_3kq...": 128 random bits, lower-case base32.
+func NewID(prefix string) string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return prefix + "_" + idEncoding.EncodeToString(b[:])
+}
+
+// micros converts a time to the stored form.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+// fromMicros converts the stored form back, in UTC.
+func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+// nullMicros converts an optional time.
+func nullMicros(t *time.Time) sql.NullInt64 {
+	if t == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMicro(), Valid: true}
+}
+
+// timePtr converts an optional stored time.
+func timePtr(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMicros(v.Int64)
+	return &t
+}
