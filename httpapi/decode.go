@@ -1,0 +1,105 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/steward-privacy/steward"
+)
+
+// maxJSONBody bounds every JSON request body.
+const maxJSONBody = 1 << 20
+
+// decode reads a JSON request body into a new T: Content-Type must be JSON,
+// the body at most maxJSONBody bytes, one value, no unknown fields. Errors
+// name the offending field and never echo the submitted values.
+func decode[T any](w http.ResponseWriter, r *http.Request) (*T, error) {
+	ct := r.Header.Get("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return nil, steward.Errorf(steward.EINVALID, "Content-Type must be application/json")
+	}
+	body := http.MaxBytesReader(w, r.Body, maxJSONBody)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	v := new(T)
+	if err := dec.Decode(v); err != nil {
+		return nil, jsonError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, jsonError(err)
+		}
+		return nil, steward.Errorf(steward.EINVALID, "request body must hold a single JSON value")
+	}
+	return v, nil
+}
+
+// jsonError turns a decoding error into a coded error with a field path.
+func jsonError(err error) error {
+	var mbe *http.MaxBytesError
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &mbe):
+		return steward.Errorf(steward.ETOOLARGE, "request body exceeds %d bytes", mbe.Limit)
+	case errors.Is(err, io.EOF):
+		return steward.Errorf(steward.EINVALID, "request body is empty; a JSON object is required")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return steward.Errorf(steward.EINVALID, "request body is truncated JSON")
+	case errors.As(err, &syn):
+		return steward.Errorf(steward.EINVALID, "malformed JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ):
+		path := typ.Field
+		if path == "" {
+			path = "(body)"
+		}
+		return steward.Invalid(path, fmt.Sprintf("must be a JSON %s", jsonKind(typ.Type.Kind().String())))
+	}
+	msg := err.Error()
+	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		f = strings.Trim(f, `"`)
+		if len(f) > 64 || strings.ContainsFunc(f, func(r rune) bool { return r < 0x20 || r > 0x7e }) {
+			f = "(unknown field)"
+		}
+		return steward.Invalid(f, "unknown field")
+	}
+	return steward.Errorf(steward.EINVALID, "malformed JSON request body")
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "slice", "array":
+		return "array"
+	case "struct", "map":
+		return "object"
+	}
+	return "number"
+}
+
+// respond writes v as JSON with the given status.
+func respond(w http.ResponseWriter, status int, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	return err
+}

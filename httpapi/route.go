@@ -1,0 +1,80 @@
+package httpapi
+
+import (
+	"net/http"
+	"reflect"
+
+	"github.com/steward-privacy/steward"
+)
+
+// Route describes one endpoint: how it is matched, what it needs and what it
+// takes and returns. Every route is registered through Server.route, which
+// mounts it on the mux and describes it in /openapi.json, so the document
+// cannot miss a route.
+type Route struct {
+	Method  string
+	Path    string // a net/http pattern path, e.g. /v1/apikeys/{id}
+	Summary string
+	Tag     string
+	// Scope is the scope the caller needs ("" means any authenticated
+	// caller); Public routes need no credential at all.
+	Scope  steward.Scope
+	Public bool
+	// In is the JSON request body type (nil for none); Out the response body
+	// type (nil for none). RawIn/RawOut name a non-JSON media type instead.
+	In     any
+	Out    any
+	RawIn  string
+	RawOut string
+	Status int // success status; 200 if zero
+	Query  []Param
+}
+
+// Param documents a query parameter.
+type Param struct {
+	Name        string
+	Description string
+	Required    bool
+}
+
+// handlerFunc is a route handler: it writes a success response or returns an
+// error, which becomes problem+json.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+func typeOf(v any) reflect.Type {
+	if v == nil {
+		return nil
+	}
+	return reflect.TypeOf(v)
+}
+
+// route registers h for rt.
+func (s *Server) route(rt Route, h handlerFunc) {
+	if rt.Status == 0 {
+		rt.Status = http.StatusOK
+	}
+	s.routes = append(s.routes, rt)
+	s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt, h))
+}
+
+// wrap applies authentication and error rendering to one route.
+func (s *Server) wrap(rt Route, h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !rt.Public {
+			c, err := s.authenticate(r)
+			if err != nil {
+				writeError(w, r, s.log, err)
+				return
+			}
+			if rt.Scope != "" && !c.Scopes.Has(rt.Scope) {
+				writeError(w, r, s.log, steward.Errorf(steward.EFORBIDDEN, "this credential lacks the %q scope", rt.Scope))
+				return
+			}
+			r = r.WithContext(steward.WithCaller(r.Context(), c))
+			setActor(r.Context(), c)
+		}
+		if err := h(w, r); err != nil {
+			writeError(w, r, s.log, err)
+		}
+	})
+}

@@ -1,0 +1,169 @@
+// Package httpapi is steward's JSON API over HTTP: routes under /v1 on the
+// standard library mux, RFC 9457 problem+json errors, authentication by API
+// key or staff session, an OpenAPI 3.1 document generated from the routes,
+// health, readiness and Prometheus metrics.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/steward-privacy/steward"
+	"github.com/steward-privacy/steward/auth"
+)
+
+// Options configures a Server.
+type Options struct {
+	Auth   *auth.StaffAuth
+	Logger *slog.Logger
+	// Ready reports whether the server can serve (database reachable,
+	// migrations applied); /readyz calls it.
+	Ready func(ctx context.Context) error
+	// Registry receives the HTTP metrics and is served on /metrics.
+	Registry *prometheus.Registry
+	// SecureCookies sets the Secure flag on session cookies. It is on unless
+	// the server is plain HTTP on a non-localhost name (browsers treat
+	// http://localhost as secure and send Secure cookies to it).
+	SecureCookies bool
+	// Issuer names the service in TOTP apps.
+	Issuer string
+}
+
+// Server is the HTTP API.
+type Server struct {
+	mux     *http.ServeMux
+	routes  []Route
+	log     *slog.Logger
+	auth    *auth.StaffAuth
+	ready   func(ctx context.Context) error
+	opts    Options
+	metrics *httpMetrics
+
+	specOnce sync.Once
+	spec     []byte
+}
+
+// New builds the server and registers every route.
+func New(o Options) *Server {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Registry == nil {
+		o.Registry = prometheus.NewRegistry()
+	}
+	if o.Issuer == "" {
+		o.Issuer = "steward"
+	}
+	s := &Server{mux: http.NewServeMux(), log: o.Logger, auth: o.Auth, ready: o.Ready, opts: o,
+		metrics: newHTTPMetrics(o.Registry)}
+	s.routeSystem(o.Registry)
+	s.routeKeys()
+	s.routeStaff()
+	s.mux.HandleFunc("/", s.notFoundHandler)
+	return s
+}
+
+// ServeHTTP serves a request through the common middleware.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	ctx, info := withRequestInfo(r.Context())
+	r = r.WithContext(ctx)
+	w.Header().Set("X-Request-Id", info.id)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			s.log.LogAttrs(ctx, slog.LevelError, "panic serving request", slog.String("request_id", info.id),
+				slog.String("route", r.Pattern), slog.Any("panic", p))
+			if !rec.wrote {
+				writeError(rec, r, s.log, steward.Errorf(steward.EINTERNAL, "internal error"))
+			}
+		}
+		s.metrics.observe(r.Pattern, rec.status, time.Since(start))
+	}()
+	s.mux.ServeHTTP(rec, r)
+}
+
+// routeSystem registers the unauthenticated operational endpoints.
+func (s *Server) routeSystem(reg *prometheus.Registry) {
+	s.route(Route{Method: "GET", Path: "/healthz", Summary: "Liveness: the process serves HTTP", Tag: "system", Public: true, Out: Status{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			return respond(w, http.StatusOK, Status{Status: "ok"})
+		})
+	s.route(Route{Method: "GET", Path: "/readyz", Summary: "Readiness: database reachable and migrated", Tag: "system", Public: true, Out: Status{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			if s.ready != nil {
+				ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+				defer cancel()
+				if err := s.ready(ctx); err != nil {
+					return &steward.Error{Code: steward.EUNAVAILABLE, Message: "not ready: database unreachable or not migrated", Cause: err}
+				}
+			}
+			return respond(w, http.StatusOK, Status{Status: "ready"})
+		})
+	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	s.route(Route{Method: "GET", Path: "/metrics", Summary: "Prometheus metrics", Tag: "system", Public: true, RawOut: "text/plain"},
+		func(w http.ResponseWriter, r *http.Request) error {
+			metrics.ServeHTTP(w, r)
+			return nil
+		})
+	s.route(Route{Method: "GET", Path: "/openapi.json", Summary: "This API's OpenAPI 3.1 document", Tag: "system", Public: true, RawOut: "application/json"},
+		func(w http.ResponseWriter, r *http.Request) error {
+			s.specOnce.Do(func() { s.spec, _ = json.MarshalIndent(s.openAPI(), "", "  ") })
+			w.Header().Set("Content-Type", "application/json")
+			_, err := w.Write(s.spec)
+			return err
+		})
+	s.route(Route{Method: "GET", Path: "/v1/whoami", Summary: "The caller's tenant, identity and scopes", Tag: "auth", Out: WhoAmI{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			c := steward.CallerFrom(r.Context())
+			return respond(w, http.StatusOK, WhoAmI{TenantID: c.TenantID, Kind: string(c.Kind), ID: c.ID, Scopes: scopeNames(c.Scopes)})
+		})
+}
+
+// Status is the body of /healthz and /readyz.
+type Status struct {
+	Status string `json:"status"`
+}
+
+// WhoAmI describes the caller.
+type WhoAmI struct {
+	TenantID string   `json:"tenant_id"`
+	Kind     string   `json:"kind" doc:"api_key or staff"`
+	ID       string   `json:"id" doc:"the API key id or staff account id"`
+	Scopes   []string `json:"scopes"`
+}
+
+func scopeNames(s steward.Scopes) []string {
+	out := make([]string, len(s))
+	for i, x := range s {
+		out[i] = string(x)
+	}
+	return out
+}
+
+// authenticate finds the caller from a bearer API key or a session cookie.
+func (s *Server) authenticate(r *http.Request) (*steward.Caller, error) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, token, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
+			return nil, steward.Errorf(steward.EUNAUTHORIZED, "Authorization must be \"Bearer <API key>\"")
+		}
+		return s.auth.AuthenticateKey(r.Context(), strings.TrimSpace(token))
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		return s.auth.AuthenticateSession(r.Context(), c.Value)
+	}
+	return nil, steward.Errorf(steward.EUNAUTHORIZED, "authentication required: send \"Authorization: Bearer <API key>\"")
+}
