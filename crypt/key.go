@@ -67,6 +67,9 @@ func (k *Key) ID() uint32 { return k.id }
 // String never prints key material.
 func (k *Key) String() string { return "crypt.Key(REDACTED)" }
 
+// GoString never prints key material, even with %#v.
+func (k *Key) GoString() string { return "crypt.Key(REDACTED)" }
+
 // GenerateKey returns 32 random bytes from crypto/rand, for a new data key, tenant
 // key or master key version.
 func GenerateKey() (Secret, error) {

@@ -91,6 +91,9 @@ func (p *Provider) fresh() (*contents, error) {
 	return &contents{root: root, versions: []keyVersion{{n: 1, created: p.now().UTC(), key: k}}}, nil
 }
 
+// String names the provider and its file, never key material.
+func (p *Provider) String() string { return "keyfile.Provider(" + p.path + ")" }
+
 // Path returns the key file's path.
 func (p *Provider) Path() string { return p.path }
 
