@@ -2,6 +2,7 @@ package crypt_test
 
 import (
 	"bytes"
+	"io"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -62,9 +63,19 @@ func TestPropertyStream(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for p := pt; len(p) > 0; { // random write sizes
+		for p := pt; len(p) > 0; { // random write sizes, mixing Write and ReadFrom
 			n := min(len(p), rapid.IntRange(1, 2*seg+2).Draw(t, "write"))
-			if _, err := w.Write(p[:n]); err != nil {
+			var err error
+			if rapid.Bool().Draw(t, "readFrom") {
+				var m int64
+				m, err = w.(io.ReaderFrom).ReadFrom(bytes.NewReader(p[:n]))
+				if m != int64(n) {
+					t.Fatalf("ReadFrom consumed %d of %d bytes", m, n)
+				}
+			} else {
+				_, err = w.Write(p[:n])
+			}
+			if err != nil {
 				t.Fatal(err)
 			}
 			p = p[n:]

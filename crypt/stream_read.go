@@ -11,11 +11,17 @@ const segmentCT = SegmentSize + tagSize
 
 // NewDecryptReader reads a stream's header from src, asks lookup for the key
 // it names, and returns a reader of the plaintext. aad must be what the writer
-// was given. The reader returns plaintext only from segments that authenticated:
-// on the first segment that does not (tampering, truncation, reordering,
-// splicing, appended data) it returns ErrAuthFailed (or ErrMalformed) and keeps
-// returning it. A consumer that must not act on a partial file reads to io.EOF
-// before committing. Memory use is one segment whatever the file size.
+// was given.
+//
+// The reader returns plaintext only from segments that authenticated: on the
+// first segment that does not (tampering, truncation, reordering, splicing,
+// appended data) it returns ErrAuthFailed or ErrMalformed, and keeps returning
+// it. A consumer that must not act on a partial file reads to io.EOF before
+// committing.
+//
+// Memory use is two segments (about 128 KiB) whatever the file size: a full
+// segment is opened only once the read of the next one has shown whether it is
+// the last.
 func NewDecryptReader(src io.Reader, lookup KeyLookup, aad []byte) (io.Reader, error) {
 	if src == nil || lookup == nil {
 		return nil, steward.Errorf(steward.EINVALID, "decrypt reader needs a source and a key lookup")
@@ -35,21 +41,45 @@ func NewDecryptReader(src io.Reader, lookup KeyLookup, aad []byte) (io.Reader, e
 	if err != nil {
 		return nil, err
 	}
-	return &decryptReader{
+	r := &decryptReader{
 		src:         src,
 		streamState: newStreamState(k, header, aad),
-		buf:         make([]byte, segmentCT+1),
-	}, nil
+	}
+	mem := make([]byte, 2*segmentCT)
+	for i := range 2 {
+		r.free = append(r.free, mem[i*segmentCT:(i+1)*segmentCT:(i+1)*segmentCT])
+	}
+	return r, nil
+}
+
+// chunk is up to one ciphertext segment read from src.
+type chunk struct {
+	buf []byte // segmentCT bytes long; data is buf[:n]
+	n   int
+	err error // from io.ReadFull: nil when n == segmentCT
+}
+
+// full reports whether c holds a whole segment, so more may follow.
+func (c chunk) full() bool { return c.err == nil }
+
+// ioErr returns c's error unless it only marks the end of src.
+func (c chunk) ioErr() error {
+	if c.err == io.EOF || c.err == io.ErrUnexpectedEOF {
+		return nil
+	}
+	return c.err
 }
 
 type decryptReader struct {
 	src io.Reader
 	*streamState
-	buf   []byte // one ciphertext segment plus one byte of look-ahead
-	plain []byte // authenticated plaintext not yet returned (in buf)
-	carry bool   // buf[segmentCT] holds the first byte of the next segment
-	last  bool   // the last segment has been opened
-	err   error  // sticky
+	free   [][]byte // buffers not in use
+	cur    chunk    // read, to be opened next (valid when hasCur)
+	hasCur bool
+	used   []byte // buffer holding r.plain, freed on the next call
+	plain  []byte // authenticated plaintext not yet returned
+	last   bool   // the last segment has been opened
+	err    error  // sticky
 }
 
 // Read returns authenticated plaintext.
@@ -85,8 +115,17 @@ func (r *decryptReader) WriteTo(w io.Writer) (int64, error) {
 	}
 }
 
-// next reads and opens the following segment into r.plain, or returns io.EOF
-// after the last one.
+// read reads the next chunk of src into a free buffer.
+func (r *decryptReader) read() chunk {
+	buf := r.free[len(r.free)-1]
+	r.free = r.free[:len(r.free)-1]
+	n, err := io.ReadFull(r.src, buf)
+	return chunk{buf: buf, n: n, err: err}
+}
+
+// next opens the following segment into r.plain, or returns io.EOF after the
+// last one. A full segment is the last one only if nothing follows it, so the
+// chunk after it is read before it is opened.
 func (r *decryptReader) next() error {
 	if r.err != nil {
 		return r.err
@@ -94,36 +133,49 @@ func (r *decryptReader) next() error {
 	if r.last {
 		return io.EOF
 	}
-	start := 0
-	if r.carry {
-		r.buf[0], start = r.buf[segmentCT], 1
+	if r.used != nil {
+		r.free, r.used, r.plain = append(r.free, r.used), nil, nil
 	}
-	n, err := io.ReadFull(r.src, r.buf[start:segmentCT+1])
-	size := start + n
-	switch {
-	case err == nil: // a full segment and at least one byte more
-		r.carry = true
-		size = segmentCT
-	case err == io.EOF || err == io.ErrUnexpectedEOF:
-		r.carry, r.last = false, true
-		if size < tagSize {
-			r.err = ErrMalformed
-			return r.err
+	if !r.hasCur {
+		r.cur, r.hasCur = r.read(), true
+	}
+	c := r.cur
+	if err := c.ioErr(); err != nil {
+		return r.fail(err)
+	}
+	last := !c.full()
+	if !last {
+		after := r.read()
+		switch {
+		case after.ioErr() != nil:
+			return r.fail(after.ioErr())
+		case after.n == 0: // c ends the stream
+			last = true
+			r.free = append(r.free, after.buf)
+		default:
+			r.cur = after
 		}
-	default:
-		r.err = err
-		return err
 	}
-	nonce, err := r.segmentNonce(r.last)
+	if last {
+		r.hasCur = false
+		if c.n < tagSize {
+			return r.fail(ErrMalformed)
+		}
+	}
+	nonce, err := r.segmentNonce(last)
 	if err != nil {
-		r.err = ErrMalformed
-		return r.err
+		return r.fail(ErrMalformed)
 	}
-	plain, err := r.aead.Open(r.buf[:0], nonce, r.buf[:size], r.ad)
+	plain, err := r.aead.Open(c.buf[:0], nonce, c.buf[:c.n], r.ad)
 	if err != nil {
-		r.err = ErrAuthFailed
-		return r.err
+		return r.fail(ErrAuthFailed)
 	}
-	r.plain = plain
+	r.plain, r.used, r.last = plain, c.buf, last
 	return nil
+}
+
+// fail records a sticky error.
+func (r *decryptReader) fail(err error) error {
+	r.err = err
+	return err
 }

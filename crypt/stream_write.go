@@ -32,6 +32,7 @@ type encryptWriter struct {
 	dst io.Writer
 	*streamState
 	buf    []byte // pending plaintext buf[:n]; also the output buffer
+	spare  []byte // second segment buffer for ReadFrom
 	n      int
 	err    error // sticky
 	closed bool
@@ -68,8 +69,9 @@ func (w *encryptWriter) Write(p []byte) (int, error) {
 	return written, nil
 }
 
-// ReadFrom reads r to its end straight into the segment buffer (io.Copy uses
-// it), sealing in place: no intermediate copy.
+// ReadFrom reads r to its end straight into segment buffers (io.Copy uses it),
+// sealing in place: no intermediate copy. A full segment is sealed once the
+// read of the next one shows that more data follows.
 func (w *encryptWriter) ReadFrom(r io.Reader) (int64, error) {
 	if w.err != nil {
 		return 0, w.err
@@ -77,24 +79,41 @@ func (w *encryptWriter) ReadFrom(r io.Reader) (int64, error) {
 	if w.closed {
 		return 0, steward.Errorf(steward.EINVALID, "write to closed encrypt writer")
 	}
+	if w.spare == nil {
+		w.spare = make([]byte, SegmentSize+tagSize)
+	}
 	var total int64
 	for {
-		// Read one byte past the segment to learn whether more data follows.
-		m, err := io.ReadFull(r, w.buf[w.n:SegmentSize+1])
+		if w.n < SegmentSize { // fill the pending segment
+			m, err := io.ReadFull(r, w.buf[w.n:SegmentSize])
+			w.n += m
+			total += int64(m)
+			if err != nil {
+				return total, endOfInput(err)
+			}
+			continue
+		}
+		m, err := io.ReadFull(r, w.spare[:SegmentSize])
 		total += int64(m)
-		w.n += m
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			return total, nil
+		if m == 0 {
+			return total, endOfInput(err) // the pending segment may be the last
 		}
+		if serr := w.seal(w.buf[:SegmentSize], false); serr != nil {
+			return total, serr
+		}
+		w.buf, w.spare, w.n = w.spare, w.buf, m
 		if err != nil {
-			return total, err // what was read stays buffered
+			return total, endOfInput(err)
 		}
-		next := w.buf[SegmentSize]
-		if err := w.seal(w.buf[:SegmentSize], false); err != nil {
-			return total, err
-		}
-		w.buf[0], w.n = next, 1
 	}
+}
+
+// endOfInput maps the end of the input to success and passes other errors on.
+func endOfInput(err error) error {
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return nil
+	}
+	return err
 }
 
 // Close seals the pending data as the last segment. Calling it again does
