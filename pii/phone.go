@@ -1,0 +1,148 @@
+package pii
+
+import (
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Phone scores: libphonenumber says the number is valid; international form
+// (+CC or 00CC) is the strongest shape, a grouped national number less so, a
+// bare run of digits needs a context word ("call", "phone", ...).
+const (
+	scorePhoneIntl    = 0.75
+	scorePhoneGrouped = 0.6
+	scorePhoneBare    = 0.4
+)
+
+// Phone candidate limits: E.164 allows 15 digits; one more for a "(0)" trunk.
+const (
+	phoneMinDigits = 7
+	phoneMaxDigits = 16
+	phoneMaxGroups = 8
+)
+
+// phoneAt finds a phone number whose first digit run starts at i: digit
+// groups joined by single separators (space, hyphen, dot, slash) and
+// parentheses, optionally after '+' or '('. The longest prefix that ends at a
+// group boundary and that libphonenumber accepts for one of the scanner's
+// regions (or for its own country code, in international form) is reported.
+func (st *state) phoneAt(i int) {
+	text := st.text
+	start := i
+	open := 0
+	if p := before(text, i); p == '+' || p == '(' {
+		start = i - 1
+		if p == '(' {
+			open = 1
+		}
+		if p == '(' && before(text, start) == '+' {
+			start-- // "+(44) ..."
+		}
+	}
+	var ends [phoneMaxGroups]int
+	var lens [phoneMaxGroups]int
+	seps := 0
+	n, digits := 0, 0
+	j := i
+	for n < phoneMaxGroups {
+		k := j
+		for k < len(text) && isDigit(text[k]) {
+			k++
+		}
+		digits += k - j
+		if digits > phoneMaxDigits {
+			break
+		}
+		ends[n], lens[n] = k, k-j
+		n++
+		// Separator: optional ')', then one of " -./", then optional '('.
+		s := k
+		if at(text, s) == ')' && open > 0 {
+			open--
+			s++
+		}
+		if b := at(text, s); s < len(text) && strings.IndexByte(" -./", b) >= 0 {
+			s++
+		}
+		if at(text, s) == '(' && open == 0 {
+			open++
+			s++
+		}
+		if s == k || s-k > 3 || s >= len(text) || !isDigit(text[s]) {
+			break
+		}
+		seps++
+		j = s
+	}
+	intl := text[start] == '+' || (text[i] == '0' && at(text, i+1) == '0')
+	base := scorePhoneBare
+	switch {
+	case intl:
+		base = scorePhoneIntl
+	case seps > 0 || open > 0 || text[start] == '(':
+		base = scorePhoneGrouped
+	}
+	if !st.reachable(Phone, start, base) {
+		return
+	}
+	for g := n; g >= 1; g-- {
+		total := sumInts(lens[:g])
+		end := ends[g-1]
+		if at(text, end) == ')' && strings.Count(text[start:end], "(") > strings.Count(text[start:end], ")") {
+			continue
+		}
+		if total < phoneMinDigits || !numEnd(text, end) || notPhoneShape(text[i:end], lens[:g]) {
+			continue
+		}
+		score := base
+		if g == 1 && !intl {
+			score = scorePhoneBare
+			if !st.reachable(Phone, start, score) {
+				continue
+			}
+		}
+		if st.validPhone(text[start:end], intl) {
+			st.add(Phone, start, end, score, "libphonenumber")
+			return
+		}
+	}
+}
+
+// notPhoneShape rejects digit groups shaped like a date, a time or an IPv4
+// address, which libphonenumber may otherwise accept in some region.
+func notPhoneShape(s string, lens []int) bool {
+	if len(lens) == 3 {
+		a, b, c := lens[0], lens[1], lens[2]
+		if (a <= 2 && b <= 2 && (c == 2 || c == 4)) || (a == 4 && b <= 2 && c <= 2) {
+			return true
+		}
+	}
+	if len(lens) == 4 && strings.Count(s, ".") == 3 && lens[0] <= 3 && lens[1] <= 3 && lens[2] <= 3 && lens[3] <= 3 {
+		return true
+	}
+	return false
+}
+
+// validPhone asks libphonenumber whether raw is a valid number: in
+// international form for any country, otherwise for one of the scanner's
+// regions.
+func (st *state) validPhone(raw string, intl bool) bool {
+	var num phonenumbers.PhoneNumber
+	if raw[0] == '+' {
+		return phonenumbers.ParseToNumber(raw, "ZZ", &num) == nil && phonenumbers.IsValidNumber(&num)
+	}
+	for _, r := range st.s.regions {
+		num.Reset()
+		if phonenumbers.ParseToNumber(raw, r, &num) != nil {
+			continue
+		}
+		if intl && phonenumbers.IsValidNumber(&num) {
+			return true
+		}
+		if phonenumbers.IsValidNumberForRegion(&num, r) {
+			return true
+		}
+	}
+	return false
+}
