@@ -1,0 +1,101 @@
+package policy
+
+// Actor is who asks to use personal data.
+type Actor uint8
+
+// Actors. The zero value is not an actor: a request without one is denied.
+const (
+	ActorService Actor = iota + 1 // the application, through an API key
+	ActorStaff                    // a human at the service: privacy, security, support
+	ActorSubject                  // the person the data is about, reading their own data
+)
+
+// String returns the actor's name.
+func (a Actor) String() string {
+	switch a {
+	case ActorService:
+		return "service"
+	case ActorStaff:
+		return "staff"
+	case ActorSubject:
+		return "subject"
+	}
+	return "unknown"
+}
+
+// Request is one question to the Decider: may this actor use these
+// categories for this purpose, here, with this processor, given the
+// subject's state?
+type Request struct {
+	// Purpose is the data-use key the data is used for, e.g. "essential.service".
+	Purpose string
+	// Categories are the category keys used; at least one.
+	Categories []string
+	// Actor is who uses the data.
+	Actor Actor
+	// Justification is the key of the staff justification invoked (staff only).
+	Justification string
+	// Processor is the key of the sub-processor the data is sent to, if any.
+	Processor string
+	// Region is the region where the subject's data is stored (the tenant's
+	// home region), if known. It must be a storage region of the policy;
+	// with a Processor, the processor must be allowed to receive data from it.
+	Region string
+	// Subject is the state of the person the data is about.
+	Subject SubjectState
+}
+
+// SubjectState is what the Decider needs to know about the person whose data
+// is used. The caller fills it from its records; the Decider never stores it.
+type SubjectState struct {
+	// Consents holds the subject's current consent state. An entry covers its
+	// purpose and the purposes below it, for every processor when Processor is
+	// empty, or for that processor only. The most specific entry wins (the
+	// longer purpose first, then a processor-specific one); of two equally
+	// specific entries, a withdrawal wins.
+	Consents []Consent
+	// Restricted is set while the subject has restricted processing: only
+	// essential purposes are allowed.
+	Restricted bool
+	// Objected is set when the subject objected to processing: only essential
+	// purposes are allowed.
+	Objected bool
+	// GPCOptOut is set when the subject sent a Global Privacy Control signal:
+	// the policy's GPC uses are denied if the policy honors GPC.
+	GPCOptOut bool
+	// BelowMinimumAge is set when the subject is known to be below the
+	// policy's minimum age.
+	BelowMinimumAge bool
+	// StaffAccessAgreed is set when the subject recorded their agreement that
+	// staff may view their data (the "subject-agreement" justification).
+	StaffAccessAgreed bool
+}
+
+// Consent is one consent decision of a subject: granted or withdrawn, for a
+// purpose key and optionally one processor.
+type Consent struct {
+	Purpose   string
+	Processor string
+	Granted   bool
+}
+
+// consentGranted reports whether the consents grant purpose (for processor,
+// when not empty) and whether the deciding entry is an explicit withdrawal.
+// It never allocates.
+func consentGranted(cs []Consent, purpose, processor string) (granted, withdrawn bool) {
+	bestLen, bestSpecific, found := -1, false, false
+	for i := range cs {
+		c := &cs[i]
+		if !covers(c.Purpose, purpose) || (c.Processor != "" && c.Processor != processor) {
+			continue
+		}
+		specific := c.Processor != ""
+		switch {
+		case len(c.Purpose) > bestLen || (len(c.Purpose) == bestLen && specific && !bestSpecific):
+			bestLen, bestSpecific, found, granted = len(c.Purpose), specific, true, c.Granted
+		case len(c.Purpose) == bestLen && specific == bestSpecific && !c.Granted:
+			granted = false
+		}
+	}
+	return granted, found && !granted
+}
