@@ -32,25 +32,25 @@ type Reasons uint32
 
 // Reason codes.
 const (
-	ReasonActorUnknown               Reasons = 1 << iota // no valid actor
-	ReasonCategoriesMissing                              // the request names no category
-	ReasonPurposeNotDeclared                             // no declared purpose covers the requested one
-	ReasonCategoryNotDeclared                            // a category is not declared in the policy
-	ReasonCategoryNotAllowed                             // the purpose may not use a category
-	ReasonProhibited                                     // a prohibition forbids it; no grant overrides this
-	ReasonConsentRequired                                // a consent-based purpose without a current grant
-	ReasonConsentWithdrawn                               // the subject withdrew consent
-	ReasonRestricted                                     // the subject restricted processing
-	ReasonObjected                                       // the subject objected to processing
-	ReasonGPCOptOut                                      // a GPC signal opts out of this use
-	ReasonBelowMinimumAge                                // the subject is below the minimum age
-	ReasonProcessorNotAllowed                            // the processor is not declared
-	ReasonProcessorPurposeNotAllowed                     // the processor does not serve this purpose
-	ReasonProcessorCategoryNotAllowed                    // the processor may not receive a category
-	ReasonRegionNotAllowed                               // the region is not allowed (storage or transfer)
-	ReasonJustificationRequired                          // staff without an accepted justification: masked
-	ReasonAgreementMissing                               // subject-agreement invoked without the agreement: masked
-	ReasonHumanAccessNotAllowed                          // the purpose allows no human access: masked
+	ReasonActorUnknown                Reasons = 1 << iota // no valid actor
+	ReasonCategoriesMissing                               // the request names no category
+	ReasonPurposeNotDeclared                              // no declared purpose covers the requested one
+	ReasonCategoryNotDeclared                             // a category is not declared in the policy
+	ReasonCategoryNotAllowed                              // the purpose may not use a category
+	ReasonProhibited                                      // a prohibition forbids it; no grant overrides this
+	ReasonConsentRequired                                 // a consent-based purpose without a current grant
+	ReasonConsentWithdrawn                                // the subject withdrew consent
+	ReasonRestricted                                      // the subject restricted processing
+	ReasonObjected                                        // the subject objected to processing
+	ReasonGPCOptOut                                       // a GPC signal opts out of this use
+	ReasonBelowMinimumAge                                 // the subject is below the minimum age
+	ReasonProcessorNotAllowed                             // the processor is not declared
+	ReasonProcessorPurposeNotAllowed                      // the processor does not serve this purpose
+	ReasonProcessorCategoryNotAllowed                     // the processor may not receive a category
+	ReasonRegionNotAllowed                                // the region is not allowed (storage or transfer)
+	ReasonJustificationRequired                           // staff without an accepted justification: masked
+	ReasonAgreementMissing                                // subject-agreement invoked without the agreement: masked
+	ReasonHumanAccessNotAllowed                           // the purpose allows no human access: masked
 )
 
 // denying is the set of reasons that deny a request.

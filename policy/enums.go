@@ -17,12 +17,12 @@ type Basis string
 
 // Legal bases.
 const (
-	BasisContract            Basis = "contract"
-	BasisConsent             Basis = "consent"
-	BasisLegitimateInterest  Basis = "legitimate-interest"
-	BasisLegalObligation     Basis = "legal-obligation"
-	BasisVitalInterest       Basis = "vital-interest"
-	BasisPublicTask          Basis = "public-task"
+	BasisContract           Basis = "contract"
+	BasisConsent            Basis = "consent"
+	BasisLegitimateInterest Basis = "legitimate-interest"
+	BasisLegalObligation    Basis = "legal-obligation"
+	BasisVitalInterest      Basis = "vital-interest"
+	BasisPublicTask         Basis = "public-task"
 )
 
 // Bases lists the legal bases from the one that gives the subject the most

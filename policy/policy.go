@@ -92,10 +92,10 @@ type Category struct {
 // either a word ("subject", "automatic", "third-party", "public") or a mapping
 // for a connected system:
 //
-//	- from: connected
-//	  system: email
-//	  name: Mail and calendar accounts
-//	  scopes: [mail.read]
+//   - from: connected
+//     system: email
+//     name: Mail and calendar accounts
+//     scopes: [mail.read]
 type Source struct {
 	From   SourceKind `yaml:"from,scalar"`
 	System SystemKind `yaml:"system"`

@@ -11,12 +11,12 @@ type RetentionKind int
 
 // Retention kinds. The zero value means no rule was written.
 const (
-	RetentionUnset               RetentionKind = iota
-	RetainFor                                  // a fixed period, such as PT24H
-	RetainEphemeral                            // deleted right after use ("ephemeral", or "not-retained" at a processor)
-	RetainUntilAccountDeletion                 // until the subject's account is deleted
-	RetainUntilConsentWithdrawn                // until the subject withdraws consent
-	RetainUntilPurposeFulfilled                // until the purpose is fulfilled, at most Max
+	RetentionUnset              RetentionKind = iota
+	RetainFor                                 // a fixed period, such as PT24H
+	RetainEphemeral                           // deleted right after use ("ephemeral", or "not-retained" at a processor)
+	RetainUntilAccountDeletion                // until the subject's account is deleted
+	RetainUntilConsentWithdrawn               // until the subject withdraws consent
+	RetainUntilPurposeFulfilled               // until the purpose is fulfilled, at most Max
 )
 
 var retentionWords = map[string]RetentionKind{
