@@ -1,0 +1,147 @@
+package steward
+
+import (
+	"context"
+	"time"
+)
+
+// AuditEvent records who did what to whose data, for which purpose, with
+// which decision. It never holds a personal value: the subject is named by
+// its internal id only, and values, emails and names are never copied in.
+// Events form one hash chain per tenant (G5).
+type AuditEvent struct {
+	TenantID      string    `json:"tenant_id"`
+	Seq           int64     `json:"seq"`
+	Time          time.Time `json:"time"`
+	Actor         string    `json:"actor"`  // "api_key:key_…", "staff:stf_…", "subject:sub_…", "system:retention"
+	Action        string    `json:"action"` // one of the Action* constants
+	SubjectID     string    `json:"subject_id,omitempty"`
+	Categories    []string  `json:"categories,omitempty"`
+	Purpose       string    `json:"purpose,omitempty"`
+	Decision      string    `json:"decision,omitempty"` // "allow", "deny" or "" when no decision was taken
+	Reasons       []string  `json:"reasons,omitempty"`
+	Justification string    `json:"justification,omitempty"` // a staff access justification code, never free text
+	RequestID     string    `json:"request_id,omitempty"`
+	ClientIP      string    `json:"client_ip,omitempty"` // truncated: IPv4 /24, IPv6 /48
+	Target        string    `json:"target,omitempty"`    // the id of a file, key or secret acted on
+	PrevHash      []byte    `json:"prev_hash"`
+	Hash          []byte    `json:"hash"`
+}
+
+// Audit actions.
+const (
+	ActionSubjectCreate = "subject.create"
+	ActionSubjectRead   = "subject.read"
+	ActionSubjectErase  = "subject.erase"
+	ActionRecordWrite   = "record.write"
+	ActionRecordRead    = "record.read"
+	ActionRecordDelete  = "record.delete"
+	ActionFileWrite     = "file.write"
+	ActionFileRead      = "file.read"
+	ActionFileDelete    = "file.delete"
+	ActionFileExpire    = "file.expire"
+	ActionSecretWrite   = "secret.write"
+	ActionSecretRead    = "secret.read"
+	ActionSecretDelete  = "secret.delete"
+	ActionKeyRotate     = "key.rotate"
+	ActionAPIKeyCreate  = "apikey.create"
+	ActionAPIKeyRevoke  = "apikey.revoke"
+	ActionRetention     = "retention.purge"
+)
+
+// Decisions recorded in audit events.
+const (
+	DecisionAllow = "allow"
+	DecisionDeny  = "deny"
+)
+
+// AuditLog appends events to the tenant's hash chain.
+//
+// Append fills in Seq, Time (if zero), PrevHash and Hash, and returns once the
+// event is durable (appends are group-committed, so many concurrent appends
+// share one transaction). It returns EINVALID for an event without tenant,
+// actor or action.
+type AuditLog interface {
+	Append(ctx context.Context, e *AuditEvent) error
+}
+
+// Actions on the audit log itself: reading it is an access and is audited too.
+const (
+	ActionAuditRead   = "audit.read"
+	ActionAuditVerify = "audit.verify"
+	ActionAuditExport = "audit.export"
+)
+
+// AuditCheckpoint is a signed statement that a tenant's chain ended with
+// Hash at Seq at Time. Checkpoints are made every Every events (in the same
+// transaction as the event that completes the run) and periodically, so
+// that cutting off the tail or rewriting the whole chain without the signing
+// key is detected: no run of more than Every events goes without one.
+type AuditCheckpoint struct {
+	TenantID  string    `json:"tenant_id"`
+	Seq       int64     `json:"seq"`
+	Hash      []byte    `json:"hash"`
+	Time      time.Time `json:"time"`
+	Every     int64     `json:"every"`
+	KeyID     int       `json:"key_id"`
+	Signature []byte    `json:"signature"`
+}
+
+// AuditSigningKey is a version of the Ed25519 key that signs checkpoints.
+// The private half is stored only wrapped by the master key provider.
+type AuditSigningKey struct {
+	ID        int       `json:"id"`
+	PublicKey []byte    `json:"public_key"`
+	Wrapped   []byte    `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// AuditHead is the end of a tenant's chain: the last sequence number and
+// hash, and the sequence number of the latest checkpoint (0 when none).
+type AuditHead struct {
+	Seq           int64
+	Hash          []byte
+	CheckpointSeq int64
+}
+
+// AuditFilter selects events of one tenant for GET /v1/audit. Empty fields
+// match everything; Since is inclusive, Until exclusive; Before is a cursor
+// (only events with a smaller sequence number). Results come newest first.
+type AuditFilter struct {
+	TenantID  string
+	SubjectID string
+	Actor     string
+	Action    string
+	Purpose   string
+	Since     time.Time
+	Until     time.Time
+	Before    int64
+	Limit     int
+}
+
+// AuditSealFunc chains one tenant's events onto its head, which the store
+// holds locked: it fills in Seq, PrevHash and Hash of each event and returns
+// the checkpoints to store with them.
+type AuditSealFunc func(head AuditHead, events []*AuditEvent) ([]*AuditCheckpoint, error)
+
+// AuditStore keeps the audit chains, their checkpoints and the signing keys.
+//
+// AppendAudit stores events of any tenants in one transaction: for each
+// tenant (in tenant id order, so concurrent writers cannot deadlock) it locks
+// the chain head, calls seal, stores the events and checkpoints and advances
+// the head. CheckpointAudit locks a tenant's head and stores the checkpoint
+// make returns (nil: none), replacing one at the same sequence number; it
+// returns ENOTFOUND for a tenant without events. ScanAudit calls fn for each
+// event of the tenant with Seq > after, in order; fn receives the same
+// *AuditEvent each time and must not keep it. CreateAuditSigningKey returns
+// ECONFLICT when the id exists (another replica created it first).
+type AuditStore interface {
+	AppendAudit(ctx context.Context, events []*AuditEvent, seal AuditSealFunc) error
+	CheckpointAudit(ctx context.Context, tenantID string, make func(AuditHead) (*AuditCheckpoint, error)) error
+	AuditEvents(ctx context.Context, f AuditFilter) ([]*AuditEvent, error)
+	ScanAudit(ctx context.Context, tenantID string, after int64, fn func(*AuditEvent) error) error
+	AuditCheckpoints(ctx context.Context, tenantID string) ([]*AuditCheckpoint, error)
+	AuditTenants(ctx context.Context) ([]string, error)
+	AuditSigningKeys(ctx context.Context) ([]*AuditSigningKey, error)
+	CreateAuditSigningKey(ctx context.Context, k *AuditSigningKey) error
+}

@@ -1,0 +1,123 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/steward-privacy/steward"
+)
+
+// PutRecord inserts or replaces one category's value for a subject of the
+// tenant; ENOTFOUND if the subject is not in the tenant.
+func (db *DB) PutRecord(ctx context.Context, r *steward.Record) error {
+	res, err := db.w.ExecContext(ctx, `INSERT INTO records (subject_id, category, tenant_id, sealed, updated_at)
+		SELECT id, $1, tenant_id, $2, $3 FROM subjects WHERE tenant_id = $4 AND id = $5
+		ON CONFLICT (subject_id, category) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at`,
+		r.Category, r.Sealed, micros(r.UpdatedAt), r.TenantID, r.SubjectID)
+	if err != nil {
+		return db.translate(err, "")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("subject")
+	}
+	return nil
+}
+
+// SubjectRecord returns the subject and its record of one category in one
+// query; the record is nil when the subject has no value there.
+func (db *DB) SubjectRecord(ctx context.Context, tenantID, subjectID, category string) (*steward.Subject, *steward.Record, error) {
+	row := db.r.QueryRowContext(ctx, `SELECT `+subjectColumns+`, r.sealed, r.updated_at FROM subjects s
+		LEFT JOIN records r ON r.subject_id = s.id AND r.category = $1 WHERE s.tenant_id = $2 AND s.id = $3`,
+		category, tenantID, subjectID)
+	s := &steward.Subject{}
+	var below, restricted, objected, agreed, version, created int64
+	var sealed []byte
+	var updated sql.NullInt64
+	err := row.Scan(&s.ID, &s.TenantID, &s.ExternalIndex, &s.EmailIndex, &s.PhoneIndex, &s.Sealed, &s.Region,
+		&below, &restricted, &objected, &agreed, &s.WrappedKey, &version, &created, &sealed, &updated)
+	if err != nil {
+		return nil, nil, db.missing(err, "subject")
+	}
+	s.BelowMinimumAge, s.Restricted, s.Objected, s.StaffAccessAgreed = below != 0, restricted != 0, objected != 0, agreed != 0
+	s.KeyVersion, s.CreatedAt = uint32(version), fromMicros(created)
+	if !updated.Valid {
+		return s, nil, nil
+	}
+	return s, &steward.Record{TenantID: tenantID, SubjectID: subjectID, Category: category, Sealed: sealed,
+		UpdatedAt: fromMicros(updated.Int64)}, nil
+}
+
+// Records returns all of a subject's records, by category.
+func (db *DB) Records(ctx context.Context, tenantID, subjectID string) ([]*steward.Record, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT category, sealed, updated_at FROM records WHERE tenant_id = $1 AND subject_id = $2 ORDER BY category`,
+		tenantID, subjectID)
+	if err != nil {
+		return nil, db.translate(err, "")
+	}
+	defer rows.Close()
+	var out []*steward.Record
+	for rows.Next() {
+		r := &steward.Record{TenantID: tenantID, SubjectID: subjectID}
+		var updated int64
+		if err := rows.Scan(&r.Category, &r.Sealed, &updated); err != nil {
+			return nil, db.translate(err, "")
+		}
+		r.UpdatedAt = fromMicros(updated)
+		out = append(out, r)
+	}
+	return out, db.translate(rows.Err(), "")
+}
+
+// DeleteRecord deletes one category's value; ENOTFOUND if there was none.
+func (db *DB) DeleteRecord(ctx context.Context, tenantID, subjectID, category string) error {
+	res, err := db.w.ExecContext(ctx, `DELETE FROM records WHERE tenant_id = $1 AND subject_id = $2 AND category = $3`, tenantID, subjectID, category)
+	if err != nil {
+		return db.translate(err, "")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("record")
+	}
+	return nil
+}
+
+// TenantKeys lists a tenant's key versions, oldest first.
+func (db *DB) TenantKeys(ctx context.Context, tenantID string) ([]*steward.TenantKey, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT version, wrapped, created_at FROM tenant_keys WHERE tenant_id = $1 ORDER BY version`, tenantID)
+	if err != nil {
+		return nil, db.translate(err, "")
+	}
+	defer rows.Close()
+	var out []*steward.TenantKey
+	for rows.Next() {
+		k := &steward.TenantKey{TenantID: tenantID}
+		var v, created int64
+		if err := rows.Scan(&v, &k.Wrapped, &created); err != nil {
+			return nil, db.translate(err, "")
+		}
+		k.Version, k.CreatedAt = uint32(v), fromMicros(created)
+		out = append(out, k)
+	}
+	return out, db.translate(rows.Err(), "")
+}
+
+// CreateTenantKey stores a new tenant key version; ECONFLICT if another
+// replica created that version first.
+func (db *DB) CreateTenantKey(ctx context.Context, k *steward.TenantKey) error {
+	_, err := db.w.ExecContext(ctx, `INSERT INTO tenant_keys (tenant_id, version, wrapped, created_at) VALUES ($1, $2, $3, $4)`,
+		k.TenantID, int64(k.Version), k.Wrapped, micros(k.CreatedAt))
+	return db.translate(err, "this tenant key version already exists")
+}
+
+// RewrapTenantKey replaces the wrapped bytes of a tenant key version (after
+// a master key rotation).
+func (db *DB) RewrapTenantKey(ctx context.Context, tenantID string, version uint32, wrapped []byte) error {
+	_, err := db.w.ExecContext(ctx, `UPDATE tenant_keys SET wrapped = $1 WHERE tenant_id = $2 AND version = $3`, wrapped, tenantID, int64(version))
+	return db.translate(err, "")
+}
+
+// DeleteTenantKey retires a tenant key version once nothing uses it.
+func (db *DB) DeleteTenantKey(ctx context.Context, tenantID string, version uint32) error {
+	_, err := db.w.ExecContext(ctx, `DELETE FROM tenant_keys WHERE tenant_id = $1 AND version = $2`, tenantID, int64(version))
+	return db.translate(err, "")
+}
+
