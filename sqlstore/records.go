@@ -120,4 +120,3 @@ func (db *DB) DeleteTenantKey(ctx context.Context, tenantID string, version uint
 	_, err := db.w.ExecContext(ctx, `DELETE FROM tenant_keys WHERE tenant_id = $1 AND version = $2`, tenantID, int64(version))
 	return db.translate(err, "")
 }
-
