@@ -18,7 +18,7 @@ import (
 )
 
 // LargeSize is the size of the streamed object in the large-object test.
-const LargeSize = 24 << 20
+const LargeSize = 32 << 20
 
 // Run runs the conformance suite. newStore must return an empty store for
 // each call (a fresh directory, or a fresh prefix of a bucket).
@@ -148,7 +148,10 @@ func testLarge(t *testing.T, s blob.Store) {
 	if err != nil || read != LargeSize || !bytes.Equal(got.Sum(nil), want.Sum(nil)) {
 		t.Fatalf("read back %d bytes (%v), digest match %v", read, err, bytes.Equal(got.Sum(nil), want.Sum(nil)))
 	}
-	// Streaming: neither direction may hold the object in memory.
+	// Streaming: neither direction may hold the object in memory. (Total
+	// allocation, garbage included, is measured: an adapter that buffers the
+	// object allocates at least its size. minio-go makes ~0.16 MiB of garbage
+	// per MiB on top of one part buffer, hence the object size of 32 MiB.)
 	for dir, a := range map[string]uint64{"Put": putAlloc, "Get": getAlloc} {
 		t.Logf("%s of %d MiB allocated %.1f MiB", dir, LargeSize>>20, float64(a)/(1<<20))
 		if a > LargeSize/2 {
