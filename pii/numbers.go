@@ -44,6 +44,9 @@ func numStartOK(text string, i int) bool {
 	if isWordByte(p) && p < 0x80 {
 		return false
 	}
+	if p == ' ' && isDigit(before(text, i-1)) {
+		return false // the middle of a group run ("4729 4986 3950 2321")
+	}
 	return strings.IndexByte("-/.#$%&@\\*_", p) < 0
 }
 

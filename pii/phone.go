@@ -15,18 +15,18 @@ const (
 	scorePhoneBare    = 0.4
 )
 
-// Phone candidate limits: E.164 allows 15 digits; one more for a "(0)" trunk.
+// Phone candidate limits: E.164 allows 15 digits with the country code.
 const (
 	phoneMinDigits = 7
-	phoneMaxDigits = 16
+	phoneMaxDigits = 15
 	phoneMaxGroups = 8
 )
 
 // phoneAt finds a phone number whose first digit run starts at i: digit
 // groups joined by single separators (space, hyphen, dot, slash) and
-// parentheses, optionally after '+' or '('. The longest prefix that ends at a
-// group boundary and that libphonenumber accepts for one of the scanner's
-// regions (or for its own country code, in international form) is reported.
+// parentheses, optionally after '+' or '('. The run is reported when
+// libphonenumber accepts it for one of the scanner's regions (or for its own
+// country code, in international form).
 func (st *state) phoneAt(i int) {
 	text := st.text
 	start := i
@@ -86,26 +86,24 @@ func (st *state) phoneAt(i int) {
 	if !st.reachable(Phone, start, base) {
 		return
 	}
-	for g := n; g >= 1; g-- {
-		total := sumInts(lens[:g])
-		end := ends[g-1]
-		if at(text, end) == ')' && strings.Count(text[start:end], "(") > strings.Count(text[start:end], ")") {
-			continue
-		}
-		if total < phoneMinDigits || !numEnd(text, end) || notPhoneShape(text[i:end], lens[:g]) {
-			continue
-		}
-		score := base
-		if g == 1 && !intl {
-			score = scorePhoneBare
-			if !st.reachable(Phone, start, score) {
-				continue
-			}
-		}
-		if st.validPhone(text[start:end], intl) {
-			st.add(Phone, start, end, score, "libphonenumber")
+	// The whole run of groups must be the number: a valid prefix of a longer
+	// run ("4729 4986 3950" of a 16-digit reference) is not a phone number.
+	if n == 0 || digits > phoneMaxDigits || n == phoneMaxGroups {
+		return
+	}
+	end := ends[n-1]
+	total := sumInts(lens[:n])
+	if open > 0 || total < phoneMinDigits || !numEnd(text, end) || notPhoneShape(text[i:end], lens[:n]) {
+		return
+	}
+	if n == 1 && !intl {
+		base = scorePhoneBare
+		if !st.reachable(Phone, start, base) {
 			return
 		}
+	}
+	if st.validPhone(text[start:end], intl) {
+		st.add(Phone, start, end, base, "libphonenumber")
 	}
 }
 
