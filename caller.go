@@ -50,3 +50,23 @@ func Require(ctx context.Context, scope Scope) (*Caller, error) {
 	}
 	return c, nil
 }
+
+// RequestInfo is what the transport knows about the request being served,
+// for audit events: its id and the client IP, already truncated.
+type RequestInfo struct {
+	ID       string
+	ClientIP string
+}
+
+type requestInfoKey struct{}
+
+// WithRequest returns a context carrying the request info.
+func WithRequest(ctx context.Context, r *RequestInfo) context.Context {
+	return context.WithValue(ctx, requestInfoKey{}, r)
+}
+
+// RequestFrom returns the request info carried by ctx, or nil.
+func RequestFrom(ctx context.Context) *RequestInfo {
+	r, _ := ctx.Value(requestInfoKey{}).(*RequestInfo)
+	return r
+}

@@ -16,11 +16,12 @@ import (
 )
 
 // Passwords hashes and verifies staff passwords (argon2id in production).
+// *password.Hasher implements it.
 type Passwords interface {
-	Hash(password string) (string, error)
-	// Verify reports whether password matches hash; it must compare in
-	// constant time and accept the formats the service imports (bcrypt).
-	Verify(hash, password string) (bool, error)
+	Hash(ctx context.Context, password []byte) (string, error)
+	// Verify reports whether password matches the encoded hash; it compares
+	// in constant time and accepts the formats the service imports (bcrypt).
+	Verify(ctx context.Context, password []byte, encoded string) (bool, error)
 }
 
 // Lockout is the back-off applied to staff sign-in and TOTP checks: after
@@ -98,7 +99,7 @@ func (a *StaffAuth) createStaff(ctx context.Context, tenantID, email, password s
 	if n := len([]rune(password)); n < 12 || n > 256 {
 		return nil, steward.Invalid("password", "must be 12 to 256 characters")
 	}
-	hash, err := a.passwords.Hash(password)
+	hash, err := a.passwords.Hash(ctx, []byte(password))
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +128,7 @@ func (a *StaffAuth) Login(ctx context.Context, tenantID, email, password, code s
 	if steward.ErrorCode(err) == steward.ENOTFOUND {
 		// Spend the same time as a real check, so timing does not reveal
 		// which emails have accounts.
-		_, _ = a.passwords.Verify(a.dummyHash(), password)
+		_, _ = a.passwords.Verify(ctx, []byte(password), a.dummyHash(ctx))
 		return "", nil, denied
 	}
 	if err != nil {
@@ -140,7 +141,7 @@ func (a *StaffAuth) Login(ctx context.Context, tenantID, email, password, code s
 	if s.LockedUntil != nil && now.Before(*s.LockedUntil) {
 		return "", nil, lockedError(s.LockedUntil.Sub(now))
 	}
-	ok, err := a.passwords.Verify(s.PasswordHash, password)
+	ok, err := a.passwords.Verify(ctx, []byte(password), s.PasswordHash)
 	if err != nil {
 		return "", nil, err
 	}
@@ -190,7 +191,9 @@ func (a *StaffAuth) checkTOTP(s *steward.StaffAccount, code string, now time.Tim
 	if err != nil {
 		return false, err
 	}
-	return totp.ValidateCustom(code, string(secret), now, totpOpts)
+	// A malformed code (wrong length, not digits) is just a wrong code.
+	ok, err := totp.ValidateCustom(code, string(secret), now, totpOpts)
+	return ok && err == nil, nil
 }
 
 var totpOpts = totp.ValidateOpts{Period: 30, Skew: 1, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
@@ -294,11 +297,11 @@ func (a *StaffAuth) signedIn(ctx context.Context) (*steward.StaffAccount, error)
 	return a.store.Staff(ctx, c.TenantID, c.ID)
 }
 
-func (a *StaffAuth) dummyHash() string {
+func (a *StaffAuth) dummyHash(ctx context.Context) string {
 	a.dummyOnce.Do(func() {
 		var b [16]byte
 		_, _ = rand.Read(b[:])
-		a.dummy, _ = a.passwords.Hash(base64.RawURLEncoding.EncodeToString(b[:]))
+		a.dummy, _ = a.passwords.Hash(ctx, []byte(base64.RawURLEncoding.EncodeToString(b[:])))
 	})
 	return a.dummy
 }

@@ -16,7 +16,7 @@ const apiKeyColumns = `id, tenant_id, name, scopes, hash, created_at, created_by
 // CreateAPIKey inserts k, assigning its ID if empty.
 func (db *DB) CreateAPIKey(ctx context.Context, k *steward.APIKey) error {
 	if k.ID == "" {
-		k.ID = NewID("key")
+		k.ID = steward.NewID("key")
 	}
 	_, err := db.w.ExecContext(ctx, `INSERT INTO api_keys (`+apiKeyColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		k.ID, k.TenantID, k.Name, k.Scopes.String(), k.Hash, micros(k.CreatedAt), k.CreatedBy,

@@ -8,9 +8,7 @@ package sqlstore
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base32"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -116,16 +114,6 @@ func (db *DB) translate(err error, conflict string) error {
 // notFound returns ENOTFOUND naming the kind of thing that was missing.
 func notFound(what string) error {
 	return steward.Errorf(steward.ENOTFOUND, "%s not found", what)
-}
-
-var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
-
-// NewID returns a new random identifier with a type prefix, e.g.
-// "key_3kq...": 128 random bits, lower-case base32.
-func NewID(prefix string) string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	return prefix + "_" + idEncoding.EncodeToString(b[:])
 }
 
 // micros converts a time to the stored form.

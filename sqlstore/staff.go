@@ -16,7 +16,7 @@ const staffColumns = `id, tenant_id, email_index, email_sealed, password_hash, r
 // CreateStaff inserts s, assigning its ID if empty.
 func (db *DB) CreateStaff(ctx context.Context, s *steward.StaffAccount) error {
 	if s.ID == "" {
-		s.ID = NewID("stf")
+		s.ID = steward.NewID("stf")
 	}
 	_, err := db.w.ExecContext(ctx, `INSERT INTO staff (`+staffColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		s.ID, s.TenantID, s.EmailIndex, s.EmailSealed, s.PasswordHash, string(s.Role), s.TOTPSealed, boolInt(s.TOTPEnabled),

@@ -18,7 +18,7 @@ const subjectColumns = `s.id, s.tenant_id, s.external_index, s.email_index, s.ph
 // with ECONFLICT without a check-then-insert race.
 func (db *DB) CreateSubject(ctx context.Context, s *steward.Subject) error {
 	if s.ID == "" {
-		s.ID = NewID("sub")
+		s.ID = steward.NewID("sub")
 	}
 	_, err := db.w.ExecContext(ctx, `INSERT INTO subjects (id, tenant_id, external_index, email_index, phone_index, sealed, region,
 		below_minimum_age, restricted, objected, staff_access_agreed, wrapped_key, key_version, created_at)

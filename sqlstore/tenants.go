@@ -14,7 +14,7 @@ func (db *DB) CreateTenant(ctx context.Context, t *steward.Tenant) error {
 		return err
 	}
 	if t.ID == "" {
-		t.ID = NewID("ten")
+		t.ID = steward.NewID("ten")
 	}
 	_, err := db.w.ExecContext(ctx, `INSERT INTO tenants (id, name, home_region, created_at) VALUES ($1, $2, $3, $4)`,
 		t.ID, t.Name, t.HomeRegion, micros(t.CreatedAt))

@@ -38,6 +38,8 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"serve", "run the server", (*cli).serve},
+		{"apikey", "create, list and revoke API keys", (*cli).apikey},
 		{"policy", "check, render and diff policy files", (*cli).policy},
 		{"pii", "find and redact personal data in text", (*cli).pii},
 	}

@@ -14,6 +14,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, for schema set-up
 
+	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/postgres"
 	"github.com/steward-privacy/steward/sqlite"
 	"github.com/steward-privacy/steward/sqlstore"
@@ -82,7 +83,7 @@ func PostgresDSN(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	schema := strings.ReplaceAll(sqlstore.NewID("t"), "_", "")
+	schema := strings.ReplaceAll(steward.NewID("t"), "_", "")
 	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
 		admin.Close()
 		t.Fatalf("create schema: %v", err)

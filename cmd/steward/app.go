@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/steward-privacy/steward/auth"
+	"github.com/steward-privacy/steward/crypt"
+	"github.com/steward-privacy/steward/crypt/keyfile"
+	"github.com/steward-privacy/steward/password"
+	"github.com/steward-privacy/steward/postgres"
+	"github.com/steward-privacy/steward/sqlite"
+	"github.com/steward-privacy/steward/sqlstore"
+)
+
+// app is the wired engine shared by `steward serve` and the commands that
+// work on the same data folder (apikey, audit, keys).
+type app struct {
+	cfg   *Config
+	log   *slog.Logger
+	keys  crypt.KeyProvider
+	db    *sqlstore.DB
+	auth  *auth.StaffAuth
+	clock func() time.Time
+}
+
+// openApp opens the data folder, the master key and the database.
+func openApp(ctx context.Context, cfg *Config, logOut io.Writer) (*app, error) {
+	log, err := newLogger(cfg, logOut)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+		return nil, fmt.Errorf("data folder %s: %w", cfg.Data, err)
+	}
+	provider, err := keyfile.Open(cfg.MasterKeyFile)
+	if err != nil {
+		return nil, err
+	}
+	var db *sqlstore.DB
+	if cfg.Database == "" {
+		db, err = sqlite.Open(ctx, filepath.Join(cfg.Data, "steward.db"))
+	} else {
+		db, err = postgres.Open(ctx, cfg.Database)
+	}
+	if err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: log, keys: provider, db: db, clock: time.Now}
+	if err := a.wireAuth(ctx, provider); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// wireAuth derives the server secrets from the master key provider and
+// builds the auth service.
+func (a *app) wireAuth(ctx context.Context, d crypt.KeyDeriver) error {
+	secret := func(label string) (crypt.Secret, error) { return d.DeriveKey(ctx, label) }
+	hmacKey, err := secret("api-key-hmac")
+	if err != nil {
+		return err
+	}
+	sealKey, err := secret("staff-seal")
+	if err != nil {
+		return err
+	}
+	indexKey, err := secret("staff-index")
+	if err != nil {
+		return err
+	}
+	hasher, err := auth.NewHasher(hmacKey)
+	if err != nil {
+		return err
+	}
+	sealer, err := auth.NewKeySealer(sealKey, indexKey)
+	if err != nil {
+		return err
+	}
+	svc := auth.NewService(a.db, hasher, sealer, a.clock)
+	// At most two argon2id computations at once (64 MiB each), so a burst of
+	// sign-ins cannot exhaust memory.
+	pw, err := password.NewHasher(password.DefaultParams, 2)
+	if err != nil {
+		return err
+	}
+	a.auth = auth.NewStaffAuth(svc, pw)
+	return nil
+}
+
+func (a *app) Close() error { return a.db.Close() }
+
+func newLogger(cfg *Config, w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(strings.ToUpper(cfg.LogLevel))); err != nil {
+		return nil, fmt.Errorf("config: log_level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return slog.New(slog.NewJSONHandler(w, opts)), nil
+}

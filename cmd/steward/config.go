@@ -1,0 +1,231 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+)
+
+// Config is the server's configuration. Values come, lowest precedence
+// first, from the defaults, the YAML file named by --config, STEWARD_*
+// environment variables (STEWARD_<FIELD>, and STEWARD_<FIELD>_FILE for
+// secrets, which reads the value from a file), and command-line flags.
+type Config struct {
+	// Data is the data folder: the SQLite database, the master key file and
+	// local files live here.
+	Data string `yaml:"data"`
+	// Database is empty for SQLite in the data folder, or a postgres:// DSN.
+	Database string `yaml:"database"`
+	// Listen is the address to serve on; port 0 picks a free port.
+	Listen string `yaml:"listen"`
+	// Policy is the policy file; empty means the built-in starter policy.
+	Policy string `yaml:"policy"`
+	// MasterKeyFile is the key file (default DATA/master.key).
+	MasterKeyFile string `yaml:"master_key_file"`
+	// Region is the home region of the operator tenant created on first start.
+	Region string `yaml:"region"`
+	// TLSCert and TLSKey are PEM files; with them the server speaks TLS 1.2+.
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
+	// InsecureHTTP allows plain HTTP on a non-loopback address.
+	InsecureHTTP bool `yaml:"insecure_http"`
+	// LogLevel is debug, info, warn or error; LogFormat json or text.
+	LogLevel  string `yaml:"log_level"`
+	LogFormat string `yaml:"log_format"`
+	// ShutdownTimeout bounds how long in-flight requests may finish on stop.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+}
+
+// DefaultConfig returns the zero-set-up defaults.
+func DefaultConfig() Config {
+	return Config{Data: "steward-data", Listen: "127.0.0.1:8080", Region: "us", LogLevel: "info", LogFormat: "json",
+		ShutdownTimeout: 15 * time.Second}
+}
+
+// configField describes one setting for the environment and flag layers.
+type configField struct {
+	name   string // yaml/flag name; env is STEWARD_ + upper(name)
+	usage  string
+	secret bool // also read from STEWARD_<NAME>_FILE
+	str    *string
+	flag   *bool
+	dur    *time.Duration
+}
+
+func (c *Config) fields() []configField {
+	return []configField{
+		{name: "data", usage: "data folder", str: &c.Data},
+		{name: "database", usage: "empty for SQLite in the data folder, or a postgres:// DSN", secret: true, str: &c.Database},
+		{name: "listen", usage: "address to listen on (port 0 picks a free port)", str: &c.Listen},
+		{name: "policy", usage: "policy file (default: the built-in starter policy)", str: &c.Policy},
+		{name: "master_key_file", usage: "master key file (default DATA/master.key)", str: &c.MasterKeyFile},
+		{name: "region", usage: "home region of the operator tenant created on first start", str: &c.Region},
+		{name: "tls_cert", usage: "TLS certificate (PEM)", str: &c.TLSCert},
+		{name: "tls_key", usage: "TLS private key (PEM)", secret: true, str: &c.TLSKey},
+		{name: "insecure_http", usage: "allow plain HTTP on a non-loopback address", flag: &c.InsecureHTTP},
+		{name: "log_level", usage: "debug, info, warn or error", str: &c.LogLevel},
+		{name: "log_format", usage: "json or text", str: &c.LogFormat},
+		{name: "shutdown_timeout", usage: "how long in-flight requests may finish on stop", dur: &c.ShutdownTimeout},
+	}
+}
+
+// loadConfig builds the configuration from defaults, file, environment and
+// flags; extra registers a command's own flags. It returns flag.ErrHelp after
+// printing usage for -h, and the arguments left after the flags.
+func loadConfig(name string, args []string, getenv func(string) string, out io.Writer, extra func(*flag.FlagSet)) (*Config, []string, error) {
+	cfg := DefaultConfig()
+	fs := flag.NewFlagSet("steward "+name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	if extra != nil {
+		extra(fs)
+	}
+	configFile := fs.String("config", getenv("STEWARD_CONFIG"), "YAML configuration file (env STEWARD_CONFIG)")
+	// Flags are parsed into a scratch Config so that only the flags actually
+	// given override the lower layers.
+	var fromFlags Config
+	for _, f := range fromFlags.fields() {
+		u := f.usage + " (env STEWARD_" + strings.ToUpper(f.name) + ")"
+		flagName := strings.ReplaceAll(f.name, "_", "-")
+		switch {
+		case f.str != nil:
+			fs.StringVar(f.str, flagName, "", u)
+		case f.flag != nil:
+			fs.BoolVar(f.flag, flagName, false, u)
+		case f.dur != nil:
+			fs.DurationVar(f.dur, flagName, 0, u)
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	if *configFile != "" {
+		if err := cfg.loadFile(*configFile); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := cfg.loadEnv(getenv); err != nil {
+		return nil, nil, err
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[strings.ReplaceAll(f.Name, "-", "_")] = true })
+	dst, src := cfg.fields(), fromFlags.fields()
+	for i := range dst {
+		if !given[dst[i].name] {
+			continue
+		}
+		switch {
+		case dst[i].str != nil:
+			*dst[i].str = *src[i].str
+		case dst[i].flag != nil:
+			*dst[i].flag = *src[i].flag
+		case dst[i].dur != nil:
+			*dst[i].dur = *src[i].dur
+		}
+	}
+	if cfg.MasterKeyFile == "" {
+		cfg.MasterKeyFile = filepath.Join(cfg.Data, "master.key")
+	}
+	return &cfg, fs.Args(), cfg.Validate()
+}
+
+func (c *Config) loadFile(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	if err := yaml.UnmarshalWithOptions(b, c, yaml.Strict()); err != nil {
+		return fmt.Errorf("config file %s: %s", path, yaml.FormatError(err, false, true))
+	}
+	return nil
+}
+
+func (c *Config) loadEnv(getenv func(string) string) error {
+	for _, f := range c.fields() {
+		env := "STEWARD_" + strings.ToUpper(f.name)
+		v, ok := getenv(env), getenv(env) != ""
+		if f.secret {
+			if file := getenv(env + "_FILE"); file != "" {
+				b, err := os.ReadFile(file)
+				if err != nil {
+					return fmt.Errorf("%s_FILE: %w", env, err)
+				}
+				v, ok = strings.TrimSpace(string(b)), true
+			}
+		}
+		if !ok {
+			continue
+		}
+		switch {
+		case f.str != nil:
+			*f.str = v
+		case f.flag != nil:
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("%s: must be true or false", env)
+			}
+			*f.flag = b
+		case f.dur != nil:
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("%s: must be a duration such as 15s", env)
+			}
+			*f.dur = d
+		}
+	}
+	return nil
+}
+
+// Validate checks the configuration, naming the bad field.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(field, msg string) { errs = append(errs, fmt.Errorf("config: %s: %s", field, msg)) }
+	if c.Data == "" {
+		bad("data", "must name a folder")
+	}
+	if c.Database != "" && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
+		bad("database", "must be empty (SQLite in the data folder) or a postgres:// URL")
+	}
+	host, port, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		bad("listen", "must be host:port, e.g. 127.0.0.1:8080")
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		bad("listen", "port must be a number from 0 to 65535")
+	} else if (c.TLSCert == "") != (c.TLSKey == "") {
+		bad("tls_cert", "tls_cert and tls_key must be given together")
+	} else if c.TLSCert == "" && !c.InsecureHTTP && !isLoopback(host) {
+		bad("listen", "refusing plain HTTP on a non-loopback address: configure tls_cert and tls_key, or pass --insecure-http if a proxy terminates TLS")
+	}
+	if c.Region == "" || strings.ToLower(c.Region) != c.Region {
+		bad("region", "must be a lower-case region code such as us or eu")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log_level", "must be debug, info, warn or error")
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		bad("log_format", "must be json or text")
+	}
+	if c.ShutdownTimeout <= 0 {
+		bad("shutdown_timeout", "must be positive")
+	}
+	return errors.Join(errs...)
+}
+
+// isLoopback reports whether host names only the local machine.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

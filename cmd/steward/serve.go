@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/steward-privacy/steward/httpapi"
+)
+
+// serve runs the server until the context is cancelled (SIGINT/SIGTERM).
+func (c *cli) serve(args []string) int {
+	cfg, _, err := loadConfig("serve", args, c.getenv, c.stderr, nil)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(c.stderr, "steward serve: %v\n", err)
+		return 2
+	}
+	if err := c.runServer(cfg); err != nil {
+		fmt.Fprintf(c.stderr, "steward serve: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func (c *cli) runServer(cfg *Config) error {
+	a, err := openApp(c.ctx, cfg, c.stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	first, err := a.auth.Bootstrap(c.ctx, "operator", cfg.Region)
+	if err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	api := httpapi.New(httpapi.Options{Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
+		SecureCookies: cfg.TLSCert != "" || isLoopback(hostOf(cfg.Listen))})
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute,
+		WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
+		ErrorLog: nil}
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("config: tls_cert/tls_key: %w", err)
+		}
+		srv.TLSConfig = serverTLS(cert)
+		ln = tls.NewListener(ln, srv.TLSConfig)
+		scheme = "https"
+	}
+	url := scheme + "://" + ln.Addr().String()
+	if first != nil {
+		fmt.Fprintf(c.stdout, "first start: operator tenant %s created.\n", first.Key.TenantID)
+		fmt.Fprintf(c.stdout, "bootstrap admin API key (shown only this once; store it now):\n%s\n", first.Secret)
+	}
+	// The URL line comes last: scripts may wait for it.
+	fmt.Fprintf(c.stdout, "steward is listening on %s\n", url)
+	if f, ok := c.stdout.(*os.File); ok {
+		_ = f.Sync()
+	}
+	a.log.Info("serving", "url", url, "database", a.db.Dialect())
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-c.ctx.Done():
+	}
+	a.log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		a.log.Warn("in-flight requests did not finish in time", "error", err.Error())
+		srv.Close()
+	}
+	a.log.Info("stopped")
+	return nil
+}
+
+// serverTLS allows TLS 1.2 and 1.3 only; for 1.2 only forward-secret AEAD
+// suites (Go picks TLS 1.3 whenever the client offers it).
+func serverTLS(cert tls.Certificate) *tls.Config {
+	return &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		MinVersion:   tls.VersionTLS12,
+		CipherSuites: []uint16{
+			tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+			tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+		},
+		NextProtos: []string{"h2", "http/1.1"},
+	}
+}
+
+func hostOf(addr string) string {
+	h, _, _ := net.SplitHostPort(addr)
+	return h
+}
