@@ -22,7 +22,9 @@ func NewKeySealer(sealKey, indexKey crypt.Secret) (*KeySealer, error) {
 }
 
 // Seal encrypts plaintext bound to aad.
-func (s *KeySealer) Seal(plaintext, aad []byte) ([]byte, error) { return crypt.Seal(s.key, plaintext, aad), nil }
+func (s *KeySealer) Seal(plaintext, aad []byte) ([]byte, error) {
+	return crypt.Seal(s.key, plaintext, aad), nil
+}
 
 // Open decrypts what Seal returned for the same aad.
 func (s *KeySealer) Open(ciphertext, aad []byte) ([]byte, error) {

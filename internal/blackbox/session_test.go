@@ -53,4 +53,3 @@ func (s *server) doCookie(method, path string, c *http.Cookie, body any) *respon
 	b, _ := io.ReadAll(resp.Body)
 	return &response{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }
-
