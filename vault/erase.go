@@ -1,0 +1,62 @@
+package vault
+
+import (
+	"context"
+	"time"
+
+	"github.com/steward-privacy/steward"
+)
+
+// Evidence is the proof of an erasure returned to the caller and kept in the
+// audit log: what was destroyed, when, and the audit sequence number.
+type Evidence struct {
+	SubjectID      string    `json:"subject_id"`
+	ErasedAt       time.Time `json:"erased_at"`
+	KeyDestroyed   bool      `json:"data_key_destroyed"`
+	Records        int       `json:"records_deleted"`
+	Files          int       `json:"files_deleted"`
+	FilesPending   int       `json:"files_pending_deletion" doc:"blobs the store could not delete yet; retried by a job (their key is gone)"`
+	Consents       int       `json:"consents_deleted"`
+	IndexesRemoved bool      `json:"blind_indexes_removed"`
+	AuditSeq       int64     `json:"audit_seq"`
+}
+
+// Erase erases a subject (G3): one transaction deletes the subject row, and
+// with it the wrapped data key and the blind indexes, its records, file rows
+// and consents; the blobs are deleted from the file store (any that fail are
+// retried by a job, and are undecryptable already); SQLite's log is then
+// checkpointed so the zeroed pages replace the old ones. Cost grows with the
+// subject's data, not with the store.
+func (v *Vault) Erase(ctx context.Context, subjectID string) (*Evidence, error) {
+	c, err := require(ctx, steward.ScopeRecordsWrite)
+	if err != nil {
+		return nil, err
+	}
+	now := v.now().UTC()
+	er, err := v.store.EraseSubject(ctx, c.TenantID, subjectID, now)
+	if err != nil {
+		return nil, err
+	}
+	ev := &Evidence{SubjectID: subjectID, ErasedAt: now, KeyDestroyed: true, Records: er.Records, Files: er.Files,
+		Consents: er.Consents, IndexesRemoved: true}
+	dctx := context.WithoutCancel(ctx)
+	for _, k := range er.BlobKeys {
+		if err := v.files.Delete(dctx, k); err != nil {
+			ev.FilesPending++
+			continue
+		}
+		_ = v.store.BlobDeleted(dctx, k)
+	}
+	if v.after != nil {
+		if err := v.after(dctx); err != nil {
+			return nil, err
+		}
+	}
+	seq, err := v.record(dctx, c, steward.AuditEvent{Action: steward.ActionSubjectErase, SubjectID: subjectID,
+		Decision: steward.DecisionAllow})
+	if err != nil {
+		return nil, err
+	}
+	ev.AuditSeq = seq
+	return ev, nil
+}

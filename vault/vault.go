@@ -1,0 +1,108 @@
+// Package vault is where personal data lives: subjects, their records and
+// files, encrypted under a per-subject data key (wrapped by a tenant key,
+// wrapped by the master key), read only for a purpose the policy allows, and
+// erased by destroying the data key with the rows and files (G1, G2, G3).
+//
+// Every read, write, denial and erasure is an audit event, without the value.
+// The service authorizes from the caller in the context; the policy decides
+// through the compiled policy.Decider, never through code here.
+package vault
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/steward-privacy/steward"
+	"github.com/steward-privacy/steward/blob"
+	"github.com/steward-privacy/steward/crypt"
+	"github.com/steward-privacy/steward/policy"
+)
+
+// Store is what the vault needs from storage.
+type Store interface {
+	steward.TenantStore
+	steward.VaultStore
+	RewrapTenantKey(ctx context.Context, tenantID string, version uint32, wrapped []byte) error
+	DeleteTenantKey(ctx context.Context, tenantID string, version uint32) error
+	PendingBlobDeletions(ctx context.Context, limit int) ([]string, error)
+	BlobDeleted(ctx context.Context, key string) error
+}
+
+// Provider is the master key provider, with the deriver for index keys.
+type Provider interface {
+	crypt.KeyProvider
+	crypt.KeyDeriver
+}
+
+// Config holds the vault's dependencies and settings.
+type Config struct {
+	Store  Store
+	Files  blob.Store
+	Keys   Provider
+	Audit  steward.AuditLog
+	Policy *policy.Decider
+	Now    func() time.Time
+	// EphemeralTTL is how long an ephemeral file that was never downloaded
+	// lives before the retention job deletes it. Default 1 hour.
+	EphemeralTTL time.Duration
+	// AfterErase runs after an erasure committed (SQLite checkpoints its WAL
+	// here so erased bytes leave the log at once). Optional.
+	AfterErase func(ctx context.Context) error
+}
+
+// Vault is the service.
+type Vault struct {
+	store   Store
+	files   blob.Store
+	keys    Provider
+	audit   steward.AuditLog
+	policy  atomic.Pointer[policy.Decider]
+	now     func() time.Time
+	ttl     time.Duration
+	after   func(ctx context.Context) error
+	ring    *keyring
+	indexes *indexKeys
+}
+
+// New returns a vault.
+func New(c Config) *Vault {
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.EphemeralTTL <= 0 {
+		c.EphemeralTTL = time.Hour
+	}
+	v := &Vault{store: c.Store, files: c.Files, keys: c.Keys, audit: c.Audit, now: c.Now, ttl: c.EphemeralTTL,
+		after: c.AfterErase}
+	v.policy.Store(c.Policy)
+	v.ring = newKeyring(c.Store, c.Keys, c.Now)
+	v.indexes = newIndexKeys(c.Keys)
+	return v
+}
+
+// SetPolicy swaps in a newly compiled policy; requests in flight finish
+// under the old one.
+func (v *Vault) SetPolicy(d *policy.Decider) { v.policy.Store(d) }
+
+// Policy returns the policy in force.
+func (v *Vault) Policy() *policy.Decider { return v.policy.Load() }
+
+// record appends an audit event, filling in who and the request context.
+func (v *Vault) record(ctx context.Context, c *steward.Caller, e steward.AuditEvent) (int64, error) {
+	e.TenantID = c.TenantID
+	e.Actor = c.Actor()
+	e.Time = v.now().UTC()
+	if info := steward.RequestFrom(ctx); info != nil {
+		e.RequestID, e.ClientIP = info.ID, info.ClientIP
+	}
+	if err := v.audit.Append(ctx, &e); err != nil {
+		return 0, err
+	}
+	return e.Seq, nil
+}
+
+// require returns the caller if it holds scope.
+func require(ctx context.Context, scope steward.Scope) (*steward.Caller, error) {
+	return steward.Require(ctx, scope)
+}
