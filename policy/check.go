@@ -97,6 +97,9 @@ func (c *checker) categories() {
 		c.require(cat.Description != "", path+".description", "")
 		c.require(len(cat.Collection) > 0, path+".collection", "say how it is collected: subject, automatic, connected, third-party or public")
 		c.retention(cat.Retention, path+".retention")
+		if cat.Retention.Kind == RetainAsCategory {
+			c.add(path+".retention", "write the category's own rule, e.g. P30D", "same-as-category is for processors; a category needs its own rule")
+		}
 		for i, s := range cat.Collection {
 			c.source(s, fmt.Sprintf("%s.collection[%d]", path, i))
 		}

@@ -44,7 +44,7 @@ func (d *decoder) decode(n ast.Node, v reflect.Value, path string) {
 	pos := nodePos(n)
 	switch n := n.(type) {
 	case nil, *ast.NullNode:
-		d.problem(pos, path, "write a value or remove the line", "%s has no value", describe(path))
+		d.problem(d.keyPos(path, pos), path, "write a value or remove the line", "%s has no value", describe(path))
 		return
 	case *ast.AnchorNode, *ast.AliasNode:
 		d.problem(pos, path, "write the value out in full", "anchors and aliases are not supported in policy files")
@@ -126,6 +126,14 @@ func (d *decoder) decode(n ast.Node, v reflect.Value, path string) {
 	}
 }
 
+// keyPos returns the recorded position of path (its key), or def.
+func (d *decoder) keyPos(path string, def Pos) Pos {
+	if pos, ok := d.positions[path]; ok {
+		return pos
+	}
+	return def
+}
+
 // check records err, if any, as a problem at pos.
 func (d *decoder) check(pos Pos, path string, err error) {
 	if err != nil {
@@ -163,7 +171,7 @@ func (d *decoder) keyed(n ast.Node, v reflect.Value, path string) {
 	m, ok := asMapping(n)
 	if !ok {
 		if _, null := n.(*ast.NullNode); null || n == nil {
-			d.problem(nodePos(n), path, "write entries or remove the line", "%s has no entries", describe(path))
+			d.problem(d.keyPos(path, nodePos(n)), path, "write entries or remove the line", "%s has no entries", describe(path))
 			return
 		}
 		d.problem(nodePos(n), path, "write one entry per line, as key: value", "%s must be a mapping keyed by name, not a %s", describe(path), nodeKind(n))

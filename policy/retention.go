@@ -17,6 +17,7 @@ const (
 	RetainUntilAccountDeletion                // until the subject's account is deleted
 	RetainUntilConsentWithdrawn               // until the subject withdraws consent
 	RetainUntilPurposeFulfilled               // until the purpose is fulfilled, at most Max
+	RetainAsCategory                          // processors only: as long as the category's own rule ("same-as-category")
 )
 
 var retentionWords = map[string]RetentionKind{
@@ -25,9 +26,10 @@ var retentionWords = map[string]RetentionKind{
 	"until-account-deletion":  RetainUntilAccountDeletion,
 	"until-consent-withdrawn": RetainUntilConsentWithdrawn,
 	"until-purpose-fulfilled": RetainUntilPurposeFulfilled,
+	"same-as-category":        RetainAsCategory,
 }
 
-var retentionNames = []string{"ephemeral", "not-retained", "until-account-deletion", "until-consent-withdrawn", "until-purpose-fulfilled"}
+var retentionNames = []string{"ephemeral", "not-retained", "until-account-deletion", "until-consent-withdrawn", "until-purpose-fulfilled", "same-as-category"}
 
 // String returns the kind as written in a policy file ("duration" for a fixed
 // period).
@@ -43,6 +45,8 @@ func (k RetentionKind) String() string {
 		return "until-consent-withdrawn"
 	case RetainUntilPurposeFulfilled:
 		return "until-purpose-fulfilled"
+	case RetainAsCategory:
+		return "same-as-category"
 	}
 	return "unset"
 }
@@ -94,7 +98,7 @@ func (r *Retention) mappingForm() (any, func() error) {
 		if err := r.setScalar(m.Rule); err != nil {
 			return err
 		}
-		if !m.Max.IsZero() && (r.Kind == RetainFor || r.Kind == RetainEphemeral) {
+		if !m.Max.IsZero() && (r.Kind == RetainFor || r.Kind == RetainEphemeral || r.Kind == RetainAsCategory) {
 			return errHint("write the period as the rule, e.g. retention: P30D", "retention %s takes no max", r.Kind)
 		}
 		r.Max = m.Max
@@ -123,8 +127,12 @@ func (r Retention) Limit() (time.Duration, bool) {
 }
 
 // Outlives reports whether data kept under r may be kept longer than under
-// other (an unbounded rule outlives every bounded one).
+// other (an unbounded rule outlives every bounded one; a processor's
+// same-as-category never does).
 func (r Retention) Outlives(other Retention) bool {
+	if r.Kind == RetainAsCategory || other.Kind == RetainAsCategory {
+		return false
+	}
 	a, aBounded := r.Limit()
 	b, bBounded := other.Limit()
 	switch {
@@ -167,6 +175,8 @@ func (r Retention) Human() string {
 		s = "until you withdraw your consent"
 	case RetainUntilPurposeFulfilled:
 		s = "until the purpose is fulfilled"
+	case RetainAsCategory:
+		return "as long as the data itself is kept"
 	default:
 		return ""
 	}

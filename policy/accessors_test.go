@@ -1,0 +1,95 @@
+package policy
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestAccessors(t *testing.T) {
+	d := mustCompileFile(t, "testdata/decide.yaml")
+	if got := d.Version(); got != "7" {
+		t.Errorf("Version = %q; want 7", got)
+	}
+	for key, want := range map[string]bool{
+		"user.contact": true, "user.contact.email": true, "user.content.prompt.draft": true,
+		"user.content": false, "user": false, "user.biometric": false, "nonsense": false,
+	} {
+		if got := d.CategoryDeclared(key); got != want {
+			t.Errorf("CategoryDeclared(%q) = %v; want %v", key, got, want)
+		}
+	}
+	tests := []struct {
+		key   string
+		kind  RetentionKind
+		limit time.Duration
+		ok    bool
+	}{
+		{"system.operations.request_log", RetainFor, 24 * time.Hour, true},
+		{"user.content.upload", RetainEphemeral, 0, true},
+		{"user.contact.email", RetainUntilAccountDeletion, 0, true},
+		{"user.behavior.search_history", RetainUntilPurposeFulfilled, 90 * 24 * time.Hour, true},
+		{"user.biometric", RetentionUnset, 0, false},
+	}
+	for _, tt := range tests {
+		r, ok := d.Retention(tt.key)
+		limit, _ := r.Limit()
+		if r.Kind != tt.kind || limit != tt.limit || ok != tt.ok {
+			t.Errorf("Retention(%q) = %v %v %v; want %v %v %v", tt.key, r.Kind, limit, ok, tt.kind, tt.limit, tt.ok)
+		}
+	}
+	if !d.Essential("essential.service.security") || !d.Essential("essential.service.x") || d.Essential("marketing") || d.Essential("finance") {
+		t.Error("Essential gives wrong answers")
+	}
+	if got, want := d.EssentialPurposes(), []string{"essential.service", "essential.service.security"}; !slices.Equal(got, want) {
+		t.Errorf("EssentialPurposes = %v; want %v", got, want)
+	}
+	if got := d.Purposes(); len(got) != 5 || got[0] != "essential.service" {
+		t.Errorf("Purposes = %v", got)
+	}
+	if age, action := d.MinimumAge(); age != 16 || action != AgeFlag {
+		t.Errorf("MinimumAge = %d %v", age, action)
+	}
+	if r, ok := d.Right(RightAccess); !ok || r.Deadline.String() != "P30D" {
+		t.Errorf("Right(access) = %+v, %v", r, ok)
+	}
+	if _, ok := d.Right(RightPortability); ok {
+		t.Error("Right(portability) found in a policy without it")
+	}
+	if got := d.Rights(); len(got) != 2 || got[1].Kind != RightErasure {
+		t.Errorf("Rights = %+v", got)
+	}
+	if got := d.Justifications(); len(got) != 2 || got[0].Key != JustificationSubjectAgreement {
+		t.Errorf("Justifications = %+v", got)
+	}
+	procs := d.Processors()
+	procs[0].Categories[0] = "changed"
+	if d.Processors()[0].Categories[0] == "changed" {
+		t.Error("Processors returns shared slices")
+	}
+	cats := d.Categories()
+	cats[0].Key = "changed"
+	if d.Categories()[0].Key == "changed" || len(cats) != 7 {
+		t.Error("Categories returns the decider's own slice")
+	}
+}
+
+func TestCategoriesFor(t *testing.T) {
+	d := mustCompileFile(t, "testdata/decide.yaml")
+	tests := []struct {
+		purpose string
+		want    []string
+	}{
+		{"essential.service", []string{"user.contact", "user.content.prompt", "user.content.upload", "user.content.self_image"}},
+		{"essential.service.notifications", []string{"user.contact", "user.content.prompt", "user.content.upload", "user.content.self_image"}},
+		{"marketing", []string{"user.contact.email"}},
+		{"marketing.advertising", nil},
+		{"train_ai_system", []string{"user.content.prompt", "user.content.upload", "user.behavior"}},
+		{"finance", nil},
+	}
+	for _, tt := range tests {
+		if got := d.CategoriesFor(tt.purpose); !slices.Equal(got, tt.want) {
+			t.Errorf("CategoriesFor(%q) = %v; want %v", tt.purpose, got, tt.want)
+		}
+	}
+}

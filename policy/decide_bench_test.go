@@ -1,0 +1,57 @@
+package policy
+
+import "testing"
+
+// benchRequests are typical requests against the ad-asset example: the
+// service reading account data, and sending media to an AI processor under
+// consent with a region check.
+var benchRequests = map[string]Request{
+	"service": {
+		Purpose:    "essential.service",
+		Categories: []string{"user.contact.email", "user.content.product_image"},
+		Actor:      ActorService,
+	},
+	"processor_consent_region": {
+		Purpose:    "essential.service.generation",
+		Categories: []string{"user.content.product_image", "user.content.prompt"},
+		Actor:      ActorService,
+		Processor:  "kestrel-video",
+		Region:     "us",
+		Subject: SubjectState{Consents: []Consent{
+			{Purpose: "essential.service", Granted: true},
+			{Purpose: "essential.service.generation", Granted: true},
+		}},
+	},
+	"staff_denied_prohibited": {
+		Purpose:       "train_ai_system",
+		Categories:    []string{"user.content.product_image"},
+		Actor:         ActorStaff,
+		Justification: "security-investigation",
+	},
+}
+
+func BenchmarkDecide(b *testing.B) {
+	d := mustCompileFile(b, "../examples/ad-asset-studio.yaml")
+	for _, name := range []string{"service", "processor_consent_region", "staff_denied_prohibited"} {
+		r := benchRequests[name]
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = d.Decide(&r)
+			}
+		})
+	}
+}
+
+func mustCompileFile(tb testing.TB, path string) *Decider {
+	tb.Helper()
+	p, err := Load(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	d, err := Compile(p)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return d
+}

@@ -1,0 +1,243 @@
+package policy
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// svc returns a service request for purpose and categories.
+func svc(purpose string, cats ...string) Request {
+	return Request{Purpose: purpose, Categories: cats, Actor: ActorService}
+}
+
+// with applies changes to a copy of r.
+func with(r Request, change func(*Request)) Request {
+	change(&r)
+	return r
+}
+
+func granted(purpose string) []Consent { return []Consent{{Purpose: purpose, Granted: true}} }
+
+func TestDecide(t *testing.T) {
+	d := mustCompileFile(t, "testdata/decide.yaml")
+	tests := []struct {
+		name     string
+		req      Request
+		reasons  Reasons
+		oblige   Obligations
+		category string // Decision.Category, when checked
+	}{
+		{name: "service reads a declared category", req: svc("essential.service", "user.contact.email")},
+		{name: "grant covers a key below a declared category", req: svc("essential.service", "user.contact.email.work")},
+		{name: "sub-purpose resolves to its declared parent", req: svc("essential.service.notifications.email", "user.contact.email")},
+		{name: "ephemeral category must be deleted after use", req: svc("essential.service", "user.content.upload"), oblige: ObligeDeleteAfterUse},
+		{name: "category outside the purpose's grants", req: svc("essential.service", "user.contact.email", "user.device.ip_address"),
+			reasons: ReasonCategoryNotAllowed, category: "user.device.ip_address"},
+		{name: "undeclared category", req: svc("essential.service", "user.biometric"), reasons: ReasonCategoryNotDeclared, category: "user.biometric"},
+		{name: "unknown category key", req: svc("essential.service", "nonsense"), reasons: ReasonCategoryNotDeclared, category: "nonsense"},
+		{name: "ancestor of declared categories is not declared", req: svc("essential.service", "user"), reasons: ReasonCategoryNotDeclared},
+		{name: "undeclared purpose", req: svc("finance", "user.contact.email"), reasons: ReasonPurposeNotDeclared},
+		{name: "empty purpose", req: svc("", "user.contact.email"), reasons: ReasonPurposeNotDeclared},
+		{name: "most specific declared purpose wins", req: svc("essential.service.security", "user.contact.email"),
+			reasons: ReasonCategoryNotAllowed},
+		{name: "no actor", req: with(svc("essential.service", "user.contact"), func(r *Request) { r.Actor = 0 }), reasons: ReasonActorUnknown},
+		{name: "no categories", req: svc("essential.service"), reasons: ReasonCategoriesMissing},
+
+		// Prohibitions beat grants.
+		{name: "prohibited sub-use of a declared purpose", req: with(svc("marketing.advertising", "user.contact.email"), func(r *Request) {
+			r.Subject.Consents = granted("marketing")
+		}), reasons: ReasonProhibited},
+		{name: "scoped prohibition on a category inside the scope", req: svc("train_ai_system", "user.content.self_image"), reasons: ReasonProhibited},
+		{name: "scoped prohibition on an exact key above the scope", req: svc("train_ai_system", "user.content"),
+			reasons: ReasonProhibited | ReasonCategoryNotDeclared},
+		{name: "scoped prohibition leaves other categories", req: svc("train_ai_system", "user.content.prompt"), oblige: ObligeAggregateOnly | ObligeRedactPII},
+		{name: "prohibited kind of recipient for a scoped category", req: with(svc("train_ai_system", "user.content.self_image"), func(r *Request) { r.Processor = "gpu" }),
+			reasons: ReasonProhibited | ReasonProcessorCategoryNotAllowed},
+
+		// Consent.
+		{name: "consent purpose without consent", req: svc("marketing", "user.contact.email"), reasons: ReasonConsentRequired},
+		{name: "consent purpose with consent", req: with(svc("marketing", "user.contact.email"), func(r *Request) { r.Subject.Consents = granted("marketing") })},
+		{name: "consent on a parent purpose covers the child", req: with(svc("marketing.communications.email", "user.contact.email"), func(r *Request) {
+			r.Subject.Consents = granted("marketing")
+		})},
+		{name: "consent on a child does not cover the parent", req: with(svc("marketing", "user.contact.email"), func(r *Request) {
+			r.Subject.Consents = granted("marketing.communications")
+		}), reasons: ReasonConsentRequired},
+		{name: "withdrawn consent", req: with(svc("marketing", "user.contact.email"), func(r *Request) {
+			r.Subject.Consents = []Consent{{Purpose: "marketing"}}
+		}), reasons: ReasonConsentWithdrawn},
+		{name: "more specific purpose wins over a general withdrawal", req: with(svc("marketing.communications", "user.contact.email"), func(r *Request) {
+			r.Subject.Consents = []Consent{{Purpose: "marketing"}, {Purpose: "marketing.communications", Granted: true}}
+		})},
+		{name: "processor-specific withdrawal wins for that processor", req: with(svc("marketing", "user.contact.email"), func(r *Request) {
+			r.Processor = "mailer"
+			r.Subject.Consents = []Consent{{Purpose: "marketing", Granted: true}, {Purpose: "marketing", Processor: "mailer"}}
+		}), reasons: ReasonConsentWithdrawn},
+		{name: "processor-specific withdrawal leaves in-house use", req: with(svc("marketing", "user.contact.email"), func(r *Request) {
+			r.Subject.Consents = []Consent{{Purpose: "marketing", Granted: true}, {Purpose: "marketing", Processor: "mailer"}}
+		})},
+		{name: "equally specific grant and withdrawal: withdrawal wins", req: with(svc("marketing", "user.contact.email"), func(r *Request) {
+			r.Subject.Consents = []Consent{{Purpose: "marketing", Granted: true}, {Purpose: "marketing"}}
+		}), reasons: ReasonConsentWithdrawn},
+
+		// Restriction, objection, GPC, age.
+		{name: "restriction denies a non-essential purpose", req: with(svc("train_ai_system", "user.behavior"), func(r *Request) { r.Subject.Restricted = true }),
+			reasons: ReasonRestricted},
+		{name: "restriction allows an essential purpose", req: with(svc("essential.service", "user.contact"), func(r *Request) { r.Subject.Restricted = true })},
+		{name: "objection denies a non-essential purpose", req: with(svc("train_ai_system", "user.behavior"), func(r *Request) { r.Subject.Objected = true }),
+			reasons: ReasonObjected},
+		{name: "objection allows an essential purpose", req: with(svc("essential.service.security", "user.device.ip_address"), func(r *Request) { r.Subject.Objected = true })},
+		{name: "GPC opts out of a GPC use", req: with(svc("marketing", "user.contact.email"), func(r *Request) {
+			r.Subject.GPCOptOut = true
+			r.Subject.Consents = granted("marketing")
+		}), reasons: ReasonGPCOptOut},
+		{name: "GPC use named by its deprecated alias", req: with(svc("personalize.content.profiling", "user.behavior"), func(r *Request) {
+			r.Subject.GPCOptOut = true
+			r.Subject.Consents = granted("personalize.content.profiling")
+		}), reasons: ReasonGPCOptOut},
+		{name: "GPC leaves other uses", req: with(svc("essential.service", "user.contact"), func(r *Request) { r.Subject.GPCOptOut = true })},
+		{name: "deprecated alias of a declared purpose", req: with(svc("personalize.profiling", "user.behavior"), func(r *Request) {
+			r.Subject.Consents = granted("personalize.profiling")
+		}), oblige: ObligeUserVisibleOnly},
+		{name: "below the minimum age is flagged for review", req: with(svc("essential.service", "user.contact"), func(r *Request) { r.Subject.BelowMinimumAge = true }),
+			oblige: ObligeReviewAge},
+		{name: "the subject reads their own data despite their choices", req: with(svc("marketing", "user.contact.email"), func(r *Request) {
+			r.Actor = ActorSubject
+			r.Subject.Restricted, r.Subject.Objected, r.Subject.GPCOptOut = true, true, true
+		})},
+		{name: "the subject is still held to prohibitions", req: with(svc("marketing.advertising", "user.contact.email"), func(r *Request) { r.Actor = ActorSubject }),
+			reasons: ReasonProhibited},
+
+		// Processors and regions.
+		{name: "processor serving the purpose", req: with(svc("essential.service", "user.content.prompt"), func(r *Request) { r.Processor = "cloud" }),
+			oblige: ObligeNoTraining},
+		{name: "processor that may train gets no no_training obligation", req: with(svc("train_ai_system", "user.content.prompt"), func(r *Request) { r.Processor = "gpu" }),
+			oblige: ObligeAggregateOnly | ObligeRedactPII},
+		{name: "undeclared processor", req: with(svc("essential.service", "user.contact"), func(r *Request) { r.Processor = "stranger" }),
+			reasons: ReasonProcessorNotAllowed},
+		{name: "processor not serving the purpose", req: with(svc("essential.service", "user.contact.email"), func(r *Request) { r.Processor = "mailer" }),
+			reasons: ReasonProcessorPurposeNotAllowed},
+		{name: "processor not receiving the category", req: with(svc("marketing", "user.contact.phone_number"), func(r *Request) {
+			r.Processor = "mailer"
+			r.Subject.Consents = granted("marketing")
+		}), reasons: ReasonCategoryNotAllowed | ReasonProcessorCategoryNotAllowed, category: "user.contact.phone_number"},
+		{name: "storage region", req: with(svc("essential.service", "user.contact"), func(r *Request) { r.Region = "eu" })},
+		{name: "region that is not a storage region", req: with(svc("essential.service", "user.contact"), func(r *Request) { r.Region = "mars" }),
+			reasons: ReasonRegionNotAllowed},
+		{name: "declared transfer to the processor's location", req: with(svc("train_ai_system", "user.behavior"), func(r *Request) { r.Processor, r.Region = "gpu", "eu" }),
+			oblige: ObligeAggregateOnly | ObligeRedactPII},
+		{name: "no transfer to the processor's location", req: with(svc("marketing", "user.contact.email"), func(r *Request) {
+			r.Processor, r.Region = "mailer", "us"
+			r.Subject.Consents = granted("marketing")
+		}), reasons: ReasonRegionNotAllowed},
+
+		// Staff.
+		{name: "staff without justification see masked values", req: with(svc("essential.service", "user.contact"), func(r *Request) { r.Actor = ActorStaff }),
+			reasons: ReasonJustificationRequired, oblige: ObligeMask},
+		{name: "staff with an unknown justification see masked values", req: with(svc("essential.service", "user.contact"), func(r *Request) {
+			r.Actor, r.Justification = ActorStaff, "curiosity"
+		}), reasons: ReasonJustificationRequired, oblige: ObligeMask},
+		{name: "staff with an accepted justification", req: with(svc("essential.service", "user.contact"), func(r *Request) {
+			r.Actor, r.Justification = ActorStaff, "security-investigation"
+		})},
+		{name: "subject agreement without the agreement", req: with(svc("essential.service", "user.contact"), func(r *Request) {
+			r.Actor, r.Justification = ActorStaff, "subject-agreement"
+		}), reasons: ReasonAgreementMissing, oblige: ObligeMask},
+		{name: "subject agreement with the agreement", req: with(svc("essential.service", "user.contact"), func(r *Request) {
+			r.Actor, r.Justification, r.Subject.StaffAccessAgreed = ActorStaff, "subject-agreement", true
+		})},
+		{name: "purpose without human access masks even justified staff", req: with(svc("essential.service.security", "user.device.ip_address"), func(r *Request) {
+			r.Actor, r.Justification = ActorStaff, "security-investigation"
+		}), reasons: ReasonHumanAccessNotAllowed, oblige: ObligeMask},
+		{name: "staff are denied what the service is denied", req: with(svc("essential.service", "user.biometric"), func(r *Request) {
+			r.Actor, r.Justification = ActorStaff, "security-investigation"
+		}), reasons: ReasonCategoryNotDeclared},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := d.Decide(&tt.req)
+			wantAllowed := tt.reasons&denying == 0
+			if got.Allowed != wantAllowed || got.Reasons != tt.reasons || got.Obligations != tt.oblige {
+				t.Errorf("Decide = allowed %v, reasons %v, obligations %v; want %v, %v, %v\n%s",
+					got.Allowed, got.Reasons.Codes(), got.Obligations.Names(), wantAllowed, tt.reasons.Codes(), tt.oblige.Names(), got.Sentence())
+			}
+			if tt.category != "" && got.Category != tt.category {
+				t.Errorf("Category = %q; want %q", got.Category, tt.category)
+			}
+		})
+	}
+}
+
+func TestDecideBelowMinimumAgeRefused(t *testing.T) {
+	src, err := os.ReadFile("testdata/decide.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := mustCompile(t, strings.Replace(string(src), "below: flag", "below: refuse", 1))
+	r := with(svc("essential.service", "user.contact"), func(r *Request) { r.Subject.BelowMinimumAge = true })
+	if got := d.Decide(&r); got.Allowed || got.Reasons != ReasonBelowMinimumAge {
+		t.Errorf("Decide = %v %v; want denied below_minimum_age", got.Allowed, got.Codes())
+	}
+}
+
+func TestDecideDefaultGPCUses(t *testing.T) {
+	src, err := os.ReadFile("testdata/decide.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := mustCompile(t, strings.Replace(string(src), "  gpc_uses: [marketing, personalize.profiling]\n", "", 1))
+	r := with(svc("marketing", "user.contact.email"), func(r *Request) {
+		r.Subject.GPCOptOut = true
+		r.Subject.Consents = granted("marketing")
+	})
+	if got := d.Decide(&r); !got.Allowed {
+		t.Errorf("marketing under default GPC uses: %v; want allowed (defaults are advertising and sharing)", got.Sentence())
+	}
+}
+
+func TestDecideSentence(t *testing.T) {
+	d := mustCompileFile(t, "testdata/decide.yaml")
+	tests := []struct {
+		req  Request
+		want string
+	}{
+		{svc("essential.service", "user.contact.email"), "Allowed for essential.service."},
+		{svc("essential.service", "user.device.ip_address"), "Denied: purpose essential.service may not use user.device.ip_address."},
+		{svc("train_ai_system", "user.content.self_image"), "Denied: the policy prohibits this: Pictures of you never train models."},
+		{with(svc("essential.service", "user.content.upload"), func(r *Request) { r.Actor = ActorStaff }),
+			"Allowed for essential.service, with conditions: values must be masked; the data must be deleted right after use (staff need an accepted justification to see values)."},
+		{with(svc("marketing", "user.contact.phone_number"), func(r *Request) { r.Processor = "mailer" }),
+			"Denied: purpose marketing may not use user.contact.phone_number; purpose marketing needs the person's consent, which is not on record; processor mailer may not receive user.contact.phone_number."},
+	}
+	for _, tt := range tests {
+		if got := d.Decide(&tt.req).Sentence(); got != tt.want {
+			t.Errorf("Sentence(%s %v) =\n %q; want\n %q", tt.req.Purpose, tt.req.Categories, got, tt.want)
+		}
+	}
+}
+
+func TestDecideDoesNotAllocate(t *testing.T) {
+	d := mustCompileFile(t, "testdata/decide.yaml")
+	r := with(svc("marketing", "user.contact.email", "user.contact.phone_number"), func(r *Request) {
+		r.Actor, r.Justification, r.Processor, r.Region = ActorStaff, "subject-agreement", "mailer", "eu"
+		r.Subject.Consents = []Consent{{Purpose: "marketing", Granted: true}, {Purpose: "marketing", Processor: "mailer"}}
+	})
+	if n := testing.AllocsPerRun(100, func() { _ = d.Decide(&r) }); n != 0 {
+		t.Errorf("Decide allocates %v times per call; want 0", n)
+	}
+}
+
+// mustCompile parses, checks and compiles a policy from source.
+func mustCompile(tb testing.TB, src string) *Decider {
+	tb.Helper()
+	p, err := Parse("test.yaml", []byte(src))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	d, err := Compile(p)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return d
+}
