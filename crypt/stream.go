@@ -57,10 +57,10 @@ func CiphertextSize(plaintextSize int64) int64 {
 // bytes decrypts to, for a Content-Length, or ErrMalformed if no stream has that
 // size.
 func PlaintextSize(ciphertextSize int64) (int64, error) {
-	body := ciphertextSize - streamHeaderSize
-	if body < tagSize {
-		return 0, ErrMalformed
+	if ciphertextSize < streamHeaderSize+tagSize || ciphertextSize > CiphertextSize(MaxStreamSize) {
+		return 0, ErrMalformed // checked first: no overflow below
 	}
+	body := ciphertextSize - streamHeaderSize
 	const segCT = SegmentSize + tagSize
 	full, rest := body/segCT, body%segCT
 	switch {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"math"
 	"strconv"
 	"testing"
 	"testing/iotest"
@@ -95,7 +96,7 @@ func TestStreamRoundTrip(t *testing.T) {
 
 func TestPlaintextSizeRejectsImpossibleSizes(t *testing.T) {
 	const segCT = seg + 16
-	for _, n := range []int64{-1, 0, 12, 13, 13 + 15, 13 + segCT + 1, 13 + segCT + 15, 13 + segCT + 16, 13 + 2*segCT + 16} {
+	for _, n := range []int64{math.MinInt64, math.MinInt64 + 5, math.MaxInt64, crypt.CiphertextSize(crypt.MaxStreamSize) + 1, -1, 0, 12, 13, 13 + 15, 13 + segCT + 1, 13 + segCT + 15, 13 + segCT + 16, 13 + 2*segCT + 16} {
 		if got, err := crypt.PlaintextSize(n); !errors.Is(err, crypt.ErrMalformed) {
 			t.Errorf("PlaintextSize(%d) = %d, %v; want ErrMalformed", n, got, err)
 		}
