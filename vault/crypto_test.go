@@ -251,4 +251,3 @@ func TestSecretsNeedTheirOwnScope(t *testing.T) {
 		wantCode(t, err, steward.ENOTFOUND)
 	})
 }
-

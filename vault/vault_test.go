@@ -3,8 +3,8 @@ package vault_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"slices"
 	"testing"
 
