@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -107,4 +108,15 @@ func (m *httpMetrics) observe(route string, status int, d time.Duration) {
 	}
 	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
 	m.duration.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// clientIP returns the peer's address truncated (IPv4 /24, IPv6 /48), or ""
+// if it cannot be parsed. Forwarded headers are not trusted: a proxy in
+// front must be configured to pass the address some other way.
+func clientIP(r *http.Request) string {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return ""
+	}
+	return steward.TruncateIP(ap.Addr()).String()
 }

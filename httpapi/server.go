@@ -18,6 +18,7 @@ import (
 
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/auth"
+	"github.com/steward-privacy/steward/vault"
 )
 
 // Options configures a Server.
@@ -35,6 +36,9 @@ type Options struct {
 	SecureCookies bool
 	// Issuer names the service in TOTP apps.
 	Issuer string
+	// Vault serves the subject, record, file and secret routes; nil leaves
+	// them out.
+	Vault *vault.Vault
 }
 
 // Server is the HTTP API.
@@ -67,6 +71,9 @@ func New(o Options) *Server {
 	s.routeSystem(o.Registry)
 	s.routeKeys()
 	s.routeStaff()
+	if o.Vault != nil {
+		s.routeVault()
+	}
 	s.mux.HandleFunc("/", s.notFoundHandler)
 	return s
 }
@@ -75,6 +82,7 @@ func New(o Options) *Server {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	ctx, info := withRequestInfo(r.Context())
+	ctx = steward.WithRequest(ctx, &steward.RequestInfo{ID: info.id, ClientIP: clientIP(r)})
 	r = r.WithContext(ctx)
 	w.Header().Set("X-Request-Id", info.id)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
