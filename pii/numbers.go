@@ -124,8 +124,8 @@ func (st *state) ipv4At(i int) {
 			end = k
 		}
 	}
-	if !numEnd(st.text, end) {
-		return
+	if !numEnd(st.text, end) && !(at(st.text, end) == ':' && isDigit(at(st.text, end+1))) {
+		return // glued to more digits, unless it is a port ("8.8.8.8:53")
 	}
 	st.add(IPAddress, i, end, scoreIPv4, "ipv4")
 }

@@ -107,12 +107,12 @@ func (st *state) phoneAt(i int) {
 	}
 }
 
-// notPhoneShape rejects digit groups shaped like a date, a time or an IPv4
+// notPhoneShape rejects digit groups shaped like a date, a US SSN or an IPv4
 // address, which libphonenumber may otherwise accept in some region.
 func notPhoneShape(s string, lens []int) bool {
 	if len(lens) == 3 {
 		a, b, c := lens[0], lens[1], lens[2]
-		if (a <= 2 && b <= 2 && (c == 2 || c == 4)) || (a == 4 && b <= 2 && c <= 2) {
+		if (a <= 2 && b <= 2 && (c == 2 || c == 4)) || (a == 4 && b <= 2 && c <= 2) || (a == 3 && b == 2 && c == 4) {
 			return true
 		}
 	}

@@ -13,6 +13,7 @@ package pii
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
 	"github.com/steward-privacy/steward"
@@ -177,13 +178,19 @@ type state struct {
 // add records a candidate if its entity is enabled. Scores below 1 are raised
 // by context words before start.
 func (st *state) add(e Entity, start, end int, score float64, rec string) {
-	if !st.s.on(e) {
-		return
+	if !st.s.on(e) || !runeBoundary(st.text, start) || !runeBoundary(st.text, end) {
+		return // a stray continuation byte of invalid UTF-8 next to the span
 	}
 	if score < 1 && st.hasContext(e, start) {
 		score = min(1, score+contextBoost)
 	}
 	st.cands = append(st.cands, Finding{Entity: e, Start: start, End: end, Score: score, Recognizer: rec})
+}
+
+// runeBoundary reports whether i is the end of text or starts a UTF-8
+// sequence.
+func runeBoundary(text string, i int) bool {
+	return i >= len(text) || utf8.RuneStart(text[i])
 }
 
 // reachable reports whether a candidate of entity e with base score at start
