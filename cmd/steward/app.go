@@ -24,10 +24,17 @@ import (
 type app struct {
 	cfg   *Config
 	log   *slog.Logger
-	keys  crypt.KeyProvider
+	keys  keyProvider
 	db    *sqlstore.DB
 	auth  *auth.StaffAuth
 	clock func() time.Time
+}
+
+// keyProvider is the master key provider: it wraps tenant keys and derives
+// server-wide secrets (the key file today, an HSM later).
+type keyProvider interface {
+	crypt.KeyProvider
+	crypt.KeyDeriver
 }
 
 // openApp opens the data folder, the master key and the database.

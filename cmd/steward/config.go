@@ -29,6 +29,9 @@ type Config struct {
 	Listen string `yaml:"listen"`
 	// Policy is the policy file; empty means the built-in starter policy.
 	Policy string `yaml:"policy"`
+	// Files is where encrypted files go: empty for DATA/files, another
+	// folder, or an S3-compatible DSN (http(s)://KEY:SECRET@host/bucket).
+	Files string `yaml:"files"`
 	// MasterKeyFile is the key file (default DATA/master.key).
 	MasterKeyFile string `yaml:"master_key_file"`
 	// Region is the home region of the operator tenant created on first start.
@@ -67,6 +70,7 @@ func (c *Config) fields() []configField {
 		{name: "database", usage: "empty for SQLite in the data folder, or a postgres:// DSN", secret: true, str: &c.Database},
 		{name: "listen", usage: "address to listen on (port 0 picks a free port)", str: &c.Listen},
 		{name: "policy", usage: "policy file (default: the built-in starter policy)", str: &c.Policy},
+		{name: "files", usage: "file store: a folder (default DATA/files) or an S3 DSN http(s)://KEY:SECRET@host/bucket", secret: true, str: &c.Files},
 		{name: "master_key_file", usage: "master key file (default DATA/master.key)", str: &c.MasterKeyFile},
 		{name: "region", usage: "home region of the operator tenant created on first start", str: &c.Region},
 		{name: "tls_cert", usage: "TLS certificate (PEM)", str: &c.TLSCert},

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/steward-privacy/steward"
+	"github.com/steward-privacy/steward/blob"
+	"github.com/steward-privacy/steward/blob/local"
+	"github.com/steward-privacy/steward/blob/s3"
+	"github.com/steward-privacy/steward/examples"
+	"github.com/steward-privacy/steward/policy"
+	"github.com/steward-privacy/steward/sqlite"
+	"github.com/steward-privacy/steward/vault"
+)
+
+// loadPolicy reads and compiles the configured policy file, or the built-in
+// starter policy. A policy with problems stops the start, each problem
+// printed as FILE:LINE:COL: message.
+func loadPolicy(cfg *Config) (*policy.Decider, error) {
+	var p *policy.Policy
+	var err error
+	if cfg.Policy == "" {
+		src, rerr := examples.FS.ReadFile(examples.Starter)
+		if rerr != nil {
+			return nil, rerr
+		}
+		p, err = policy.Parse("starter:"+examples.Starter, src)
+	} else {
+		p, err = policy.Load(cfg.Policy)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("policy:\n%w", err)
+	}
+	d, err := policy.Compile(p)
+	if err != nil {
+		return nil, fmt.Errorf("policy:\n%w", err)
+	}
+	return d, nil
+}
+
+// openFiles opens the file store: a folder in the data folder by default,
+// or S3-compatible storage when files is an http(s):// DSN.
+func openFiles(ctx context.Context, cfg *Config) (blob.Store, error) {
+	if strings.HasPrefix(cfg.Files, "http://") || strings.HasPrefix(cfg.Files, "https://") {
+		return s3.Open(ctx, cfg.Files)
+	}
+	dir := cfg.Files
+	if dir == "" {
+		dir = filepath.Join(cfg.Data, "files")
+	}
+	return local.Open(dir)
+}
+
+// openVault wires the vault: the policy, the file store, the master key
+// provider, the audit log.
+func (a *app) openVault(ctx context.Context, d *policy.Decider, audit steward.AuditLog) (*vault.Vault, error) {
+	files, err := openFiles(ctx, a.cfg)
+	if err != nil {
+		return nil, err
+	}
+	c := vault.Config{Store: a.db, Files: files, Keys: a.keys, Audit: audit, Policy: d, Now: a.clock}
+	if a.db.Dialect() == "sqlite" {
+		// After an erasure, checkpoint the WAL so that the zeroed pages
+		// replace the old ones in the database file and the log is emptied.
+		c.AfterErase = func(ctx context.Context) error { return sqlite.Checkpoint(ctx, a.db) }
+	}
+	return vault.New(c), nil
+}
