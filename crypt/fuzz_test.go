@@ -35,7 +35,7 @@ func FuzzDecryptReader(f *testing.F) {
 	_, _ = w.Write(bytes.Repeat([]byte("x"), 300))
 	_ = w.Close()
 	f.Add(buf.Bytes())
-	f.Add([]byte{0x11, 16, 0, 0, 0, 1, 1, 2, 3, 4, 5, 6, 7})
+	f.Add(append([]byte{0x11, 16, 0, 0, 0, 1}, make([]byte, 32+16)...))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, ct []byte) {
 		r, err := crypt.NewDecryptReader(bytes.NewReader(ct), lookupOf(fuzzKey), nil)
@@ -50,8 +50,8 @@ func FuzzDecryptReader(f *testing.F) {
 }
 
 func FuzzPlaintextSize(f *testing.F) {
-	f.Add(int64(13 + 16))
-	f.Add(int64(13 + 65552 + 17))
+	f.Add(int64(38 + 16))
+	f.Add(int64(38 + 65552 + 17))
 	f.Fuzz(func(t *testing.T, n int64) {
 		p, err := crypt.PlaintextSize(n)
 		if err == nil && crypt.CiphertextSize(p) != n {

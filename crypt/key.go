@@ -30,13 +30,15 @@ var (
 // concurrent use. Its ID is written into every ciphertext it makes, so the reader
 // can pick the right key version.
 type Key struct {
-	id   uint32
-	aead cipher.AEAD
+	id       uint32
+	aead     cipher.AEAD
+	material Secret // kept for deriving per-file keys (see NewEncryptWriter)
 }
 
 // NewKey returns a Key with the given id (a key version chosen by the caller) for
-// 32 bytes of key material. The material is not retained: the caller may wipe it
-// afterwards. It returns an EINVALID error if the material is not 32 bytes long.
+// 32 bytes of key material. It keeps its own copy of the material, so the
+// caller may wipe theirs. It returns an EINVALID error if the material is not
+// 32 bytes long.
 func NewKey(id uint32, material []byte) (*Key, error) {
 	if len(material) != KeySize {
 		return nil, steward.Errorf(steward.EINVALID, "key must be %d bytes, got %d", KeySize, len(material))
@@ -49,7 +51,7 @@ func NewKey(id uint32, material []byte) (*Key, error) {
 	if err != nil {
 		return nil, steward.Errorf(steward.EINTERNAL, "create GCM: %v", err)
 	}
-	return &Key{id: id, aead: aead}, nil
+	return &Key{id: id, aead: aead, material: Secret(material).Clone()}, nil
 }
 
 // MustKey is NewKey for tests and constants: it panics on a bad key length.

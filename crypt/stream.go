@@ -2,36 +2,43 @@ package crypt
 
 import (
 	"crypto/cipher"
+	"crypto/hkdf"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 
 	"github.com/steward-privacy/steward"
 )
 
-// Stream format, version 1, for files of any size (the STREAM construction of
-// Hoang, Reyhanitabar, Rogaway and Vizár, "Online Authenticated-Encryption and its
-// Nonce-Reuse Misuse-Resistance", CRYPTO 2015, instantiated with AES-256-GCM):
+// Stream format, version 1, for files of any size: the STREAM construction of
+// Hoang, Reyhanitabar, Rogaway and Vizár ("Online Authenticated-Encryption and
+// its Nonce-Reuse Misuse-Resistance", CRYPTO 2015) with AES-256-GCM under a
+// per-file key, as in Tink's AES-GCM-HKDF streaming AEAD:
 //
-//	header (13 bytes):
-//	  0   1  format version, 0x11
-//	  1   1  log2 of the segment size, 16 (64 KiB)
-//	  2   4  key id, big endian
-//	  6   7  random nonce prefix, fresh for every file
+//	header (38 bytes):
+//	  0   1   format version, 0x11
+//	  1   1   log2 of the segment size, 16 (64 KiB)
+//	  2   4   key id, big endian (the data key version)
+//	  6   32  random salt, fresh for every file
 //	segments, each the GCM ciphertext of 64 KiB of plaintext plus a 16-byte tag;
 //	the last one holds 0 to 64 KiB (0 only for an empty file).
 //
-// The nonce of segment i is prefix(7) | i as 4 bytes big endian | 1 byte that is
-// 0x01 for the last segment and 0x00 otherwise. The additional data of every
-// segment is the header followed by the caller's AAD. So a reader detects a
-// changed header, key id or AAD; a segment moved to another position (counter);
-// a segment taken from another file (prefix); a file cut at a segment boundary
-// (the new last segment was sealed as not last); data appended after the last
-// segment (the last segment is then opened as not last); and any flipped bit.
+// The file key is HKDF-SHA-256(secret: the data key, salt: the header's salt,
+// info: "steward stream v1"), 32 bytes, so no two files share a GCM key and the
+// number of files per data key is unbounded. The nonce of segment i is 7 zero
+// bytes | i as 4 bytes big endian | 1 byte that is 0x01 for the last segment and
+// 0x00 otherwise. The additional data of every segment is the header followed
+// by the caller's AAD. So a reader detects a changed header, key id or AAD; a
+// segment moved to another position (counter); a segment taken from another
+// file (another file key); a file cut at a segment boundary (the new last
+// segment was sealed as not last); data appended after the last segment (the
+// last segment is then opened as not last); and any flipped bit.
 const (
 	streamVersion    = 0x11
 	segmentShift     = 16
-	streamHeaderSize = 13
-	noncePrefixSize  = 7
+	streamSaltSize   = 32
+	streamHeaderSize = 6 + streamSaltSize
+	streamKDFInfo    = "steward stream v1"
 	// SegmentSize is how many plaintext bytes each segment of a stream holds.
 	SegmentSize = 1 << segmentShift
 	// maxSegments is the number of distinct segment counters (4 bytes).
@@ -83,12 +90,22 @@ type streamState struct {
 	counter uint64
 }
 
-// newStreamState builds the state from a complete header.
-func newStreamState(k *Key, header, aad []byte) *streamState {
-	s := &streamState{aead: k.aead, ad: make([]byte, 0, len(header)+len(aad))}
+// newStreamState derives the file key from k and the header's salt and builds
+// the state.
+func newStreamState(k *Key, header, aad []byte) (*streamState, error) {
+	fileKey, err := hkdf.Key(sha256.New, k.material, header[6:streamHeaderSize], streamKDFInfo, KeySize)
+	if err != nil {
+		return nil, steward.Errorf(steward.EINTERNAL, "derive file key: %v", err)
+	}
+	defer Wipe(fileKey)
+	fk, err := NewKey(k.id, fileKey)
+	if err != nil {
+		return nil, err
+	}
+	fk.material.Wipe() // only the cipher is needed
+	s := &streamState{aead: fk.aead, ad: make([]byte, 0, len(header)+len(aad))}
 	s.ad = append(append(s.ad, header...), aad...)
-	copy(s.nonce[:], header[6:6+noncePrefixSize])
-	return s
+	return s, nil
 }
 
 // segmentNonce sets the counter and last flag for the next segment, failing
@@ -97,7 +114,7 @@ func (s *streamState) segmentNonce(last bool) ([]byte, error) {
 	if s.counter >= maxSegments {
 		return nil, steward.Errorf(steward.ETOOLARGE, "stream exceeds %d bytes", int64(MaxStreamSize))
 	}
-	binary.BigEndian.PutUint32(s.nonce[noncePrefixSize:], uint32(s.counter))
+	binary.BigEndian.PutUint32(s.nonce[7:], uint32(s.counter))
 	s.nonce[nonceSize-1] = 0
 	if last {
 		s.nonce[nonceSize-1] = 1
@@ -106,7 +123,7 @@ func (s *streamState) segmentNonce(last bool) ([]byte, error) {
 	return s.nonce[:], nil
 }
 
-// newStreamHeader returns a fresh header for key id with a random prefix.
+// newStreamHeader returns a fresh header for key id with a random salt.
 func newStreamHeader(id uint32) []byte {
 	h := make([]byte, streamHeaderSize)
 	h[0], h[1] = streamVersion, segmentShift

@@ -41,10 +41,11 @@ func NewDecryptReader(src io.Reader, lookup KeyLookup, aad []byte) (io.Reader, e
 	if err != nil {
 		return nil, err
 	}
-	r := &decryptReader{
-		src:         src,
-		streamState: newStreamState(k, header, aad),
+	state, err := newStreamState(k, header, aad)
+	if err != nil {
+		return nil, err
 	}
+	r := &decryptReader{src: src, streamState: state}
 	mem := make([]byte, 2*segmentCT)
 	for i := range 2 {
 		r.free = append(r.free, mem[i*segmentCT:(i+1)*segmentCT:(i+1)*segmentCT])

@@ -13,7 +13,10 @@ import (
 	"github.com/steward-privacy/steward/crypt"
 )
 
-const seg = crypt.SegmentSize
+const (
+	seg = crypt.SegmentSize
+	hdr = 38 // stream header size
+)
 
 var fileAAD = crypt.AAD{Tenant: "t1", Subject: "s1", Kind: crypt.KindFile, Name: "f1"}.Bytes()
 
@@ -96,7 +99,8 @@ func TestStreamRoundTrip(t *testing.T) {
 
 func TestPlaintextSizeRejectsImpossibleSizes(t *testing.T) {
 	const segCT = seg + 16
-	for _, n := range []int64{math.MinInt64, math.MinInt64 + 5, math.MaxInt64, crypt.CiphertextSize(crypt.MaxStreamSize) + 1, -1, 0, 12, 13, 13 + 15, 13 + segCT + 1, 13 + segCT + 15, 13 + segCT + 16, 13 + 2*segCT + 16} {
+	for _, n := range []int64{math.MinInt64, math.MinInt64 + 5, math.MaxInt64, crypt.CiphertextSize(crypt.MaxStreamSize) + 1,
+		-1, 0, hdr - 1, hdr, hdr + 15, hdr + segCT + 1, hdr + segCT + 15, hdr + segCT + 16, hdr + 2*segCT + 16} {
 		if got, err := crypt.PlaintextSize(n); !errors.Is(err, crypt.ErrMalformed) {
 			t.Errorf("PlaintextSize(%d) = %d, %v; want ErrMalformed", n, got, err)
 		}
@@ -117,16 +121,16 @@ type tamperCase struct {
 }
 
 // segmentStart returns the offset of segment i in a stream.
-func segmentStart(i int) int { return 13 + i*(seg+16) }
+func segmentStart(i int) int { return hdr + i*(seg+16) }
 
 func tamperCases(t *testing.T, k *crypt.Key, pt, ct []byte) []tamperCase {
 	other := encrypt(t, k, pt, seg, fileAAD) // same key, same plaintext, other prefix
 	var cases []tamperCase
 	add := func(name string, data []byte, safe int) { cases = append(cases, tamperCase{name, data, safe}) }
-	nseg := (len(ct) - 13 + seg + 15) / (seg + 16)
+	nseg := (len(ct) - hdr + seg + 15) / (seg + 16)
 	// Flip bits in the header, around every segment boundary and in every tag.
 	var positions []int
-	for i := 0; i < 13; i++ {
+	for i := 0; i < hdr; i++ {
 		positions = append(positions, i)
 	}
 	for i := 0; i < nseg; i++ {
@@ -141,13 +145,13 @@ func tamperCases(t *testing.T, k *crypt.Key, pt, ct []byte) []tamperCase {
 		b := bytes.Clone(ct)
 		b[p] ^= 0x01
 		safe := 0
-		if p >= 13 {
-			safe = (p - 13) / (seg + 16) * seg
+		if p >= hdr {
+			safe = (p - hdr) / (seg + 16) * seg
 		}
 		add("flip byte "+strconv.Itoa(p), b, safe)
 	}
 	// Truncate at every segment boundary and just inside it, and inside the header.
-	for _, n := range []int{0, 1, 12, 13, 14, 13 + 15} {
+	for _, n := range []int{0, 1, hdr - 1, hdr, hdr + 1, hdr + 15} {
 		add("truncate to "+strconv.Itoa(n), ct[:n], 0)
 	}
 	for i := 1; i <= nseg; i++ {
@@ -165,15 +169,15 @@ func tamperCases(t *testing.T, k *crypt.Key, pt, ct []byte) []tamperCase {
 	// Append data: one byte, a copy of the last segment, the other file's tail.
 	add("append a byte", append(bytes.Clone(ct), 0), (nseg-1)*seg)
 	add("append last segment again", append(bytes.Clone(ct), ct[segmentStart(nseg-1):]...), (nseg-1)*seg)
-	add("append other file", append(bytes.Clone(ct), other[13:]...), (nseg-1)*seg)
+	add("append other file", append(bytes.Clone(ct), other[hdr:]...), (nseg-1)*seg)
 	if nseg >= 2 {
 		// Swap segments 0 and 1, drop segment 0, splice segment 0 of the other file.
-		s0, s1, s2 := ct[13:segmentStart(1)], ct[segmentStart(1):min(segmentStart(2), len(ct))], ct[min(segmentStart(2), len(ct)):]
-		add("swap segments 0 and 1", cat(ct[:13], s1, s0, s2), 0)
-		add("drop segment 0", cat(ct[:13], s1, s2), 0)
-		add("splice segment 0 of another file", cat(ct[:13], other[13:segmentStart(1)], s1, s2), 0)
+		s0, s1, s2 := ct[hdr:segmentStart(1)], ct[segmentStart(1):min(segmentStart(2), len(ct))], ct[min(segmentStart(2), len(ct)):]
+		add("swap segments 0 and 1", cat(ct[:hdr], s1, s0, s2), 0)
+		add("drop segment 0", cat(ct[:hdr], s1, s2), 0)
+		add("splice segment 0 of another file", cat(ct[:hdr], other[hdr:segmentStart(1)], s1, s2), 0)
 		add("splice last segment of another file", cat(ct[:segmentStart(nseg-1)], other[segmentStart(nseg-1):]), (nseg-1)*seg)
-		add("other file's header", cat(other[:13], ct[13:]), 0)
+		add("other file's header", cat(other[:hdr], ct[hdr:]), 0)
 	}
 	return cases
 }
@@ -221,7 +225,7 @@ func TestStreamWriterErrors(t *testing.T) {
 	}
 	// A failing destination makes every later call fail with its error.
 	boom := errors.New("disk full")
-	w, err := crypt.NewEncryptWriter(&failAfter{n: 13, err: boom}, k, nil)
+	w, err := crypt.NewEncryptWriter(&failAfter{n: hdr, err: boom}, k, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,8 @@ import (
 )
 
 // NewEncryptWriter returns a writer that encrypts everything written to it
-// under k, bound to aad, and writes the stream (see the format above) to dst.
+// under a fresh file key derived from k, bound to aad, and writes the stream
+// (see the format above) to dst.
 // Close must be called to write the last segment; it does not close dst. The
 // writer holds one segment in memory whatever the file size, and seals large
 // writes directly from the caller's slice without copying. It is not safe for
@@ -17,11 +18,11 @@ func NewEncryptWriter(dst io.Writer, k *Key, aad []byte) (io.WriteCloser, error)
 		return nil, steward.Errorf(steward.EINVALID, "encrypt writer needs a destination and a key")
 	}
 	header := newStreamHeader(k.id)
-	w := &encryptWriter{
-		dst:         dst,
-		streamState: newStreamState(k, header, aad),
-		buf:         make([]byte, SegmentSize+tagSize),
+	state, err := newStreamState(k, header, aad)
+	if err != nil {
+		return nil, err
 	}
+	w := &encryptWriter{dst: dst, streamState: state, buf: make([]byte, SegmentSize+tagSize)}
 	if _, err := dst.Write(header); err != nil {
 		return nil, err
 	}

@@ -8,7 +8,9 @@ can also use decrypt_envelope/decrypt_stream below on real data.
 Needs the 'cryptography' package. Run: python3 kat.py (from this directory).
 """
 import hashlib, hmac, struct
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 def aad(tenant, subject, kind, name, ref=""):
     out = b"\x01"
@@ -27,24 +29,27 @@ def decrypt_envelope(key, env, ad):
 
 SEG = 1 << 16
 
-def seal_stream(key, key_id, prefix, plaintext, ad):
-    header = bytes([0x11, 16]) + struct.pack(">I", key_id) + prefix
+def file_key(key, salt):
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=b"steward stream v1").derive(key)
+
+def seal_stream(key, key_id, salt, plaintext, ad):
+    header = bytes([0x11, 16]) + struct.pack(">I", key_id) + salt
+    aead = AESGCM(file_key(key, salt))
     segs = [plaintext[i:i + SEG] for i in range(0, len(plaintext), SEG)] or [b""]
     out = header
     for i, s in enumerate(segs):
         last = 1 if i == len(segs) - 1 else 0
-        nonce = prefix + struct.pack(">IB", i, last)
-        out += AESGCM(key).encrypt(nonce, s, header + ad)
+        out += aead.encrypt(bytes(7) + struct.pack(">IB", i, last), s, header + ad)
     return out
 
 def decrypt_stream(key, data, ad):
-    header, body = data[:13], data[13:]
+    header, body = data[:38], data[38:]
     assert header[0] == 0x11 and header[1] == 16
-    prefix, out, i = header[6:13], b"", 0
+    aead, out, i = AESGCM(file_key(key, header[6:38])), b"", 0
     while True:
         seg, body = body[:SEG + 16], body[SEG + 16:]
         last = 0 if body else 1
-        out += AESGCM(key).decrypt(prefix + struct.pack(">IB", i, last), seg, header + ad)
+        out += aead.decrypt(bytes(7) + struct.pack(">IB", i, last), seg, header + ad)
         i += 1
         if last:
             return out
@@ -64,7 +69,7 @@ if __name__ == "__main__":
     print("blind phone", blind_index(key, "phone", "+15551234567"))
     f = aad("t1", "s1", "file", "f1")
     pt = bytes(i % 251 for i in range(SEG + 5))
-    stream = seal_stream(key, 9, bytes(range(200, 207)), pt, f)
+    stream = seal_stream(key, 9, bytes(range(200, 232)), pt, f)
     assert decrypt_stream(key, stream, f) == pt
     open("stream_v1.bin", "wb").write(stream)
     print("stream_v1.bin", len(stream), "bytes, sha256", hashlib.sha256(stream).hexdigest())
