@@ -168,3 +168,11 @@ func nullBytes(b []byte) any {
 	}
 	return b
 }
+
+// CountSubjectsByKeyVersion counts a tenant's subjects whose data key is
+// wrapped by a tenant key version below the given one.
+func (db *DB) CountSubjectsByKeyVersion(ctx context.Context, tenantID string, below uint32) (int, error) {
+	var n int
+	err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM subjects WHERE tenant_id = $1 AND key_version < $2`, tenantID, int64(below)).Scan(&n)
+	return n, db.translate(err, "")
+}

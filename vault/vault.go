@@ -25,6 +25,7 @@ type Store interface {
 	steward.VaultStore
 	RewrapTenantKey(ctx context.Context, tenantID string, version uint32, wrapped []byte) error
 	DeleteTenantKey(ctx context.Context, tenantID string, version uint32) error
+	CountSubjectsByKeyVersion(ctx context.Context, tenantID string, below uint32) (int, error)
 	PendingBlobDeletions(ctx context.Context, limit int) ([]string, error)
 	BlobDeleted(ctx context.Context, key string) error
 }
