@@ -98,24 +98,6 @@ func (d *Decider) prohibitedFor(prohibitions []int32, node int32) bool {
 	return false
 }
 
-// readable lists the keys a purpose's grants let it read: declared
-// categories a grant covers, else the granted keys below a declared one.
-func (d *Decider) readable(p *Policy, pu Purpose) []string {
-	var out []string
-	for _, c := range p.Categories {
-		if slices.ContainsFunc(pu.Categories, func(g string) bool { return covers(g, c.Key) }) {
-			out = append(out, c.Key)
-			continue
-		}
-		for _, g := range pu.Categories {
-			if covers(c.Key, g) && !slices.Contains(out, g) {
-				out = append(out, g)
-			}
-		}
-	}
-	return out
-}
-
 // MinimumAge returns the minimum age and what happens below it.
 func (d *Decider) MinimumAge() (int, AgeAction) { return d.minAge, d.below }
 

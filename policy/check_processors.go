@@ -106,19 +106,13 @@ func (c *checker) declaredPurpose(key string) (Purpose, bool) {
 // sent under key: the most specific one covering key, and every one below it.
 func (c *checker) rulesFor(key string) []Category {
 	var out []Category
-	nearest := -1
-	for i, cat := range c.p.Categories {
-		switch {
-		case covers(cat.Key, key):
-			if nearest < 0 || len(cat.Key) > len(c.p.Categories[nearest].Key) {
-				nearest = i
-			}
-		case covers(key, cat.Key):
+	for _, cat := range c.p.Categories {
+		if covers(key, cat.Key) && cat.Key != key {
 			out = append(out, cat)
 		}
 	}
-	if nearest >= 0 {
-		out = append(out, c.p.Categories[nearest])
+	if cat, ok := c.p.CategoryFor(key); ok {
+		out = append(out, cat)
 	}
 	return out
 }

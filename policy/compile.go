@@ -203,7 +203,7 @@ func (d *Decider) compilePurposes(p *Policy) {
 		d.purposes = append(d.purposes, c)
 	}
 	for i := range d.purposes {
-		d.purposes[i].readable = d.readable(p, p.Purposes[i])
+		d.purposes[i].readable = p.Expand(p.Purposes[i].Categories)
 	}
 }
 

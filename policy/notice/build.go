@@ -105,7 +105,7 @@ func (b *builder) uses() Section {
 				basis += "."
 			}
 		}
-		items := []string{basis, "Data used: " + b.names(b.expand(pu.Categories)) + "."}
+		items := []string{basis, "Data used: " + b.names(b.p.Expand(pu.Categories)) + "."}
 		if pu.Aggregate {
 			items = append(items, "Only aggregated or de-identified data is used, not linked to your account.")
 		}
@@ -166,7 +166,7 @@ func (b *builder) sharing() Section {
 			train = "Yes"
 		}
 		t.Rows = append(t.Rows, []Text{
-			plain(pr.Name), plain(b.names(b.expand(pr.Categories))), plain(strings.Join(purposes, ", ")),
+			plain(pr.Name), plain(b.names(b.p.Expand(pr.Categories))), plain(strings.Join(purposes, ", ")),
 			plain(strings.Join(places, ", ")), plain(kept), plain(train), plain(capitalize(orNone(strings.Join(guards, ", ")))),
 		})
 	}
@@ -339,25 +339,6 @@ func (b *builder) contact() Section {
 	}
 	s.Blocks = append(s.Blocks, list(items...))
 	return s
-}
-
-// expand replaces a granted key above declared categories by those
-// categories, so "user.content" reads as the kinds of content collected.
-func (b *builder) expand(keys []string) []string {
-	var out []string
-	for _, k := range keys {
-		added := false
-		for _, c := range b.p.Categories {
-			if c.Key == k || strings.HasPrefix(c.Key, k+".") {
-				out = append(out, c.Key)
-				added = true
-			}
-		}
-		if !added {
-			out = append(out, k)
-		}
-	}
-	return slices.Compact(out)
 }
 
 // names lists categories in words, without repeats.
