@@ -39,6 +39,9 @@ type Options struct {
 	// Vault serves the subject, record, file and secret routes; nil leaves
 	// them out.
 	Vault *vault.Vault
+	// MasterKeyUsers lists blobs wrapped by the master key outside the
+	// vault (audit signing keys), whose versions a rotation must keep.
+	MasterKeyUsers func(context.Context) ([][]byte, error)
 }
 
 // Server is the HTTP API.
@@ -73,6 +76,11 @@ func New(o Options) *Server {
 	s.routeStaff()
 	if o.Vault != nil {
 		s.routeVault()
+		users := o.MasterKeyUsers
+		if users == nil {
+			users = func(context.Context) ([][]byte, error) { return nil, nil }
+		}
+		s.routeRotation(vault.NewRotations(o.Vault), users)
 	}
 	s.mux.HandleFunc("/", s.notFoundHandler)
 	return s

@@ -3,6 +3,7 @@ package vault
 import (
 	"context"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/steward-privacy/steward"
@@ -50,6 +51,9 @@ func (v *Vault) RotateTenantKey(ctx context.Context, tenant string, grace time.D
 		return Progress{}, err
 	}
 	p := Progress{Kind: "tenant", TenantID: tenant, Version: nv}
+	if err := v.auditRotation(ctx, tenant, "tenant-key:"+strconv.Itoa(int(nv))); err != nil {
+		return p, err
+	}
 	if p.Total, err = v.store.CountSubjectsByKeyVersion(ctx, tenant, nv); err != nil {
 		return p, err
 	}
@@ -170,6 +174,11 @@ func (v *Vault) RotateMasterKey(ctx context.Context, inUse [][]byte, progress fu
 	if err != nil {
 		return p, err
 	}
+	for _, t := range tenants {
+		if err := v.auditRotation(ctx, t.ID, "master-key:"+strconv.Itoa(int(nv))); err != nil {
+			return p, err
+		}
+	}
 	type pending struct {
 		tenant string
 		key    *steward.TenantKey
@@ -228,4 +237,14 @@ func (v *Vault) RotateMasterKey(ctx context.Context, inUse [][]byte, progress fu
 	p.Finished = true
 	progress(p)
 	return p, nil
+}
+
+// auditRotation records a rotation in the tenant's audit chain.
+func (v *Vault) auditRotation(ctx context.Context, tenant, target string) error {
+	c := &steward.Caller{TenantID: tenant, Kind: steward.ActorSystem, ID: "key-rotation"}
+	if caller := steward.CallerFrom(ctx); caller != nil && caller.TenantID == tenant {
+		c = caller
+	}
+	_, err := v.record(ctx, c, steward.AuditEvent{Action: steward.ActionKeyRotate, Target: target, Decision: steward.DecisionAllow})
+	return err
 }
