@@ -24,7 +24,9 @@ func Compare(old, new *policy.Policy) []Change {
 		func(path string, a, b policy.Purpose) { purpose(d, path, old, new, a, b) })
 	keyed(d, "prohibited", old.Prohibited, new.Prohibited, prohibitionKey, func(x policy.Prohibition) string { return x.Description },
 		minor, material("prohibition lifted"),
-		func(path string, a, b policy.Prohibition) { d.value(path+".description", a.Description, b.Description, minor, nil) })
+		func(path string, a, b policy.Prohibition) {
+			d.value(path+".description", a.Description, b.Description, minor, nil)
+		})
 	keyed(d, "processors", old.Processors, new.Processors, func(p policy.Processor) string { return p.Key },
 		func(p policy.Processor) string { return p.Name }, material("new processor"), minor,
 		func(path string, a, b policy.Processor) { processor(d, path, old, new, a, b) })
