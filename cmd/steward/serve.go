@@ -41,13 +41,27 @@ func (c *cli) runServer(cfg *Config) error {
 	}
 	defer a.Close()
 
+	decider, err := loadPolicy(cfg)
+	if err != nil {
+		return err
+	}
 	first, err := a.auth.Bootstrap(c.ctx, "operator", cfg.Region)
 	if err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
+	auditLog, err := a.openAudit(c.ctx)
+	if err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	defer auditLog.Close() // after the HTTP server stopped: flushes pending events
+	v, err := a.openVault(c.ctx, decider, auditLog)
+	if err != nil {
+		return err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	api := httpapi.New(httpapi.Options{Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
+		Vault: v, MasterKeyUsers: a.masterKeyUsers,
 		SecureCookies: cfg.TLSCert != "" || isLoopback(hostOf(cfg.Listen))})
 
 	ln, err := net.Listen("tcp", cfg.Listen)

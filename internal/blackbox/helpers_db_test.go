@@ -1,0 +1,63 @@
+package blackbox
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"database/sql"
+	"testing"
+
+	_ "modernc.org/sqlite" // to read the server's database file directly
+
+	"github.com/steward-privacy/steward/blob"
+	"github.com/steward-privacy/steward/blob/s3"
+)
+
+// wrappedKey reads a subject's wrapped data key straight from the SQLite file.
+func wrappedKey(t *testing.T, path, subject string) []byte {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var k []byte
+	if err := db.QueryRow(`SELECT wrapped_key FROM subjects WHERE id = ?`, subject).Scan(&k); err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// scanS3 fails if any canary appears in any object of the bucket.
+func scanS3(t *testing.T, dsn string, canaries map[string]string) {
+	t.Helper()
+	store, err := s3.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err = store.List(context.Background(), "", func(info blob.Info) error {
+		n++
+		r, err := store.Get(context.Background(), info.Key)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		b, err := io.ReadAll(r)
+		if err != nil {
+			return err
+		}
+		for what, c := range canaries {
+			if bytes.Contains(b, []byte(c)) {
+				t.Errorf("%s found in plaintext in S3 object %s", what, info.Key)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Fatal("no objects in the bucket: the files did not go to S3")
+	}
+}
