@@ -3,8 +3,8 @@ package blackbox
 import (
 	"bytes"
 	"context"
-	"io"
 	"database/sql"
+	"io"
 	"testing"
 
 	_ "modernc.org/sqlite" // to read the server's database file directly
