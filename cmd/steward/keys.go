@@ -1,0 +1,104 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/steward-privacy/steward/vault"
+)
+
+// keys implements `steward keys rotate`: a new master key version (--master)
+// or tenant key version (default: every tenant, or --tenant T), with the
+// rewrap shown as it progresses. Reads and writes of running servers keep
+// working: old versions are destroyed only once nothing uses them.
+func (c *cli) keys(args []string) int {
+	if len(args) == 0 || args[0] != "rotate" {
+		fmt.Fprintln(c.stderr, "usage: steward keys rotate [--master | --tenant ID] [--grace 35s] [server flags]")
+		return 2
+	}
+	var master bool
+	var tenant string
+	grace := vault.RetireGrace
+	cfg, _, err := loadConfig("keys rotate", args[1:], c.getenv, c.stderr, func(fs *flag.FlagSet) {
+		fs.BoolVar(&master, "master", false, "rotate the master key and rewrap every tenant key")
+		fs.StringVar(&tenant, "tenant", "", "rotate only this tenant's key (default: every tenant)")
+		fs.DurationVar(&grace, "grace", grace, "wait before destroying old tenant key versions, so running servers switch first")
+	})
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(c.stderr, "steward keys: %v\n", err)
+		return 2
+	}
+	a, err := openApp(c.ctx, cfg, c.stderr)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "steward keys: %v\n", err)
+		return 1
+	}
+	defer a.Close()
+	decider, err := loadPolicy(cfg)
+	if err != nil {
+		return c.fail("keys rotate", err)
+	}
+	auditLog, err := a.openAudit(c.ctx)
+	if err != nil {
+		return c.fail("keys rotate", err)
+	}
+	defer auditLog.Close()
+	v, err := a.openVault(c.ctx, decider, auditLog)
+	if err != nil {
+		return c.fail("keys rotate", err)
+	}
+	started := time.Now()
+	show := func(p vault.Progress) {
+		what := "master key"
+		if p.Kind == "tenant" {
+			what = "tenant " + p.TenantID
+		}
+		state := "rewrapping"
+		if p.Finished {
+			state = "done"
+		}
+		fmt.Fprintf(c.stdout, "%s: version %d, %s %d/%d keys (%s)\n", what, p.Version, state, p.Done, p.Total,
+			time.Since(started).Round(time.Millisecond))
+		if p.Finished && len(p.Retired) > 0 {
+			fmt.Fprintf(c.stdout, "%s: destroyed old versions %v\n", what, p.Retired)
+		}
+		if p.Finished && len(p.Kept) > 0 {
+			fmt.Fprintf(c.stdout, "%s: kept old versions %v (still in use)\n", what, p.Kept)
+		}
+	}
+	if master {
+		users, err := a.masterKeyUsers(c.ctx)
+		if err != nil {
+			return c.fail("keys rotate", err)
+		}
+		if _, err := v.RotateMasterKey(c.ctx, users, show); err != nil {
+			return c.fail("keys rotate", err)
+		}
+		return 0
+	}
+	tenants := []string{tenant}
+	if tenant == "" {
+		ts, err := a.db.Tenants(c.ctx)
+		if err != nil {
+			return c.fail("keys rotate", err)
+		}
+		tenants = tenants[:0]
+		for _, t := range ts {
+			tenants = append(tenants, t.ID)
+		}
+	}
+	if grace > 0 {
+		fmt.Fprintf(c.stdout, "old versions are destroyed %s after the rewrap, once running servers use the new key\n", grace)
+	}
+	for _, t := range tenants {
+		if _, err := v.RotateTenantKey(c.ctx, t, grace, show); err != nil {
+			return c.fail("keys rotate", err)
+		}
+	}
+	return 0
+}
