@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/steward-privacy/steward"
 )
@@ -119,4 +120,57 @@ func (db *DB) RewrapTenantKey(ctx context.Context, tenantID string, version uint
 func (db *DB) DeleteTenantKey(ctx context.Context, tenantID string, version uint32) error {
 	_, err := db.w.ExecContext(ctx, `DELETE FROM tenant_keys WHERE tenant_id = $1 AND version = $2`, tenantID, int64(version))
 	return db.translate(err, "")
+}
+
+// RecordCategories lists the distinct categories that hold records, across
+// tenants, for the retention job.
+func (db *DB) RecordCategories(ctx context.Context) ([]string, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT DISTINCT category FROM records ORDER BY category`)
+	if err != nil {
+		return nil, db.translate(err, "")
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, db.translate(err, "")
+		}
+		out = append(out, c)
+	}
+	return out, db.translate(rows.Err(), "")
+}
+
+// ExpireRecords deletes up to limit records of one category last written
+// before the cut-off, across tenants, and returns which ones went.
+func (db *DB) ExpireRecords(ctx context.Context, category string, before time.Time, limit int) ([]*steward.Record, error) {
+	var out []*steward.Record
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT tenant_id, subject_id, updated_at FROM records WHERE category = $1 AND updated_at < $2
+			ORDER BY updated_at LIMIT $3`, category, micros(before), limit)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			r := &steward.Record{Category: category}
+			var updated int64
+			if err := rows.Scan(&r.TenantID, &r.SubjectID, &updated); err != nil {
+				rows.Close()
+				return err
+			}
+			r.UpdatedAt = fromMicros(updated)
+			out = append(out, r)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		for _, r := range out {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM records WHERE subject_id = $1 AND category = $2 AND updated_at < $3`,
+				r.SubjectID, category, micros(before)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, db.translate(err, "")
 }

@@ -53,3 +53,38 @@ func (v *Vault) FlushBlobDeletions(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// ExpireRecords deletes records kept longer than their category's
+// retention limit (PT24H for IP addresses, say), each deletion audited as the
+// retention job. Categories kept until account deletion or consent
+// withdrawal have no limit and are left alone.
+func (v *Vault) ExpireRecords(ctx context.Context) (int, error) {
+	cats, err := v.store.RecordCategories(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, cat := range cats {
+		r, ok := v.Policy().Retention(cat)
+		if !ok {
+			continue
+		}
+		limit, ok := r.Limit()
+		if !ok || limit <= 0 {
+			continue
+		}
+		gone, err := v.store.ExpireRecords(ctx, cat, v.now().Add(-limit), retentionBatch)
+		if err != nil {
+			return n, err
+		}
+		for _, rec := range gone {
+			c := &steward.Caller{TenantID: rec.TenantID, Kind: steward.ActorSystem, ID: "retention"}
+			if _, err := v.record(ctx, c, steward.AuditEvent{Action: steward.ActionRetention, SubjectID: rec.SubjectID,
+				Categories: []string{cat}, Decision: steward.DecisionAllow}); err != nil {
+				return n, err
+			}
+		}
+		n += len(gone)
+	}
+	return n, nil
+}

@@ -49,3 +49,33 @@ func TestRetentionExpiresEphemeralFiles(t *testing.T) {
 		}
 	})
 }
+
+// TestRetentionExpiresRecords is G4 for records: an IP address (PT24H in
+// the policy) is deleted once a day old; an email (until account deletion)
+// is kept.
+func TestRetentionExpiresRecords(t *testing.T) {
+	forEach(t, func(t *testing.T, f *fixture) {
+		ctx := f.service()
+		s, _ := f.v.CreateSubject(ctx, &vault.NewSubject{ExternalID: "u"})
+		for cat, val := range map[string]string{"user.device.ip_address": `"10.1.2.3"`, "user.contact.email": `"a@b.org"`} {
+			if err := f.v.PutRecord(ctx, s.ID, cat, []byte(val)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f.now = f.now.Add(23 * time.Hour)
+		if n, err := f.v.ExpireRecords(context.Background()); err != nil || n != 0 {
+			t.Fatalf("ExpireRecords at 23h = %d, %v", n, err)
+		}
+		f.now = f.now.Add(time.Hour + time.Second)
+		if n, err := f.v.ExpireRecords(context.Background()); err != nil || n != 1 {
+			t.Fatalf("ExpireRecords at 24h = %d, %v", n, err)
+		}
+		recs, _ := f.db.Records(context.Background(), f.tenant.ID, s.ID)
+		if len(recs) != 1 || recs[0].Category != "user.contact.email" {
+			t.Fatalf("records left: %+v", recs)
+		}
+		if e := f.audit.last(); e.Action != steward.ActionRetention || e.SubjectID != s.ID || e.Categories[0] != "user.device.ip_address" {
+			t.Fatalf("purge not audited: %+v", e)
+		}
+	})
+}

@@ -26,6 +26,8 @@ type Store interface {
 	RewrapTenantKey(ctx context.Context, tenantID string, version uint32, wrapped []byte) error
 	DeleteTenantKey(ctx context.Context, tenantID string, version uint32) error
 	CountSubjectsByKeyVersion(ctx context.Context, tenantID string, below uint32) (int, error)
+	RecordCategories(ctx context.Context) ([]string, error)
+	ExpireRecords(ctx context.Context, category string, before time.Time, limit int) ([]*steward.Record, error)
 	PendingBlobDeletions(ctx context.Context, limit int) ([]string, error)
 	BlobDeleted(ctx context.Context, key string) error
 }

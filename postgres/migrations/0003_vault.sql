@@ -37,6 +37,7 @@ CREATE TABLE records (
 	updated_at BIGINT NOT NULL,
 	PRIMARY KEY (subject_id, category)
 );
+CREATE INDEX records_retention ON records (category, updated_at);
 
 CREATE TABLE files (
 	id         TEXT PRIMARY KEY,
