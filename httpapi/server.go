@@ -42,6 +42,8 @@ type Options struct {
 	// MasterKeyUsers lists blobs wrapped by the master key outside the
 	// vault (audit signing keys), whose versions a rotation must keep.
 	MasterKeyUsers func(context.Context) ([][]byte, error)
+	// PII serves /v1/pii/*; nil leaves them out.
+	PII *PIIOptions
 }
 
 // Server is the HTTP API.
@@ -81,6 +83,9 @@ func New(o Options) *Server {
 			users = func(context.Context) ([][]byte, error) { return nil, nil }
 		}
 		s.routeRotation(vault.NewRotations(o.Vault), users)
+	}
+	if o.PII != nil {
+		s.routePII(o.PII)
 	}
 	s.mux.HandleFunc("/", s.notFoundHandler)
 	return s

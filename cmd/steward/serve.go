@@ -61,7 +61,7 @@ func (c *cli) runServer(cfg *Config) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	api := httpapi.New(httpapi.Options{Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
-		Vault: v, MasterKeyUsers: a.masterKeyUsers,
+		Vault: v, MasterKeyUsers: a.masterKeyUsers, PII: a.piiOptions(),
 		SecureCookies: cfg.TLSCert != "" || isLoopback(hostOf(cfg.Listen))})
 
 	ln, err := net.Listen("tcp", cfg.Listen)

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/blob"
 	"github.com/steward-privacy/steward/blob/local"
 	"github.com/steward-privacy/steward/blob/s3"
 	"github.com/steward-privacy/steward/examples"
+	"github.com/steward-privacy/steward/httpapi"
 	"github.com/steward-privacy/steward/policy"
 	"github.com/steward-privacy/steward/sqlite"
 	"github.com/steward-privacy/steward/vault"
@@ -68,4 +70,18 @@ func (a *app) openVault(ctx context.Context, d *policy.Decider, audit steward.Au
 		c.AfterErase = func(ctx context.Context) error { return sqlite.Checkpoint(ctx, a.db) }
 	}
 	return vault.New(c), nil
+}
+
+// piiOptions wires the PII endpoints: per-tenant keys derived from the
+// master key provider, mappings sealed in the database (so any replica can
+// re-identify), living 24 hours after their last use.
+func (a *app) piiOptions() *httpapi.PIIOptions {
+	return &httpapi.PIIOptions{
+		Key: func(ctx context.Context, tenantID, use string) ([]byte, error) {
+			return a.keys.DeriveKey(ctx, "pii-"+use+"/"+tenantID)
+		},
+		Store: a.db.PIIMappings(a.clock),
+		TTL:   24 * time.Hour,
+		Now:   a.clock,
+	}
 }

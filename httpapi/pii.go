@@ -1,0 +1,179 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/steward-privacy/steward"
+	"github.com/steward-privacy/steward/pii"
+)
+
+// PIIOptions wires the PII endpoints.
+type PIIOptions struct {
+	// Key derives a tenant's key for one use ("hash", "encrypt",
+	// "pseudonym"), so equal values hash equally within a tenant only.
+	Key func(ctx context.Context, tenantID, use string) ([]byte, error)
+	// Store keeps pseudonymization mappings, sealed.
+	Store pii.Store
+	// TTL is how long a conversation's mapping lives after its last use.
+	TTL time.Duration
+	Now func() time.Time
+}
+
+// ScanRequest asks for personal data in a text.
+type ScanRequest struct {
+	Text      string   `json:"text"`
+	Entities  []string `json:"entities,omitempty" doc:"only these entity types, e.g. EMAIL_ADDRESS, PHONE_NUMBER"`
+	Threshold *float64 `json:"threshold,omitempty" doc:"minimum score, 0 to 1; default 0.5"`
+	Operator  string   `json:"operator,omitempty" doc:"replace, redact, mask[:N], hash or encrypt; the text after it is returned"`
+}
+
+// ScanResponse lists the findings (never their values) and, with an
+// operator, the transformed text.
+type ScanResponse struct {
+	Entities []pii.Finding `json:"entities"`
+	Text     *string       `json:"text,omitempty"`
+}
+
+// PseudonymizeRequest replaces personal data with placeholders that stay
+// the same across a conversation.
+type PseudonymizeRequest struct {
+	ConversationID string   `json:"conversation_id"`
+	Text           string   `json:"text"`
+	Entities       []string `json:"entities,omitempty"`
+	Threshold      *float64 `json:"threshold,omitempty"`
+}
+
+// PseudonymizeResponse is the text with placeholders.
+type PseudonymizeResponse struct {
+	Text     string        `json:"text"`
+	Entities []pii.Finding `json:"entities"`
+}
+
+// ReidentifyRequest restores the placeholders in a model's answer.
+type ReidentifyRequest struct {
+	ConversationID string `json:"conversation_id"`
+	Text           string `json:"text"`
+}
+
+func scanner(entities []string, threshold *float64) (*pii.Scanner, error) {
+	var opts []pii.Option
+	if len(entities) > 0 {
+		es := make([]pii.Entity, 0, len(entities))
+		for _, e := range entities {
+			x, err := pii.ParseEntity(e)
+			if err != nil {
+				return nil, steward.Invalid("entities", "unknown entity type")
+			}
+			es = append(es, x)
+		}
+		opts = append(opts, pii.WithEntities(es...))
+	}
+	if threshold != nil {
+		opts = append(opts, pii.WithThreshold(*threshold))
+	}
+	return pii.New(opts...)
+}
+
+func checkConversation(id string) error {
+	if id == "" || len(id) > 200 {
+		return steward.Invalid("conversation_id", "is required (1 to 200 characters)")
+	}
+	return nil
+}
+
+func (s *Server) pseudonymizer(ctx context.Context, o *PIIOptions) (*pii.Pseudonymizer, error) {
+	c := steward.CallerFrom(ctx)
+	key, err := o.Key(ctx, c.TenantID, "pseudonym")
+	if err != nil {
+		return nil, err
+	}
+	return pii.NewPseudonymizer(pii.PseudonymizerConfig{Key: key, Namespace: c.TenantID, TTL: o.TTL, Store: o.Store, Now: o.Now})
+}
+
+func (s *Server) routePII(o *PIIOptions) {
+	s.route(Route{Method: "POST", Path: "/v1/pii/scan", Summary: "Find personal data in a text; optionally redact it", Tag: "pii",
+		Scope: steward.ScopePII, In: ScanRequest{}, Out: ScanResponse{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			in, err := decode[ScanRequest](w, r)
+			if err != nil {
+				return err
+			}
+			sc, err := scanner(in.Entities, in.Threshold)
+			if err != nil {
+				return err
+			}
+			found := sc.Scan(in.Text)
+			out := ScanResponse{Entities: found}
+			if out.Entities == nil {
+				out.Entities = []pii.Finding{}
+			}
+			if in.Operator != "" {
+				var key []byte
+				if use := in.Operator; use == "hash" || use == "encrypt" {
+					if key, err = o.Key(r.Context(), steward.CallerFrom(r.Context()).TenantID, use); err != nil {
+						return err
+					}
+				}
+				op, err := pii.ParseOperator(in.Operator, key)
+				if err != nil {
+					return err
+				}
+				text, err := pii.Apply(in.Text, found, op)
+				if err != nil {
+					return err
+				}
+				out.Text = &text
+			}
+			return respond(w, http.StatusOK, out)
+		})
+	s.route(Route{Method: "POST", Path: "/v1/pii/pseudonymize", Summary: "Replace personal data with consistent placeholders per conversation", Tag: "pii",
+		Scope: steward.ScopePII, In: PseudonymizeRequest{}, Out: PseudonymizeResponse{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			in, err := decode[PseudonymizeRequest](w, r)
+			if err != nil {
+				return err
+			}
+			if err := checkConversation(in.ConversationID); err != nil {
+				return err
+			}
+			sc, err := scanner(in.Entities, in.Threshold)
+			if err != nil {
+				return err
+			}
+			p, err := s.pseudonymizer(r.Context(), o)
+			if err != nil {
+				return err
+			}
+			found := sc.Scan(in.Text)
+			text, err := p.Pseudonymize(r.Context(), in.ConversationID, in.Text, found)
+			if err != nil {
+				return err
+			}
+			if found == nil {
+				found = []pii.Finding{}
+			}
+			return respond(w, http.StatusOK, PseudonymizeResponse{Text: text, Entities: found})
+		})
+	s.route(Route{Method: "POST", Path: "/v1/pii/reidentify", Summary: "Restore a conversation's placeholders in a model's answer", Tag: "pii",
+		Scope: steward.ScopePII, In: ReidentifyRequest{}, Out: pii.Reidentified{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			in, err := decode[ReidentifyRequest](w, r)
+			if err != nil {
+				return err
+			}
+			if err := checkConversation(in.ConversationID); err != nil {
+				return err
+			}
+			p, err := s.pseudonymizer(r.Context(), o)
+			if err != nil {
+				return err
+			}
+			out, err := p.Reidentify(r.Context(), in.ConversationID, in.Text)
+			if err != nil {
+				return err
+			}
+			return respond(w, http.StatusOK, out)
+		})
+}
