@@ -52,7 +52,7 @@ func (b *builder) collected() Section {
 			if len(c.Collection) == 0 || c.Collection[0].From != h.kind {
 				continue
 			}
-			item := Text{{Text: humanize(c.Key), Strong: true}, {Text: ": " + sentence(c.Description)}}
+			item := Text{{Text: categoryName(c.Key), Strong: true}, {Text: ": " + sentence(c.Description)}}
 			if src := b.sources(c); src != "" {
 				item = append(item, Span{Text: " " + src})
 			}
@@ -208,7 +208,7 @@ func (b *builder) retention() Section {
 	t := &Table{Caption: "Retention", Header: []string{"Data", "Kept for"}}
 	for _, c := range b.p.Categories {
 		t.Rows = append(t.Rows, []Text{
-			{{Text: humanize(c.Key) + " "}, {Text: c.Key, Code: true}},
+			{{Text: categoryName(c.Key) + " "}, {Text: c.Key, Code: true}},
 			plain(capitalize(c.Retention.Human())),
 		})
 	}
@@ -345,7 +345,7 @@ func (b *builder) contact() Section {
 func (b *builder) names(keys []string) string {
 	var out []string
 	for _, k := range keys {
-		if n := humanize(k); !slices.Contains(out, n) {
+		if n := categoryName(k); !slices.Contains(out, n) {
 			out = append(out, n)
 		}
 	}

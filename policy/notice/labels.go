@@ -130,6 +130,29 @@ func useName(key string) string {
 	return humanize(key)
 }
 
+// categoryNames names common data categories; others are named from their
+// key.
+var categoryNames = map[string]string{
+	"user.contact.email":             "Email address",
+	"user.contact.phone_number":      "Phone number",
+	"user.contact.address":           "Postal address",
+	"user.payment":                   "Payment details",
+	"user.authorization.credentials": "Sign-in credentials",
+	"user.authorization.password":    "Password",
+	"user.device.cookie_id":          "Cookie identifiers",
+	"user.device.device_id":          "Device identifiers",
+	"user.behavior":                  "Usage",
+	"user.unique_id.pseudonymous":    "Pseudonymous identifiers",
+}
+
+// categoryName returns a data category in words.
+func categoryName(key string) string {
+	if n, ok := categoryNames[key]; ok {
+		return n
+	}
+	return humanize(key)
+}
+
 var acronyms = map[string]string{"ip": "IP", "id": "ID", "api": "API", "url": "URL", "erp": "ERP", "ai": "AI", "sms": "SMS", "crm": "CRM"}
 
 // humanize names a key by its last segment: "user.content.generated_image"

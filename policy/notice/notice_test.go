@@ -153,7 +153,7 @@ func TestBuildOmitsEmptySectionsAndStatesFacts(t *testing.T) {
 		"Our service is not meant for children under 16. If we learn that someone under 16 uses it, we review the account",
 		"We treat a Global Privacy Control signal as your request to opt out of marketing and personalised content.",
 		"| Request log `system.operations.request_log` | 24 hours |",
-		"| Behavior `user.behavior` | Until the purpose is fulfilled, at most 90 days |",
+		"| Usage `user.behavior` | Until the purpose is fulfilled, at most 90 days |",
 		"From the European Union to the United States, under standard contractual clauses.",
 		"Legal basis: your consent. You can withdraw it at any time: Unsubscribe link in every email.",
 		"Only aggregated or de-identified data is used, not linked to your account.",
