@@ -55,7 +55,7 @@ func (c *checker) processorPurpose(pr Processor, k, path string) {
 		c.add(path, hint, "%s", msg)
 		return
 	}
-	if _, ok := c.declaredPurpose(k); !ok {
+	if _, ok := c.p.PurposeFor(k); !ok {
 		c.add(path, "declare the purpose under purposes", "processor %s serves undeclared purpose %s", pr.Key, k)
 	}
 	if i, ok := c.prohibitedUse(k, pr.Categories); ok {
@@ -74,7 +74,7 @@ func (c *checker) processorCategory(pr Processor, cat, path string) {
 	}
 	usable := false
 	for _, k := range pr.Purposes {
-		if pu, ok := c.declaredPurpose(k); ok && slices.ContainsFunc(pu.Categories, func(g string) bool { return covers(g, cat) }) {
+		if pu, ok := c.p.PurposeFor(k); ok && slices.ContainsFunc(pu.Categories, func(g string) bool { return covers(g, cat) }) {
 			usable = true
 		}
 	}
@@ -87,19 +87,6 @@ func (c *checker) processorCategory(pr Processor, cat, path string) {
 				"processor %s keeps %s (%s) longer than category %s allows (%s)", pr.Key, cat, pr.Retention, rule.Key, rule.Retention)
 		}
 	}
-}
-
-// declaredPurpose returns the most specific declared purpose covering key.
-func (c *checker) declaredPurpose(key string) (Purpose, bool) {
-	key = canonical(taxonomy.Uses, key)
-	best, found := Purpose{}, false
-	for _, pu := range c.p.Purposes {
-		k := canonical(taxonomy.Uses, pu.Key)
-		if covers(k, key) && (!found || len(k) > len(canonical(taxonomy.Uses, best.Key))) {
-			best, found = pu, true
-		}
-	}
-	return best, found
 }
 
 // rulesFor returns the declared categories whose retention applies to data

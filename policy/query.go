@@ -1,6 +1,10 @@
 package policy
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/steward-privacy/steward/policy/taxonomy"
+)
 
 // Covers reports whether key is parent itself or lies below it in the key
 // hierarchy: Covers("user.contact", "user.contact.email") is true.
@@ -38,4 +42,22 @@ func (p *Policy) Expand(keys []string) []string {
 		}
 	}
 	return out
+}
+
+// PurposeFor returns the most specific declared purpose covering the use key
+// (the deprecated spelling of a use key is accepted), and false when no
+// declared purpose does.
+func (p *Policy) PurposeFor(key string) (Purpose, bool) {
+	key = canonical(taxonomy.Uses, key)
+	best := -1
+	for i, pu := range p.Purposes {
+		k := canonical(taxonomy.Uses, pu.Key)
+		if covers(k, key) && (best < 0 || len(k) > len(canonical(taxonomy.Uses, p.Purposes[best].Key))) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return Purpose{}, false
+	}
+	return p.Purposes[best], true
 }

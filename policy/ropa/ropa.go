@@ -94,7 +94,11 @@ func Build(p *policy.Policy) Record {
 			Recipients: []Recipient{}, Transfers: []Transfer{}, Retention: []Retention{},
 		}
 		for _, pr := range p.Processors {
-			if !slices.ContainsFunc(pr.Purposes, func(k string) bool { return policy.Covers(pu.Key, k) }) {
+			// A processor belongs to the most specific purpose covering what it serves.
+			if !slices.ContainsFunc(pr.Purposes, func(k string) bool {
+				owner, ok := p.PurposeFor(k)
+				return ok && owner.Key == pu.Key
+			}) {
 				continue
 			}
 			a.Recipients = append(a.Recipients, Recipient{

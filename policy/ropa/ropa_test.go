@@ -50,7 +50,7 @@ func TestBuild(t *testing.T) {
 	if !slices.Contains(sec.Retention, Retention{Category: "system.operations.request_log", Rule: "PT24H"}) {
 		t.Errorf("retention = %+v", sec.Retention)
 	}
-	if svc := r.Activities[0]; len(svc.DataCategories) != 7 || !slices.Contains(svc.SecurityMeasures, "encryption at rest: aes-256-gcm") {
+	if svc := r.Activities[0]; len(svc.DataCategories) != 7 || len(svc.Recipients) != 0 || !slices.Contains(svc.SecurityMeasures, "encryption at rest: aes-256-gcm") {
 		t.Errorf("service activity = %+v", svc)
 	}
 }
