@@ -34,16 +34,18 @@ type Dialect interface {
 // need no transaction go through r (on SQLite a separate read-only pool, so
 // readers never wait for the single writer; on PostgreSQL the same pool).
 type DB struct {
-	w, r    *sql.DB
+	w, r    *pool
 	dialect Dialect
 }
 
 // New wraps the given pools. It does not migrate; call Migrate.
 func New(w, r *sql.DB, d Dialect) *DB {
-	if r == nil {
-		r = w
+	db := &DB{w: newPool(w), dialect: d}
+	db.r = db.w
+	if r != nil && r != w {
+		db.r = newPool(r)
 	}
-	return &DB{w: w, r: r, dialect: d}
+	return db
 }
 
 // Dialect returns the dialect name.
@@ -51,7 +53,7 @@ func (db *DB) Dialect() string { return db.dialect.Name() }
 
 // Writer returns the pool used for writes (for adapters' own maintenance
 // statements such as a WAL checkpoint).
-func (db *DB) Writer() *sql.DB { return db.w }
+func (db *DB) Writer() *sql.DB { return db.w.DB }
 
 // Close closes both pools.
 func (db *DB) Close() error {
