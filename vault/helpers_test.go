@@ -12,6 +12,7 @@ import (
 	"github.com/steward-privacy/steward/crypt/keyfile"
 	"github.com/steward-privacy/steward/internal/testdb"
 	"github.com/steward-privacy/steward/policy"
+	"github.com/steward-privacy/steward/sqlite"
 	"github.com/steward-privacy/steward/sqlstore"
 	"github.com/steward-privacy/steward/vault"
 )
@@ -78,8 +79,12 @@ func newFixture(t testing.TB, db *sqlstore.DB) *fixture {
 	if err := db.CreateTenant(context.Background(), f.tenant); err != nil {
 		t.Fatal(err)
 	}
-	f.v = vault.New(vault.Config{Store: db, Files: files, Keys: keys, Audit: f.audit,
-		Policy: loadPolicy(t, "ad-asset-studio.yaml"), Now: f.clock})
+	c := vault.Config{Store: db, Files: files, Keys: keys, Audit: f.audit,
+		Policy: loadPolicy(t, "ad-asset-studio.yaml"), Now: f.clock}
+	if db.Dialect() == "sqlite" {
+		c.AfterErase = func(ctx context.Context) error { return sqlite.Checkpoint(ctx, db) } // as steward serve does
+	}
+	f.v = vault.New(c)
 	return f
 }
 
