@@ -1,10 +1,6 @@
 package pii
 
-import (
-	"strings"
-
-	"github.com/nyaruka/phonenumbers"
-)
+import "strings"
 
 // Phone scores: libphonenumber says the number is valid; international form
 // (+CC or 00CC) is the strongest shape, a grouped national number less so, a
@@ -102,7 +98,7 @@ func (st *state) phoneAt(i int) {
 			return
 		}
 	}
-	if st.validPhone(text[start:end], intl) {
+	if st.validPhone(text[start:end]) {
 		st.add(Phone, start, end, base, "libphonenumber")
 	}
 }
@@ -122,25 +118,23 @@ func notPhoneShape(s string, lens []int) bool {
 	return false
 }
 
-// validPhone asks libphonenumber whether raw is a valid number: in
-// international form for any country, otherwise for one of the scanner's
-// regions.
-func (st *state) validPhone(raw string, intl bool) bool {
-	var num phonenumbers.PhoneNumber
-	if raw[0] == '+' {
-		return phonenumbers.ParseToNumber(raw, "ZZ", &num) == nil && phonenumbers.IsValidNumber(&num)
-	}
-	for _, r := range st.s.regions {
-		num.Reset()
-		if phonenumbers.ParseToNumber(raw, r, &num) != nil {
-			continue
-		}
-		if intl && phonenumbers.IsValidNumber(&num) {
-			return true
-		}
-		if phonenumbers.IsValidNumberForRegion(&num, r) {
-			return true
+// validPhone reports whether raw is a valid number by libphonenumber's
+// metadata: in international form for any country, otherwise for one of the
+// scanner's regions. Its result depends only on the digits and a leading
+// '+' (see phonemeta.go).
+func (st *state) validPhone(raw string) bool {
+	var buf [phoneMaxDigits]byte
+	d := buf[:0]
+	for k := 0; k < len(raw); k++ {
+		if isDigit(raw[k]) {
+			if len(d) == len(buf) {
+				return false
+			}
+			d = append(d, raw[k])
 		}
 	}
-	return false
+	if raw[0] != '+' && st.phoneRegions == nil {
+		st.phoneRegions = regionsByID(st.s.regions)
+	}
+	return validPhoneDigits(string(d), raw[0] == '+', st.phoneRegions)
 }

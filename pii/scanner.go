@@ -170,9 +170,10 @@ func bits(es ...Entity) uint32 {
 
 // state is the work of one Scan call.
 type state struct {
-	s     *Scanner
-	text  string
-	cands []Finding
+	s            *Scanner
+	text         string
+	cands        []Finding
+	phoneRegions []*phoneRegion // compiled metadata of s.regions, on first use
 }
 
 // add records a candidate if its entity is enabled. Scores below 1 are raised
