@@ -10,6 +10,7 @@ const (
 	cToken // characters of a machine token: alphanumerics and _-+/=.:~%
 	cSpace // ASCII white space
 	cHigh  // a byte of a multi-byte UTF-8 sequence
+	cColon // ':'
 )
 
 var class [256]uint8
@@ -38,6 +39,9 @@ func init() {
 			c |= cToken
 		case ' ', '\t', '\n', '\r', '\v', '\f':
 			c |= cSpace
+		}
+		if b == ':' {
+			c |= cColon
 		}
 		class[b] = c
 	}

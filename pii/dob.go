@@ -8,13 +8,6 @@ const scoreDOB = 0.85
 // dobWindow bounds how far after its context word a date of birth may start.
 const dobWindow = 40
 
-// dobTriggers are the words that announce a date of birth.
-var dobTriggers = map[string]bool{
-	"born": true, "birth": true, "birthday": true, "birthdate": true, "dob": true,
-	"geboren": true, "geburtsdatum": true, "née": true, "né": true, "nacido": true,
-	"nacida": true, "nato": true, "nata": true, "naissance": true, "nascimento": true,
-}
-
 // months maps English month names and abbreviations to their number.
 var months = map[string]int{
 	"january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
@@ -23,14 +16,28 @@ var months = map[string]int{
 	"sept": 9, "oct": 10, "nov": 11, "dec": 12,
 }
 
-// isDOBTrigger reports whether the word text[i:j] announces a date of birth.
+// isDOBTrigger reports whether the word w announces a date of birth: born,
+// birth, birthday, birthdate, dob, geboren, geburtsdatum, née, né, nacido,
+// nacida, nato, nata, naissance, nascimento (ASCII letters in any case). It
+// runs for every word, so it rejects by first letter before comparing.
 func isDOBTrigger(w string) bool {
 	if len(w) < 2 || len(w) > 12 {
 		return false
 	}
+	switch w[0] | 0x20 {
+	case 'b', 'd', 'g', 'n':
+	default:
+		return false
+	}
 	var buf [16]byte
 	l := lowerASCII(buf[:], w)
-	return l != nil && dobTriggers[string(l)]
+	switch string(l) {
+	case "born", "birth", "birthday", "birthdate", "dob",
+		"geboren", "geburtsdatum", "née", "né", "nacido",
+		"nacida", "nato", "nata", "naissance", "nascimento":
+		return true
+	}
+	return false
 }
 
 // dobAfter looks for a date within dobWindow bytes after position i.

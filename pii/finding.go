@@ -1,7 +1,8 @@
 package pii
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -42,15 +43,14 @@ func resolve(cands []Finding, threshold float64) []Finding {
 	if len(kept) == 0 {
 		return nil
 	}
-	sort.Slice(kept, func(i, j int) bool {
-		a, b := kept[i], kept[j]
+	slices.SortStableFunc(kept, func(a, b Finding) int {
 		if a.Start != b.Start {
-			return a.Start < b.Start
+			return cmp.Compare(a.Start, b.Start)
 		}
 		if a.End != b.End {
-			return a.End > b.End
+			return cmp.Compare(b.End, a.End)
 		}
-		return a.Score > b.Score
+		return cmp.Compare(b.Score, a.Score)
 	})
 	// Containment: a finding inside an earlier-starting or longer one goes.
 	outer := kept[:0]

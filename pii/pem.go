@@ -50,19 +50,22 @@ var passwordWords = []string{"password", "passwd", "passcode", "passphrase", "pa
 // symbol or mixed case).
 func (st *state) scanPasswords() {
 	text := st.text
+	ps := newCaseFinder(text, 'p')
 	for from := 0; from < len(text); {
-		k := indexFold(text[from:], "p")
-		if k < 0 {
+		w := ps.next(from)
+		if w < 0 {
 			return
 		}
-		w := from + k
 		from = w + 1
 		if w > 0 && isAlpha(text[w-1]) {
 			continue
 		}
+		if w+1 >= len(text) || (text[w+1]|0x20 != 'a' && text[w+1]|0x20 != 'w') {
+			continue // every password word starts with "pa" or "pw"
+		}
 		var word string
 		for _, pw := range passwordWords {
-			if len(text)-w >= len(pw) && strings.EqualFold(text[w:w+len(pw)], pw) {
+			if len(text)-w >= len(pw) && equalFoldASCII(text[w:w+len(pw)], pw) {
 				word = pw
 				break
 			}
@@ -87,6 +90,26 @@ func (st *state) scanPasswords() {
 		st.add(Secret, v, end, scoreSecretPassword, "password_context")
 		from = end
 	}
+}
+
+// equalFoldASCII reports whether s equals the lower-case ASCII word w,
+// ignoring the case of ASCII letters. (strings.EqualFold would also fold
+// non-ASCII runes, but those are longer than the one ASCII byte they fold
+// to, so for equal byte lengths the answers agree.)
+func equalFoldASCII(s, w string) bool {
+	if len(s) != len(w) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if isUpper(c) {
+			c += 'a' - 'A'
+		}
+		if c != w[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // passwordValueStart returns where the value after a password word at i

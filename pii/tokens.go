@@ -17,10 +17,16 @@ func (st *state) scanTokens() {
 			continue
 		}
 		j := i + 1
+		m := class[text[i]]
 		for j < len(text) && class[text[j]]&cToken != 0 {
+			m |= class[text[j]]
 			j++
 		}
-		if i >= covered && j-i >= 3 && (i == 0 || !isWordByte(text[i-1])) {
+		// A token shorter than 14 bytes without a digit or ':' is none of
+		// them (IBANs need digits, MAC and IPv6 addresses are 14 bytes or
+		// have colons, secrets and addresses are 14 bytes or more): skip the
+		// words of prose.
+		if i >= covered && j-i >= 3 && (j-i >= 14 || m&(cDigit|cColon) != 0) && (i == 0 || !isWordByte(text[i-1])) {
 			n := len(st.cands)
 			st.token(i, j)
 			for _, c := range st.cands[n:] {

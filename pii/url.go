@@ -36,12 +36,16 @@ func (st *state) scanURLs() {
 		}
 	}
 	from = 0
+	ws := newCaseFinder(text, 'w')
 	for from < len(text) {
-		k := indexFold(text[from:], "www.")
-		if k < 0 {
+		start := ws.next(from)
+		if start < 0 {
 			break
 		}
-		start := from + k
+		from = start + 1
+		if start+4 > len(text) || text[start+1]|0x20 != 'w' || text[start+2]|0x20 != 'w' || text[start+3] != '.' {
+			continue // "www." in any case ('W' and 'w' are the only bytes that are 'w' with bit 0x20 set)
+		}
 		from = start + 4
 		if start > 0 && (isWordByte(text[start-1]) || text[start-1] == '/' || text[start-1] == '.') {
 			continue // part of a longer host, or of a URL with a scheme
@@ -63,15 +67,48 @@ func knownScheme(s string) bool {
 	return false
 }
 
-// indexFold is strings.Index for a lower-case ASCII needle, ignoring case.
-func indexFold(s, needle string) int {
-	c := needle[0]
-	for i := 0; i+len(needle) <= len(s); i++ {
-		if s[i]|0x20 == c && strings.EqualFold(s[i:i+len(needle)], needle) {
-			return i
-		}
+// caseFinder finds an ASCII letter in either case, with strings.IndexByte
+// for each case and the next position of each remembered, so that every byte
+// is searched at most twice.
+type caseFinder struct {
+	text           string
+	lo, up         byte
+	nextLo, nextUp int // -1: none left; below the search start: stale
+}
+
+// newCaseFinder returns a finder of the lower-case ASCII letter c in text.
+func newCaseFinder(text string, c byte) caseFinder {
+	return caseFinder{text: text, lo: c, up: c - 'a' + 'A', nextLo: -2, nextUp: -2}
+}
+
+// next returns the first index at or after from of the letter in either
+// case, or -1.
+func (f *caseFinder) next(from int) int {
+	if f.nextLo != -1 && f.nextLo < from {
+		f.nextLo = indexByteFrom(f.text, from, f.lo)
 	}
-	return -1
+	if f.nextUp != -1 && f.nextUp < from {
+		f.nextUp = indexByteFrom(f.text, from, f.up)
+	}
+	switch {
+	case f.nextLo < 0:
+		return f.nextUp
+	case f.nextUp < 0:
+		return f.nextLo
+	}
+	return min(f.nextLo, f.nextUp)
+}
+
+// indexByteFrom is strings.IndexByte(s[from:], c) as an index of s.
+func indexByteFrom(s string, from int, c byte) int {
+	if from >= len(s) {
+		return -1
+	}
+	k := strings.IndexByte(s[from:], c)
+	if k < 0 {
+		return -1
+	}
+	return from + k
 }
 
 // urlEnd returns the end of a URL whose authority starts at i, and whether its
