@@ -36,6 +36,10 @@ func (c *cli) apikey(args []string) int {
 		fmt.Fprintf(c.stderr, "steward apikey: %v\n", err)
 		return 2
 	}
+	if want := map[bool]int{true: 1, false: 0}[sub == "revoke"]; len(rest) != want {
+		fmt.Fprintln(c.stderr, "usage: steward apikey create|list [flags] | steward apikey revoke [flags] KEY_ID (flags come first)")
+		return 2
+	}
 	a, err := openApp(c.ctx, cfg, c.stderr)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "steward apikey: %v\n", err)
@@ -89,10 +93,6 @@ func (c *cli) apikey(args []string) int {
 		tw.Flush()
 		return 0
 	case "revoke":
-		if len(rest) != 1 {
-			fmt.Fprintln(c.stderr, "usage: steward apikey revoke [flags] KEY_ID")
-			return 2
-		}
 		if err := a.auth.RevokeAPIKey(ctx, rest[0]); err != nil {
 			return c.fail("apikey revoke", err)
 		}
