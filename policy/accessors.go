@@ -31,13 +31,7 @@ func (d *Decider) Retention(key string) (Retention, bool) {
 }
 
 // Categories returns the declared categories, in policy order.
-func (d *Decider) Categories() []Category {
-	out := slices.Clone(d.categories)
-	for i := range out {
-		out[i].Collection = slices.Clone(out[i].Collection)
-	}
-	return out
-}
+func (d *Decider) Categories() []Category { return cloneCategories(d.categories) }
 
 // Essential reports whether the declared purpose covering purpose is marked
 // essential: allowed despite a restriction or an objection.

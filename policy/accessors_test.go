@@ -69,8 +69,35 @@ func TestAccessors(t *testing.T) {
 	}
 	cats := d.Categories()
 	cats[0].Key = "changed"
-	if d.Categories()[0].Key == "changed" || len(cats) != 7 {
-		t.Error("Categories returns the decider's own slice")
+	cats[0].Collection[0].From = "changed"
+	if c := d.Categories()[0]; c.Key == "changed" || c.Collection[0].From == "changed" || len(cats) != 7 {
+		t.Error("Categories returns the decider's own memory")
+	}
+}
+
+func TestDeciderIsImmutable(t *testing.T) {
+	p, err := Load("testdata/decide.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Compile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := svc("essential.service", "user.contact.email")
+	before := d.Decide(&r)
+	p.Categories[0].Retention = Retention{Kind: RetainEphemeral}
+	p.Processors[0].Categories[0] = "changed"
+	p.Purposes[0].Categories[0] = "user.biometric"
+	p.Staff.Justifications[0].Key = "changed"
+	if got, _ := d.Retention("user.contact"); got.Kind != RetainUntilAccountDeletion {
+		t.Errorf("changing the policy after Compile changed the decider's retention to %v", got)
+	}
+	if got := d.Decide(&r); got != before {
+		t.Errorf("changing the policy after Compile changed a decision: %s", got.Sentence())
+	}
+	if d.Processors()[0].Categories[0] == "changed" || d.Justifications()[0].Key == "changed" {
+		t.Error("the decider shares memory with the policy")
 	}
 }
 

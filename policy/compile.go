@@ -86,7 +86,7 @@ func Compile(p *Policy) (*Decider, error) {
 		storage: slices.Clone(p.Regions.Storage), gpc: p.Signals.GPC == Honored,
 		below: p.Children.Below, justifiers: slices.Clone(p.Staff.Justifications),
 		version: p.Organisation.Version, minAge: p.Children.MinimumAge,
-		categories: slices.Clone(p.Categories), rights: p.Rights.List(),
+		categories: cloneCategories(p.Categories), rights: p.Rights.List(),
 		processors: cloneProcessors(p.Processors),
 	}
 	d.indexKeys(p)
@@ -264,6 +264,20 @@ func transferAllowed(p *Policy, pr Processor, region string) bool {
 	return false
 }
 
+// cloneCategories copies categories with their sources, so the Decider
+// shares no memory with the Policy or with callers.
+func cloneCategories(cs []Category) []Category {
+	out := slices.Clone(cs)
+	for i := range out {
+		out[i].Collection = slices.Clone(out[i].Collection)
+		for j := range out[i].Collection {
+			out[i].Collection[j].Scopes = slices.Clone(out[i].Collection[j].Scopes)
+		}
+	}
+	return out
+}
+
+// cloneProcessors copies processors with their lists.
 func cloneProcessors(ps []Processor) []Processor {
 	out := slices.Clone(ps)
 	for i := range out {

@@ -1,6 +1,9 @@
 package policy
 
-import "testing"
+import (
+	"os"
+	"testing"
+)
 
 // benchRequests are typical requests against the ad-asset example: the
 // service reading account data, and sending media to an AI processor under
@@ -54,4 +57,23 @@ func mustCompileFile(tb testing.TB, path string) *Decider {
 		tb.Fatal(err)
 	}
 	return d
+}
+
+// BenchmarkParseCompile measures loading a policy: parse, check and compile
+// the ad-asset example (what `steward serve` does at start).
+func BenchmarkParseCompile(b *testing.B) {
+	src, err := os.ReadFile("../examples/ad-asset-studio.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := Parse("ad-asset-studio.yaml", src)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Compile(p); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
