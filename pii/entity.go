@@ -33,6 +33,23 @@ var allEntities = []Entity{
 	Crypto, MACAddress, DateTime, Secret, Person,
 }
 
+// The bit of each entity in a set of entities (Scanner.enabled): 1 << its
+// position in allEntities.
+const (
+	bitEmail uint32 = 1 << iota
+	bitPhone
+	bitCreditCard
+	bitIBAN
+	bitIPAddress
+	bitUSSSN
+	bitURL
+	bitCrypto
+	bitMACAddress
+	bitDateTime
+	bitSecret
+	bitPerson
+)
+
 // AllEntities returns every entity type the scanner knows, in a stable order.
 func AllEntities() []Entity {
 	return append([]Entity(nil), allEntities...)

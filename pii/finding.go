@@ -43,31 +43,42 @@ func resolve(cands []Finding, threshold float64) []Finding {
 	if len(kept) == 0 {
 		return nil
 	}
-	slices.SortStableFunc(kept, func(a, b Finding) int {
-		if a.Start != b.Start {
+	// Sort positions rather than 80-byte findings; equal findings keep the
+	// order in which the recognizers produced them.
+	order := make([]int32, len(kept))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(x, y int32) int {
+		a, b := &kept[x], &kept[y]
+		switch {
+		case a.Start != b.Start:
 			return cmp.Compare(a.Start, b.Start)
-		}
-		if a.End != b.End {
+		case a.End != b.End:
 			return cmp.Compare(b.End, a.End)
+		case a.Score != b.Score:
+			return cmp.Compare(b.Score, a.Score)
 		}
-		return cmp.Compare(b.Score, a.Score)
+		return cmp.Compare(x, y)
 	})
 	// Containment: a finding inside an earlier-starting or longer one goes.
-	outer := kept[:0]
+	n := 0
 	maxEnd := -1
-	for _, c := range kept {
-		if c.End <= maxEnd {
+	for _, k := range order {
+		if kept[k].End <= maxEnd {
 			continue
 		}
-		outer = append(outer, c)
-		maxEnd = c.End
+		order[n] = k
+		n++
+		maxEnd = kept[k].End
 	}
 	// Partial overlaps: starts and ends are now strictly increasing.
-	out := make([]Finding, 0, len(outer))
-	for _, c := range outer {
-		if n := len(out); n > 0 && out[n-1].End > c.Start {
-			if beats(c, out[n-1]) {
-				out[n-1] = c
+	out := make([]Finding, 0, n)
+	for _, k := range order[:n] {
+		c := kept[k]
+		if m := len(out); m > 0 && out[m-1].End > c.Start {
+			if beats(c, out[m-1]) {
+				out[m-1] = c
 			}
 			continue
 		}
@@ -90,10 +101,35 @@ func beats(a, b Finding) bool {
 func setRuneOffsets(text string, fs []Finding, baseRunes int) {
 	pos, runes := 0, baseRunes
 	for i := range fs {
-		runes += utf8.RuneCountInString(text[pos:fs[i].Start])
+		runes += runeCount(text[pos:fs[i].Start])
 		fs[i].RuneStart = runes
-		runes += utf8.RuneCountInString(text[fs[i].Start:fs[i].End])
+		runes += runeCount(text[fs[i].Start:fs[i].End])
 		fs[i].RuneEnd = runes
 		pos = fs[i].End
 	}
+}
+
+// runeCount is utf8.RuneCountInString (an invalid byte counts as one rune),
+// eight bytes at a time over ASCII.
+func runeCount(s string) int {
+	n, i := 0, 0
+	for i < len(s) {
+		if i+8 <= len(s) {
+			w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+			if w&0x8080808080808080 == 0 {
+				n += 8
+				i += 8
+				continue
+			}
+		}
+		if s[i] < utf8.RuneSelf {
+			i++
+		} else {
+			_, w := utf8.DecodeRuneInString(s[i:])
+			i += w
+		}
+		n++
+	}
+	return n
 }

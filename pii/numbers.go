@@ -15,16 +15,16 @@ func (st *state) scanNumbers() {
 		}
 		if i >= covered && numStartOK(text, i) {
 			n := len(st.cands)
-			if st.s.on(IPAddress) {
+			if st.s.on(bitIPAddress) {
 				st.ipv4At(i)
 			}
-			if st.s.on(CreditCard) {
+			if st.s.on(bitCreditCard) {
 				st.cardAt(i)
 			}
-			if st.s.on(USSSN) {
+			if st.s.on(bitUSSSN) {
 				st.ssnAt(i)
 			}
-			if st.s.on(Phone) {
+			if st.s.on(bitPhone) {
 				st.phoneAt(i)
 			}
 			for _, c := range st.cands[n:] {

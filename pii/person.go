@@ -41,10 +41,10 @@ func (st *state) scanWords() {
 			i += max(1, utf8RuneLen(text, i))
 			continue
 		}
-		if st.s.on(DateTime) && isDOBTrigger(text[i:j]) {
+		if st.s.on(bitDateTime) && isDOBTrigger(text[i:j]) {
 			st.dobAfter(j)
 		}
-		if st.s.on(Person) && startsUpper(text, i) {
+		if st.s.on(bitPerson) && startsUpper(text, i) {
 			if e := st.personAt(i, j); e > j {
 				j = e
 			}

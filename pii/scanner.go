@@ -117,8 +117,8 @@ func (s *Scanner) Entities() []Entity {
 	return out
 }
 
-// on reports whether e is enabled.
-func (s *Scanner) on(e Entity) bool { return s.enabled&(1<<e.index()) != 0 }
+// on reports whether the entity of bit (bitEmail, bitPhone, ...) is enabled.
+func (s *Scanner) on(bit uint32) bool { return s.enabled&bit != 0 }
 
 // Scan returns the personal data found in text, sorted by Start and free of
 // overlaps, each with a score of at least the threshold. Text that is not
@@ -134,10 +134,10 @@ func (s *Scanner) Scan(text string) []Finding {
 // rune offsets are left to the caller.
 func (s *Scanner) scan(text string) []Finding {
 	st := &state{s: s, text: text}
-	if s.on(Email) {
+	if s.on(bitEmail) {
 		st.scanEmails()
 	}
-	if s.on(URL) {
+	if s.on(bitURL) {
 		st.scanURLs()
 	}
 	if s.enabled&numericMask != 0 {
@@ -146,10 +146,10 @@ func (s *Scanner) scan(text string) []Finding {
 	if s.enabled&tokenMask != 0 {
 		st.scanTokens()
 	}
-	if s.on(Secret) {
+	if s.on(bitSecret) {
 		st.scanPEM()
 	}
-	if s.on(Person) || s.on(DateTime) {
+	if s.on(bitPerson) || s.on(bitDateTime) {
 		st.scanWords()
 	}
 	return resolve(st.cands, s.threshold)
@@ -179,7 +179,7 @@ type state struct {
 // add records a candidate if its entity is enabled. Scores below 1 are raised
 // by context words before start.
 func (st *state) add(e Entity, start, end int, score float64, rec string) {
-	if !st.s.on(e) || !runeBoundary(st.text, start) || !runeBoundary(st.text, end) {
+	if st.s.enabled&(1<<e.index()) == 0 || !runeBoundary(st.text, start) || !runeBoundary(st.text, end) {
 		return // a stray continuation byte of invalid UTF-8 next to the span
 	}
 	if score < 1 && st.hasContext(e, start) {

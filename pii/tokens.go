@@ -40,7 +40,7 @@ func (st *state) scanTokens() {
 // token tries the token recognizers on text[i:j].
 func (st *state) token(i, j int) {
 	text := st.text
-	if st.s.on(IBAN) && j-i >= 4 && isUpper(text[i]) && isUpper(text[i+1]) && isDigit(text[i+2]) && isDigit(text[i+3]) {
+	if st.s.on(bitIBAN) && j-i >= 4 && isUpper(text[i]) && isUpper(text[i+1]) && isDigit(text[i+2]) && isDigit(text[i+3]) {
 		if st.ibanAt(i) {
 			return
 		}
@@ -70,11 +70,11 @@ func (st *state) tokenPart(p, q int) {
 	}
 	part := text[p:q]
 	colons := strings.Count(part, ":")
-	if st.s.on(MACAddress) && (q-p == 17 || q-p == 14) && validMAC(part) {
+	if st.s.on(bitMACAddress) && (q-p == 17 || q-p == 14) && validMAC(part) {
 		st.add(MACAddress, p, q, scoreMAC, "mac")
 		return
 	}
-	if st.s.on(IPAddress) && colons >= 2 && validIPv6(part) {
+	if st.s.on(bitIPAddress) && colons >= 2 && validIPv6(part) {
 		st.add(IPAddress, p, q, scoreIPv6, "ipv6")
 		return
 	}
@@ -88,9 +88,9 @@ func (st *state) tokenPart(p, q int) {
 			b = q
 		}
 		if b-a >= 14 {
-			if st.s.on(Crypto) && st.cryptoAt(a, b) {
+			if st.s.on(bitCrypto) && st.cryptoAt(a, b) {
 				// found
-			} else if st.s.on(Secret) {
+			} else if st.s.on(bitSecret) {
 				st.secretAt(a, b)
 			}
 		}
