@@ -100,3 +100,32 @@ func lowerASCII(buf []byte, s string) []byte {
 	}
 	return buf[:len(s)]
 }
+
+// wordFilter is a set of keys of words (length, first, second and last byte,
+// four bits each): a word whose key is missing is certainly not among the
+// words the filter was built from, so most words of a text skip the map
+// lookup.
+type wordFilter [1 << 16 / 64]uint64
+
+// wordKey returns the filter key of the non-empty word w.
+func wordKey[T string | []byte](w T) uint32 {
+	n := len(w)
+	return (uint32(n)&15)<<12 | (uint32(w[0])&15)<<8 | (uint32(w[min(1, n-1)])&15)<<4 | uint32(w[n-1])&15
+}
+
+// add puts w into the filter.
+func (f *wordFilter) add(w string) {
+	if len(w) > 0 {
+		k := wordKey(w)
+		f[k/64] |= 1 << (k % 64)
+	}
+}
+
+// mayHave reports whether w may be one of the words put into the filter.
+func (f *wordFilter) mayHave(w []byte) bool {
+	if len(w) == 0 {
+		return true
+	}
+	k := wordKey(w)
+	return f[k/64]&(1<<(k%64)) != 0
+}

@@ -4,10 +4,14 @@ package pii
 // appears shortly before a candidate.
 var contextWords = map[string]uint32{}
 
+// contextFilter holds the keys of contextWords.
+var contextFilter wordFilter
+
 func init() {
 	add := func(e Entity, words ...string) {
 		for _, w := range words {
 			contextWords[w] |= 1 << e.index()
+			contextFilter.add(w)
 		}
 	}
 	add(Phone, "phone", "tel", "telephone", "mobile", "cell", "cellphone", "call", "text",
@@ -60,7 +64,7 @@ func (st *state) hasContext(e Entity, start int) bool {
 		}
 		words++
 		w := lowerASCII(buf[:], text[i:end])
-		if w == nil {
+		if w == nil || !contextFilter.mayHave(w) {
 			continue
 		}
 		if contextWords[string(w)]&bit != 0 {

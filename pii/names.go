@@ -21,6 +21,14 @@ var nameFiles embed.FS
 // nameFlags maps a lower-cased word to its name flags.
 var nameFlags = loadNames()
 
+// nameFilter holds the keys of nameFlags.
+var nameFilter = func() (f wordFilter) {
+	for w := range nameFlags {
+		f.add(w)
+	}
+	return f
+}()
+
 // particles are the lower-case parts of compound surnames ("van der",
 // "de la", "al"); on the surname list they do not make a surname by
 // themselves.
@@ -86,6 +94,9 @@ func lookupName(w string) uint8 {
 			}
 		}
 		if ascii {
+			if !nameFilter.mayHave(l) {
+				return 0
+			}
 			return nameFlags[string(l)]
 		}
 	}

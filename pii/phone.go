@@ -79,9 +79,6 @@ func (st *state) phoneAt(i int) {
 	case seps > 0 || open > 0 || text[start] == '(':
 		base = scorePhoneGrouped
 	}
-	if !st.reachable(Phone, start, base) {
-		return
-	}
 	// The whole run of groups must be the number: a valid prefix of a longer
 	// run ("4729 4986 3950" of a 16-digit reference) is not a phone number.
 	if n == 0 || digits > phoneMaxDigits || n == phoneMaxGroups {
@@ -94,9 +91,11 @@ func (st *state) phoneAt(i int) {
 	}
 	if n == 1 && !intl {
 		base = scorePhoneBare
-		if !st.reachable(Phone, start, base) {
-			return
-		}
+	}
+	// Only now look for context words (bare digits need one): most digit
+	// runs are not shaped like a phone number at all.
+	if !st.reachable(Phone, start, base) {
+		return
 	}
 	if st.validPhone(text[start:end]) {
 		st.add(Phone, start, end, base, "libphonenumber")
