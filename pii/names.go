@@ -21,12 +21,16 @@ var nameFiles embed.FS
 // nameFlags maps a lower-cased word to its name flags.
 var nameFlags = loadNames()
 
-// nameFilter holds the keys of nameFlags.
-var nameFilter = func() (f wordFilter) {
-	for w := range nameFlags {
+// nameFilter holds the keys of nameFlags, particleFilter those of the
+// particles among them.
+var nameFilter, particleFilter = func() (f, p wordFilter) {
+	for w, flags := range nameFlags {
 		f.add(w)
+		if flags&nameParticle != 0 {
+			p.add(w)
+		}
 	}
-	return f
+	return f, p
 }()
 
 // particles are the lower-case parts of compound surnames ("van der",
@@ -83,7 +87,14 @@ func NameListed(word string) bool {
 
 // lookupName returns the flags of the word w, lower-casing ASCII without
 // allocating.
-func lookupName(w string) uint8 {
+func lookupName(w string) uint8 { return lookupNameIn(w, &nameFilter) }
+
+// isParticle reports whether the word w is a name particle ("van", "de").
+func isParticle(w string) bool { return lookupNameIn(w, &particleFilter)&nameParticle != 0 }
+
+// lookupNameIn is lookupName where ASCII words missing from filter are known
+// to have no flag the caller asks about.
+func lookupNameIn(w string, filter *wordFilter) uint8 {
 	var buf [32]byte
 	if l := lowerASCII(buf[:], w); l != nil {
 		ascii := true
@@ -94,7 +105,7 @@ func lookupName(w string) uint8 {
 			}
 		}
 		if ascii {
-			if !nameFilter.mayHave(l) {
+			if !filter.mayHave(l) {
 				return 0
 			}
 			return nameFlags[string(l)]

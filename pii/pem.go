@@ -10,6 +10,7 @@ const pemMax = 16 << 10
 // was cut off) and passwords written after "password:" and its variants.
 func (st *state) scanPEM() {
 	text := st.text
+	nextEnd := -2 // the first "-----END " at or after the last block's header; -1: none
 	for from := 0; from < len(text); {
 		k := strings.Index(text[from:], "-----BEGIN ")
 		if k < 0 {
@@ -23,8 +24,16 @@ func (st *state) scanPEM() {
 			continue
 		}
 		end := from + e + 5
-		if f := strings.Index(text[end:min(len(text), start+pemMax)], "-----END "); f >= 0 {
-			g := end + f + 9
+		// The first END line after the header, if it lies within pemMax of
+		// the start. It is remembered: headers without END lines would
+		// otherwise each search pemMax bytes.
+		if nextEnd != -1 && nextEnd < end {
+			if nextEnd = strings.Index(text[end:], "-----END "); nextEnd >= 0 {
+				nextEnd += end
+			}
+		}
+		if nextEnd >= 0 && nextEnd+9 <= min(len(text), start+pemMax) {
+			g := nextEnd + 9
 			if h := strings.Index(text[g:min(len(text), g+40)], "-----"); h >= 0 {
 				end = g + h + 5
 			}

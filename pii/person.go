@@ -131,7 +131,7 @@ func (st *state) personAt(i, j int) int {
 		nk := k
 		for p := 0; p < 2; p++ {
 			e := wordEnd(text, nk)
-			if e > nk && lookupName(text[nk:e])&nameParticle != 0 && !startsUpper(text, nk) && at(text, e) == ' ' {
+			if e > nk && isParticle(text[nk:e]) && !startsUpper(text, nk) && at(text, e) == ' ' {
 				nk = e + 1
 				continue
 			}
