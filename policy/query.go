@@ -6,10 +6,6 @@ import (
 	"github.com/steward-privacy/steward/policy/taxonomy"
 )
 
-// Covers reports whether key is parent itself or lies below it in the key
-// hierarchy: Covers("user.contact", "user.contact.email") is true.
-func Covers(parent, key string) bool { return covers(parent, key) }
-
 // CategoryFor returns the most specific declared category covering key, and
 // false when no declared category does.
 func (p *Policy) CategoryFor(key string) (Category, bool) {
