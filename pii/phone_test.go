@@ -135,3 +135,29 @@ func TestPhoneDigitsMatchLibphonenumber(t *testing.T) {
 	}
 	t.Logf("%d checks, %d valid", checked, valid)
 }
+
+// FuzzPhoneDigits compares the compiled validation with libphonenumber on
+// arbitrary digit strings.
+func FuzzPhoneDigits(f *testing.F) {
+	for _, s := range []string{"442079460958", "0012015597237", "02079460958", "5511961298617", "0612371932"} {
+		f.Add(s)
+	}
+	defaults := regionsByID(DefaultPhoneRegions)
+	f.Fuzz(func(t *testing.T, s string) {
+		d := digitsIn(nil, s)
+		if len(d) == 0 || len(d) > phoneMaxDigits {
+			return
+		}
+		digits := string(d)
+		for _, plus := range []bool{true, false} {
+			raw := digits
+			if plus {
+				raw = "+" + digits
+			}
+			intl := len(digits) > 1 && digits[0] == '0' && digits[1] == '0'
+			if got, want := validPhoneDigits(digits, plus, defaults), libValidPhone(raw, intl, DefaultPhoneRegions); got != want {
+				t.Fatalf("validPhoneDigits(%q, plus=%v) = %v; libphonenumber says %v", digits, plus, got, want)
+			}
+		}
+	})
+}
