@@ -240,3 +240,31 @@ func TestFilesOverHTTP(t *testing.T) {
 	expect(t, s.do("GET", "/v1/files/"+f["id"].(string)+"?purpose=essential.service", key, nil), 404)
 	expect(t, s.do("POST", "/v1/subjects/"+id+"/files?category=nope", key, []byte("x")), 400)
 }
+
+// TestStaffSeeMaskedValues: a support agent signed in to the console sees
+// masked values unless they invoke a justification the policy accepts; the
+// justification is audited.
+func TestStaffSeeMaskedValues(t *testing.T) {
+	s := start(t, testdb.Backends()[0])
+	key := s.appKey(strings.Fields(allVault)...)
+	id := s.subject(key, map[string]any{"external_id": "u1"})
+	expect(t, s.do("PUT", "/v1/subjects/"+id+"/data/user.contact.email", key, map[string]any{"value": "ada.lovelace@example.org"}), 204)
+	const email, pass = "agent@example.org", "a long support passphrase"
+	expect(t, s.do("POST", "/v1/staff", s.Key, map[string]any{"email": email, "password": pass, "role": "support"}), 201)
+	tenant := s.do("GET", "/v1/whoami", s.Key, nil).JSON(t)["tenant_id"].(string)
+	resp, cookie := s.login(map[string]any{"tenant_id": tenant, "email": email, "password": pass})
+	expect(t, resp, 200)
+	base := "/v1/subjects/" + id + "/data/user.contact.email?purpose=essential.service"
+	r := s.doCookie("GET", base, cookie, nil)
+	expect(t, r, 200)
+	if v := r.JSON(t); v["masked"] != true || strings.Contains(string(r.Body), "lovelace") {
+		t.Fatalf("staff without justification: %s", r.Body)
+	}
+	r = s.doCookie("GET", base+"&justification=security-investigation", cookie, nil)
+	expect(t, r, 200)
+	if v := r.JSON(t); v["masked"] == true || v["value"] != "ada.lovelace@example.org" {
+		t.Fatalf("staff with justification: %s", r.Body)
+	}
+	// Support staff cannot write.
+	expect(t, s.doCookie("PUT", "/v1/subjects/"+id+"/data/user.contact.email", cookie, map[string]any{"value": "x"}), 403)
+}
