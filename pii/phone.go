@@ -21,8 +21,9 @@ const (
 // phoneAt finds a phone number whose first digit run starts at i: digit
 // groups joined by single separators (space, hyphen, dot, slash) and
 // parentheses, optionally after '+' or '('. The run is reported when
-// libphonenumber accepts it for one of the scanner's regions (or for its own
-// country code, in international form).
+// libphonenumber's metadata makes it a valid number for one of the scanner's
+// regions (or for its own country code, in international form); phonemeta.go
+// gives the library's answer without calling it.
 func (st *state) phoneAt(i int) {
 	text := st.text
 	start := i

@@ -161,3 +161,25 @@ func FuzzPhoneDigits(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkPhoneValidation measures one validation per phone candidate (the
+// numbers of the generated corpus's formats, national and international),
+// compiled and through libphonenumber as the scanner called it before.
+func BenchmarkPhoneValidation(b *testing.B) {
+	raws := []string{"+44 20 7946 0958", "020 7946 0958", "(201) 559-7237", "+33 6 12 39 52 55", "030 159171",
+		"(11) 96129-8617", "+91 81234 35124", "02 1235 3015", "612 37 19 32", "0049 30 1234567"}
+	defaults := regionsByID(DefaultPhoneRegions)
+	b.Run("compiled", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			raw := raws[i%len(raws)]
+			d := string(digitsIn(nil, raw))
+			validPhoneDigits(d, raw[0] == '+', defaults)
+		}
+	})
+	b.Run("libphonenumber", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			raw := raws[i%len(raws)]
+			libValidPhone(raw, raw[0] == '0' && raw[1] == '0', DefaultPhoneRegions)
+		}
+	})
+}
