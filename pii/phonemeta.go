@@ -125,7 +125,7 @@ func newPhoneRegion(id string, md *phonenumbers.PhoneMetadata) *phoneRegion {
 	return r
 }
 
-// numberType reports whether getNumberTypeHelper finds a type for nsn, that
+// validNSN reports whether getNumberTypeHelper finds a type for nsn, that
 // is, whether the number is valid in this region.
 func (r *phoneRegion) validNSN(nsn string) bool {
 	if !r.general.matches(nsn) {
