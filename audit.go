@@ -2,6 +2,8 @@ package steward
 
 import (
 	"context"
+	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -130,18 +132,110 @@ type AuditSealFunc func(head AuditHead, events []*AuditEvent) ([]*AuditCheckpoin
 // tenant (in tenant id order, so concurrent writers cannot deadlock) it locks
 // the chain head, calls seal, stores the events and checkpoints and advances
 // the head. CheckpointAudit locks a tenant's head and stores the checkpoint
-// make returns (nil: none), replacing one at the same sequence number; it
+// fn returns (nil: none), replacing one at the same sequence number; it
 // returns ENOTFOUND for a tenant without events. ScanAudit calls fn for each
 // event of the tenant with Seq > after, in order; fn receives the same
 // *AuditEvent each time and must not keep it. CreateAuditSigningKey returns
-// ECONFLICT when the id exists (another replica created it first).
+// ECONFLICT when the id exists (another replica created it first). AuditHead
+// returns a zero head for a tenant without events.
 type AuditStore interface {
 	AppendAudit(ctx context.Context, events []*AuditEvent, seal AuditSealFunc) error
-	CheckpointAudit(ctx context.Context, tenantID string, make func(AuditHead) (*AuditCheckpoint, error)) error
+	CheckpointAudit(ctx context.Context, tenantID string, fn func(AuditHead) (*AuditCheckpoint, error)) error
 	AuditEvents(ctx context.Context, f AuditFilter) ([]*AuditEvent, error)
 	ScanAudit(ctx context.Context, tenantID string, after int64, fn func(*AuditEvent) error) error
 	AuditCheckpoints(ctx context.Context, tenantID string) ([]*AuditCheckpoint, error)
 	AuditTenants(ctx context.Context) ([]string, error)
+	AuditHead(ctx context.Context, tenantID string) (AuditHead, error)
 	AuditSigningKeys(ctx context.Context) ([]*AuditSigningKey, error)
 	CreateAuditSigningKey(ctx context.Context, k *AuditSigningKey) error
+}
+
+// TruncateIP keeps the network part of an address: the /24 of an IPv4
+// address, the /48 of an IPv6 one (IPv4-mapped IPv6 counts as IPv4). Audit
+// events and request logs store only truncated addresses.
+func TruncateIP(ip netip.Addr) netip.Addr {
+	ip = ip.Unmap()
+	bits := 48
+	if ip.Is4() {
+		bits = 24
+	}
+	p, err := ip.Prefix(bits)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return p.Addr()
+}
+
+// maxAuditToken bounds every identifier-like field of an audit event.
+const maxAuditToken = 128
+
+// Validate checks an event before it is appended and normalises it: the
+// client IP is truncated, the time is cut to microseconds in UTC. Every text
+// field must be an identifier or code (letters, digits and . _ : -), which
+// keeps personal values such as emails and names out of the log. Errors name
+// the field and never repeat its value.
+func (e *AuditEvent) Validate() error {
+	if e.TenantID == "" {
+		return Invalid("tenant_id", "is required")
+	}
+	kind, id, ok := strings.Cut(e.Actor, ":")
+	switch ActorKind(kind) {
+	case ActorAPIKey, ActorStaff, ActorSubject, ActorSystem:
+	default:
+		ok = false
+	}
+	if !ok || !auditToken(id) {
+		return Invalid("actor", "must be kind:id with kind api_key, staff, subject or system")
+	}
+	if e.Action == "" {
+		return Invalid("action", "is required")
+	}
+	for _, f := range []struct{ name, v string }{{"tenant_id", e.TenantID}, {"action", e.Action},
+		{"subject_id", e.SubjectID}, {"purpose", e.Purpose}, {"justification", e.Justification},
+		{"request_id", e.RequestID}, {"target", e.Target}} {
+		if f.v != "" && !auditToken(f.v) {
+			return Invalid(f.name, "must be an identifier or code (letters, digits and . _ : -)")
+		}
+	}
+	switch e.Decision {
+	case "", DecisionAllow, DecisionDeny:
+	default:
+		return Invalid("decision", "must be allow, deny or empty")
+	}
+	for _, l := range []struct {
+		name string
+		v    []string
+	}{{"categories", e.Categories}, {"reasons", e.Reasons}} {
+		if len(l.v) > 64 {
+			return Invalid(l.name, "at most 64 entries")
+		}
+		for _, v := range l.v {
+			if !auditToken(v) {
+				return Invalid(l.name, "entries must be codes (letters, digits and . _ : -)")
+			}
+		}
+	}
+	if e.ClientIP != "" {
+		ip, err := netip.ParseAddr(e.ClientIP)
+		if err != nil || ip.Zone() != "" {
+			return Invalid("client_ip", "must be an IP address")
+		}
+		e.ClientIP = TruncateIP(ip).String()
+	}
+	e.Time = e.Time.Truncate(time.Microsecond).UTC()
+	return nil
+}
+
+// auditToken reports whether s is a non-empty identifier or code.
+func auditToken(s string) bool {
+	if s == "" || len(s) > maxAuditToken {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == ':' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
