@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -119,4 +121,50 @@ func clientIP(r *http.Request) string {
 		return ""
 	}
 	return steward.TruncateIP(ap.Addr()).String()
+}
+
+// countingBody counts the request bytes a handler read.
+type countingBody struct {
+	io.ReadCloser
+	n int64
+}
+
+func (c *countingBody) Read(p []byte) (int, error) {
+	n, err := c.ReadCloser.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// apiKeyID returns the API key id of the caller, if it was one.
+func (i *requestInfo) apiKeyID() string {
+	id, ok := strings.CutPrefix(i.actor, string(steward.ActorAPIKey)+":")
+	if !ok {
+		return ""
+	}
+	return id
+}
+
+// routeOf names the endpoint for logs: the matched pattern, never the raw
+// path (which carries ids), or "unmatched".
+func routeOf(pattern string) string {
+	if pattern == "" || pattern == "/" {
+		return "unmatched"
+	}
+	return pattern
+}
+
+// rateLimited is the 429 error with its Retry-After.
+func rateLimited(wait time.Duration) error {
+	secs := int64((wait + time.Second - 1) / time.Second)
+	return &steward.Error{Code: steward.ERATELIMIT, Message: "too many requests; slow down",
+		Reasons: []string{"retry_after:" + strconv.FormatInt(secs, 10)}}
+}
+
+// peerAddr is the full peer address, used in memory only (rate limits).
+func peerAddr(r *http.Request) string {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return ap.Addr().String()
 }

@@ -60,10 +60,24 @@ func (s *Server) route(rt Route, h handlerFunc) {
 // wrap applies authentication and error rendering to one route.
 func (s *Server) wrap(rt Route, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !rt.Public {
+		if rt.Public {
+			if ok, wait := s.opts.IPLimit.Allow(peerAddr(r)); !ok {
+				writeError(w, r, s.log, rateLimited(wait))
+				return
+			}
+		} else {
 			c, err := s.authenticate(r)
 			if err != nil {
+				// Failed authentications count against the client address,
+				// so guessing keys or sessions is throttled.
+				if ok, wait := s.opts.IPLimit.Allow(peerAddr(r)); !ok {
+					err = rateLimited(wait)
+				}
 				writeError(w, r, s.log, err)
+				return
+			}
+			if ok, wait := s.opts.KeyLimit.Allow(c.Actor()); !ok {
+				writeError(w, r, s.log, rateLimited(wait))
 				return
 			}
 			if rt.Scope != "" && !c.Scopes.Has(rt.Scope) {

@@ -18,6 +18,8 @@ import (
 
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/auth"
+	"github.com/steward-privacy/steward/ratelimit"
+	"github.com/steward-privacy/steward/requestlog"
 	"github.com/steward-privacy/steward/vault"
 )
 
@@ -44,6 +46,15 @@ type Options struct {
 	MasterKeyUsers func(context.Context) ([][]byte, error)
 	// PII serves /v1/pii/*; nil leaves them out.
 	PII *PIIOptions
+	// RequestLog receives one entry per request (the private request log);
+	// nil logs nothing.
+	RequestLog func(steward.RequestLogEntry)
+	// KeyLimit limits authenticated callers per API key or staff account;
+	// IPLimit limits unauthenticated requests and failed authentications per
+	// client address. Nil means no limit.
+	KeyLimit, IPLimit *ratelimit.Limiter
+	// Jobs lists the background jobs for GET /v1/jobs; nil leaves it out.
+	Jobs func(context.Context) ([]*steward.JobState, error)
 }
 
 // Server is the HTTP API.
@@ -87,6 +98,9 @@ func New(o Options) *Server {
 	if o.PII != nil {
 		s.routePII(o.PII)
 	}
+	if o.Jobs != nil {
+		s.routeJobs(o.Jobs)
+	}
 	s.mux.HandleFunc("/", s.notFoundHandler)
 	return s
 }
@@ -95,8 +109,11 @@ func New(o Options) *Server {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	ctx, info := withRequestInfo(r.Context())
-	ctx = steward.WithRequest(ctx, &steward.RequestInfo{ID: info.id, ClientIP: clientIP(r)})
+	ip := clientIP(r)
+	ctx = steward.WithRequest(ctx, &steward.RequestInfo{ID: info.id, ClientIP: ip})
 	r = r.WithContext(ctx)
+	body := &countingBody{ReadCloser: r.Body}
+	r.Body = body
 	w.Header().Set("X-Request-Id", info.id)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
@@ -111,7 +128,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				writeError(rec, r, s.log, steward.Errorf(steward.EINTERNAL, "internal error"))
 			}
 		}
-		s.metrics.observe(r.Pattern, rec.status, time.Since(start))
+		elapsed := time.Since(start)
+		s.metrics.observe(r.Pattern, rec.status, elapsed)
+		if s.opts.RequestLog != nil {
+			s.opts.RequestLog(steward.RequestLogEntry{At: start.UTC(), Method: r.Method, Route: routeOf(r.Pattern),
+				Status: rec.status, Latency: elapsed, ReqBytes: body.n, RespBytes: rec.size, ClientIP: ip,
+				UAFamily: requestlog.UAFamily(r.UserAgent()), APIKeyID: info.apiKeyID()})
+		}
 	}()
 	s.mux.ServeHTTP(rec, r)
 }

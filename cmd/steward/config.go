@@ -46,12 +46,26 @@ type Config struct {
 	LogFormat string `yaml:"log_format"`
 	// ShutdownTimeout bounds how long in-flight requests may finish on stop.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// RateLimitKey is the steady request rate allowed per API key or staff
+	// account (the burst is twice that); 0 disables the limit.
+	RateLimitKey float64 `yaml:"rate_limit_key"`
+	// RateLimitIP is the rate allowed per client address for requests
+	// without a valid credential (sign-in, failed authentications); 0
+	// disables it.
+	RateLimitIP float64 `yaml:"rate_limit_ip"`
+	// JobLease is how long a replica holds a background job's lease; another
+	// replica takes the job over within it when this one dies.
+	JobLease time.Duration `yaml:"job_lease"`
+	// JobInterval is the period of the most frequent background jobs (file
+	// retention, audit checkpoints); the others run every 5 or 10 intervals.
+	JobInterval time.Duration `yaml:"job_interval"`
 }
 
 // DefaultConfig returns the zero-set-up defaults.
 func DefaultConfig() Config {
 	return Config{Data: "steward-data", Listen: "127.0.0.1:8080", Region: "us", LogLevel: "info", LogFormat: "json",
-		ShutdownTimeout: 15 * time.Second}
+		ShutdownTimeout: 15 * time.Second, RateLimitKey: 10000, RateLimitIP: 20, JobLease: 30 * time.Second,
+		JobInterval: time.Minute}
 }
 
 // configField describes one setting for the environment and flag layers.
@@ -62,6 +76,7 @@ type configField struct {
 	str    *string
 	flag   *bool
 	dur    *time.Duration
+	num    *float64
 }
 
 func (c *Config) fields() []configField {
@@ -79,6 +94,10 @@ func (c *Config) fields() []configField {
 		{name: "log_level", usage: "debug, info, warn or error", str: &c.LogLevel},
 		{name: "log_format", usage: "json or text", str: &c.LogFormat},
 		{name: "shutdown_timeout", usage: "how long in-flight requests may finish on stop", dur: &c.ShutdownTimeout},
+		{name: "rate_limit_key", usage: "requests per second per API key or staff account (0: no limit)", num: &c.RateLimitKey},
+		{name: "rate_limit_ip", usage: "requests per second per client address without a valid credential (0: no limit)", num: &c.RateLimitIP},
+		{name: "job_lease", usage: "background job lease; a dead replica's jobs move within it", dur: &c.JobLease},
+		{name: "job_interval", usage: "period of the most frequent background jobs (retention, audit checkpoints)", dur: &c.JobInterval},
 	}
 }
 
@@ -106,6 +125,8 @@ func loadConfig(name string, args []string, getenv func(string) string, out io.W
 			fs.BoolVar(f.flag, flagName, false, u)
 		case f.dur != nil:
 			fs.DurationVar(f.dur, flagName, 0, u)
+		case f.num != nil:
+			fs.Float64Var(f.num, flagName, 0, u)
 		}
 	}
 	if err := fs.Parse(args); err != nil {
@@ -133,6 +154,8 @@ func loadConfig(name string, args []string, getenv func(string) string, out io.W
 			*dst[i].flag = *src[i].flag
 		case dst[i].dur != nil:
 			*dst[i].dur = *src[i].dur
+		case dst[i].num != nil:
+			*dst[i].num = *src[i].num
 		}
 	}
 	if cfg.MasterKeyFile == "" {
@@ -183,6 +206,12 @@ func (c *Config) loadEnv(getenv func(string) string) error {
 				return fmt.Errorf("%s: must be a duration such as 15s", env)
 			}
 			*f.dur = d
+		case f.num != nil:
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return fmt.Errorf("%s: must be a number", env)
+			}
+			*f.num = n
 		}
 	}
 	return nil
@@ -221,6 +250,18 @@ func (c *Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		bad("shutdown_timeout", "must be positive")
+	}
+	if c.RateLimitKey < 0 {
+		bad("rate_limit_key", "must be 0 (no limit) or positive")
+	}
+	if c.RateLimitIP < 0 {
+		bad("rate_limit_ip", "must be 0 (no limit) or positive")
+	}
+	if c.JobLease < time.Second {
+		bad("job_lease", "must be at least 1s")
+	}
+	if c.JobInterval < time.Second {
+		bad("job_interval", "must be at least 1s")
 	}
 	return errors.Join(errs...)
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/steward-privacy/steward/httpapi"
+	"github.com/steward-privacy/steward/ratelimit"
+	"github.com/steward-privacy/steward/requestlog"
 )
 
 // serve runs the server until the context is cancelled (SIGINT/SIGTERM).
@@ -60,8 +62,17 @@ func (c *cli) runServer(cfg *Config) error {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reqlog := requestlog.New(a.db, requestlog.Options{Logger: a.log, Registry: reg})
+	defer reqlog.Close()
+	sched := a.scheduler(v, auditLog, decider, reg)
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(c.ctx))
+	jobsDone := make(chan struct{})
+	go func() { sched.Run(jobsCtx); close(jobsDone) }()
+	defer func() { stopJobs(); <-jobsDone }()
 	api := httpapi.New(httpapi.Options{Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
-		Vault: v, MasterKeyUsers: a.masterKeyUsers, PII: a.piiOptions(),
+		Vault: v, MasterKeyUsers: a.masterKeyUsers, PII: a.piiOptions(), Jobs: a.db.Jobs, RequestLog: reqlog.Log,
+		KeyLimit:      ratelimit.New(cfg.RateLimitKey, int(2*cfg.RateLimitKey), nil),
+		IPLimit:       ratelimit.New(cfg.RateLimitIP, int(2*cfg.RateLimitIP), nil),
 		SecureCookies: cfg.TLSCert != "" || isLoopback(hostOf(cfg.Listen))})
 
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -92,7 +103,7 @@ func (c *cli) runServer(cfg *Config) error {
 	if f, ok := c.stdout.(*os.File); ok {
 		_ = f.Sync()
 	}
-	a.log.Info("serving", "url", url, "database", a.db.Dialect())
+	a.log.Info("serving", "url", url, "database", a.db.Dialect(), "replica", sched.Holder())
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

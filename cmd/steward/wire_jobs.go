@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/steward-privacy/steward/audit"
+	"github.com/steward-privacy/steward/jobs"
+	"github.com/steward-privacy/steward/policy"
+	"github.com/steward-privacy/steward/requestlog"
+	"github.com/steward-privacy/steward/vault"
+)
+
+// requestLogCategory is the policy category whose retention governs the
+// private request log.
+const requestLogCategory = "system.operations.request_log"
+
+// requestLogRetention is the policy's retention for the request log, or 24
+// hours when the policy does not declare one with a limit.
+func requestLogRetention(d *policy.Decider) time.Duration {
+	if r, ok := d.Retention(requestLogCategory); ok {
+		if limit, ok := r.Limit(); ok && limit > 0 {
+			return limit
+		}
+	}
+	return 24 * time.Hour
+}
+
+// drain repeats a batch pass until it finds nothing more to do.
+func drain(pass func(context.Context) (int, error)) func(context.Context) error {
+	return func(ctx context.Context) error {
+		for {
+			n, err := pass(ctx)
+			if err != nil || n == 0 {
+				return err
+			}
+		}
+	}
+}
+
+// scheduler registers steward's background jobs: retention of files and
+// records (G4), owed blob deletions, the request-log and PII-mapping purges,
+// and time-based audit checkpoints.
+func (a *app) scheduler(v *vault.Vault, log *audit.Log, d *policy.Decider, reg *prometheus.Registry) *jobs.Scheduler {
+	s := jobs.New(a.db, jobs.Options{Lease: a.cfg.JobLease, Now: a.clock, Logger: a.log, Registry: reg})
+	mappings := a.db.PIIMappings(a.clock)
+	every := a.cfg.JobInterval
+	for _, j := range []jobs.Job{
+		{Name: "retention.files", Every: every, Run: drain(v.ExpireFiles)},
+		{Name: "retention.records", Every: 5 * every, Run: drain(v.ExpireRecords)},
+		{Name: "blob.deletions", Every: 5 * every, Run: drain(v.FlushBlobDeletions)},
+		{Name: "requestlog.purge", Every: 10 * every, Run: requestlog.Purge(a.db, requestLogRetention(d), a.clock)},
+		{Name: "pii.mappings.purge", Every: 10 * every, Run: func(ctx context.Context) error {
+			_, err := mappings.Purge(ctx)
+			return err
+		}},
+		{Name: "audit.checkpoint", Every: every, Run: log.CheckpointAll},
+	} {
+		s.Add(j)
+	}
+	return s
+}
