@@ -35,12 +35,13 @@ type Service struct {
 
 	touchMu sync.Mutex
 	touched map[string]time.Time // key id -> last recorded use
+	keys    *keyCache
 }
 
 // NewService returns a Service. now is the clock (time.Now in production).
 func NewService(store Store, hasher *Hasher, sealer Sealer, now func() time.Time) *Service {
 	return &Service{store: store, hasher: hasher, sealer: sealer, now: now,
-		Lockout: DefaultLockout, touched: map[string]time.Time{}}
+		Lockout: DefaultLockout, touched: map[string]time.Time{}, keys: newKeyCache()}
 }
 
 // touchInterval bounds how often a key's last-used time is written: at most
@@ -55,6 +56,11 @@ func (s *Service) AuthenticateKey(ctx context.Context, secret string) (*steward.
 		return nil, denied
 	}
 	h := s.hasher.Hash(domainAPIKey, secret)
+	now := s.now()
+	if c := s.keys.get(h, now); c != nil {
+		s.touch(ctx, c.ID)
+		return c, nil
+	}
 	k, err := s.store.APIKeyByHash(ctx, h)
 	if steward.ErrorCode(err) == steward.ENOTFOUND {
 		return nil, denied
@@ -66,7 +72,9 @@ func (s *Service) AuthenticateKey(ctx context.Context, secret string) (*steward.
 		return nil, denied
 	}
 	s.touch(ctx, k.ID)
-	return &steward.Caller{TenantID: k.TenantID, Kind: steward.ActorAPIKey, ID: k.ID, Scopes: k.Scopes}, nil
+	c := &steward.Caller{TenantID: k.TenantID, Kind: steward.ActorAPIKey, ID: k.ID, Scopes: k.Scopes}
+	s.keys.put(h, c, now)
+	return c, nil
 }
 
 func (s *Service) touch(ctx context.Context, id string) {
@@ -133,7 +141,11 @@ func (s *Service) RevokeAPIKey(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	return s.store.RevokeAPIKey(ctx, c.TenantID, id, s.now().UTC())
+	if err := s.store.RevokeAPIKey(ctx, c.TenantID, id, s.now().UTC()); err != nil {
+		return err
+	}
+	s.keys.evict(id)
+	return nil
 }
 
 // Bootstrap creates the operator tenant and its first admin key if no tenant

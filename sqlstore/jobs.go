@@ -88,12 +88,18 @@ func scanJob(row rowScanner) (*steward.JobState, error) {
 // AppendRequests stores request log entries in one transaction.
 func (db *DB) AppendRequests(ctx context.Context, entries []steward.RequestLogEntry) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
+		// One statement, prepared once per batch: SQLite would otherwise parse
+		// the INSERT again for every entry.
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO request_log (at, method, route, status, latency_us, req_bytes, resp_bytes,
+			client_ip, ua_family, api_key_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
 		for i := range entries {
 			e := &entries[i]
-			if _, err := tx.ExecContext(ctx, `INSERT INTO request_log (at, method, route, status, latency_us, req_bytes, resp_bytes,
-				client_ip, ua_family, api_key_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-				micros(e.At), e.Method, e.Route, e.Status, e.Latency.Microseconds(), e.ReqBytes, e.RespBytes,
-				e.ClientIP, e.UAFamily, e.APIKeyID); err != nil {
+			if _, err := stmt.ExecContext(ctx, micros(e.At), e.Method, e.Route, e.Status, e.Latency.Microseconds(), e.ReqBytes,
+				e.RespBytes, e.ClientIP, e.UAFamily, e.APIKeyID); err != nil {
 				return err
 			}
 		}

@@ -6,6 +6,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/steward-privacy/steward/auth"
 )
 
 // TestAPIKeyCommand: `steward apikey create|list|revoke` work on the same
@@ -44,5 +47,13 @@ func TestAPIKeyCommand(t *testing.T) {
 	if out, err := run("revoke", id); err != nil {
 		t.Fatalf("revoke: %v\n%s", err, out)
 	}
-	expect(t, s.do("GET", "/v1/whoami", secret, nil), 401)
+	// Revoked offline, the key stops working within the server's key cache
+	// lifetime (auth.KeyCacheTTL, one second).
+	deadline := time.Now().Add(auth.KeyCacheTTL + time.Second)
+	for s.do("GET", "/v1/whoami", secret, nil).Status != 401 {
+		if time.Now().After(deadline) {
+			t.Fatal("a key revoked offline still works after the cache lifetime")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
