@@ -45,7 +45,6 @@ func BenchmarkAppend(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
-	b.ReportMetric(float64(audit.DebugEvents.Load())/float64(audit.DebugBatches.Load()), "batch")
 }
 
 // BenchmarkVerify measures verifying a chain of -audit.verify-events events

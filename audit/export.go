@@ -114,7 +114,7 @@ func VerifyExport(r io.Reader, trusted PublicKeys, o VerifyOptions) (*Report, *H
 		}
 	}
 	var cps []*steward.AuditCheckpoint
-	var c *checker
+	var seg *segment
 	var e steward.AuditEvent
 	line := 1
 	for sc.Scan() {
@@ -126,22 +126,22 @@ func VerifyExport(r io.Reader, trusted PublicKeys, o VerifyOptions) (*Report, *H
 			return nil, nil, steward.Errorf(steward.EINVALID, "export line %d is not JSON", line)
 		}
 		switch {
-		case kind.Type == "checkpoint" && c == nil:
+		case kind.Type == "checkpoint" && seg == nil:
 			cp := &steward.AuditCheckpoint{}
 			if err := json.Unmarshal(sc.Bytes(), cp); err != nil {
 				return nil, nil, steward.Errorf(steward.EINVALID, "export line %d: malformed checkpoint", line)
 			}
 			cps = append(cps, cp)
 		case kind.Type == "event":
-			if c == nil {
-				c = h.checker(keys, cps, o)
+			if seg == nil {
+				seg = newSegment(h.plan(keys, cps, o), 0, -1)
 			}
 			e = steward.AuditEvent{Categories: e.Categories[:0], Reasons: e.Reasons[:0]}
 			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 				return nil, nil, steward.Errorf(steward.EINVALID, "export line %d: malformed event", line)
 			}
-			if err := c.event(&e); err != nil {
-				return c.finish(), &h, nil
+			if err := seg.event(&e); err != nil {
+				return finish(seg, o), &h, nil
 			}
 		default:
 			return nil, nil, steward.Errorf(steward.EINVALID, "export line %d: unexpected line type (checkpoints come before events)", line)
@@ -150,24 +150,26 @@ func VerifyExport(r io.Reader, trusted PublicKeys, o VerifyOptions) (*Report, *H
 	if err := sc.Err(); err != nil {
 		return nil, nil, steward.Errorf(steward.EINVALID, "reading export: line too long or unreadable")
 	}
-	if c == nil {
-		c = h.checker(keys, cps, o)
+	if seg == nil {
+		seg = newSegment(h.plan(keys, cps, o), 0, -1)
 	}
-	rep := c.finish()
-	if rep.OK {
-		checkAge(rep, o)
-	}
-	return rep, &h, nil
+	return finish(seg, o), &h, nil
 }
 
-func (h *Header) checker(keys PublicKeys, cps []*steward.AuditCheckpoint, o VerifyOptions) *checker {
+func finish(seg *segment, o VerifyOptions) *Report {
+	r := seg.p.join([]*segment{seg})
+	checkAge(r, o)
+	return r
+}
+
+// plan is what an export's events are checked against.
+func (h *Header) plan(keys PublicKeys, cps []*steward.AuditCheckpoint, o VerifyOptions) *plan {
 	every := h.Every
 	if o.Every > 0 {
 		every = o.Every
 	}
-	c := newChecker(h.TenantID, keys, cps, every)
-	c.pins = append(pinHead(steward.AuditHead{Seq: h.HeadSeq, Hash: h.HeadHash}, "the export header"), o.anchor()...)
-	return c
+	pins := append(pinHead(steward.AuditHead{Seq: h.HeadSeq, Hash: h.HeadHash}, "the export header"), o.anchor()...)
+	return newPlan(h.TenantID, keys, cps, every, pins)
 }
 
 // PublicKeyList returns the keys in a stable order, for display.

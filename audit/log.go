@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/steward-privacy/steward"
@@ -44,8 +43,6 @@ type Log struct {
 }
 
 var _ steward.AuditLog = (*Log)(nil)
-
-var DebugBatches, DebugEvents atomic.Int64
 
 // batch is a group of appends committed together. Its callers wait on done;
 // err is the outcome for all of them, or per tenant when the batch had to be
@@ -171,8 +168,6 @@ func (l *Log) flush() {
 	}
 	l.cur = newBatch(cap(b.events))
 	l.mu.Unlock()
-	DebugBatches.Add(1)
-	DebugEvents.Add(int64(len(b.events)))
 	l.commit(b)
 	close(b.done)
 }
@@ -233,6 +228,7 @@ func mixedTenants(events []*steward.AuditEvent) bool {
 	}
 	return false
 }
+
 // seal chains one tenant's events onto its head and makes a checkpoint each
 // time a run of Every events since the last one is complete.
 func (l *Log) seal(head steward.AuditHead, events []*steward.AuditEvent) ([]*steward.AuditCheckpoint, error) {

@@ -64,9 +64,13 @@ func TestOneByteOfOneEventChanged(t *testing.T) {
 					t.Fatal(err)
 				}
 				f.exec(t, `UPDATE audit_events SET `+col+` = $1 WHERE tenant_id = $2 AND seq = 7`, mutate(v), f.tenant)
-				r := f.verify(t, audit.VerifyOptions{})
-				if r.OK || r.BadSeq != 7 {
-					t.Fatalf("changing %s of event 7 not detected at 7: %+v", col, r)
+				for _, seg := range segmentings {
+					restore := audit.SetSegments(seg.size, seg.n)
+					r := f.verify(t, audit.VerifyOptions{})
+					restore()
+					if r.OK || r.BadSeq != 7 {
+						t.Fatalf("%s: changing %s of event 7 not detected at 7: %+v", seg.name, col, r)
+					}
 				}
 			})
 		}
@@ -133,27 +137,44 @@ func TestTampering(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, b testdb.Backend) {
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				f := tamperFixture(t, b)
-				c.tamper(t, f)
-				o := c.opts
-				o.Anchor = f.anchor
-				// Keys are read again after the tampering, as a fresh
-				// `steward audit verify` would.
-				keys, err := audit.TrustedKeys(context.Background(), f.db, f.wrapper)
-				if err != nil {
-					t.Fatal(err)
-				}
-				o.Every, o.Now = chainEvery, f.clock.Now
-				r, err := audit.Verify(context.Background(), f.db, f.tenant, keys, o)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if r.OK || r.BadSeq != c.badSeq || !strings.Contains(r.Problem, c.problem) {
-					t.Fatalf("report = %+v; want a fault at %d containing %q", r, c.badSeq, c.problem)
+				for _, seg := range segmentings {
+					t.Run(seg.name, func(t *testing.T) {
+						defer audit.SetSegments(seg.size, seg.n)()
+						checkTampering(t, b, c.tamper, c.opts, c.badSeq, c.problem)
+					})
 				}
 			})
 		}
 	})
+}
+
+// segmentings are the ways verification is run: one pass, and cut into
+// many segments read in parallel (boundaries at 4, 8, 12, ...).
+var segmentings = []struct {
+	name string
+	size int64
+	n    int
+}{{"one segment", 1 << 40, 1}, {"segments of 4", 4, 16}}
+
+func checkTampering(t *testing.T, b testdb.Backend, tamper func(*testing.T, *fixture), opts audit.VerifyOptions, badSeq int64, problem string) {
+	t.Helper()
+	f := tamperFixture(t, b)
+	tamper(t, f)
+	opts.Anchor = f.anchor
+	// Keys are read again after the tampering, as a fresh `steward audit
+	// verify` would.
+	keys, err := audit.TrustedKeys(context.Background(), f.db, f.wrapper)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Every, opts.Now = chainEvery, f.clock.Now
+	r, err := audit.Verify(context.Background(), f.db, f.tenant, keys, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.OK || r.BadSeq != badSeq || !strings.Contains(r.Problem, problem) {
+		t.Fatalf("report = %+v; want a fault at %d containing %q", r, badSeq, problem)
+	}
 }
 
 // truncateCovered cuts events 21-25 and removes the checkpoint that covered

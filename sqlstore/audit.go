@@ -198,7 +198,7 @@ func (db *DB) AuditHead(ctx context.Context, tenantID string) (steward.AuditHead
 type valuesCache struct {
 	prefix string
 	cols   int
-	chunk  int // a power of two
+	chunk  int               // a power of two
 	texts  [2]map[int]string // by placeholder style ($n, ?), then row count
 }
 

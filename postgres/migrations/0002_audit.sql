@@ -5,9 +5,9 @@
 -- One row per event. Every column is covered by the event's hash, so a
 -- change to any of them is detected by verification. No column ever holds a
 -- personal value: subjects are named by internal id, client IPs truncated.
--- Only the subject has an index (the question audits ask most: who touched
--- this person's data); other filters scan the tenant's events newest first.
--- Each index costs appends about a sixth of their throughput.
+-- The subject has an index (the question audits ask most: who touched this
+-- person's data); other filters scan the tenant's events newest first.
+-- (SQLite has no such index: see its migration.)
 CREATE TABLE audit_events (
 	tenant_id     TEXT NOT NULL REFERENCES tenants (id),
 	seq           BIGINT NOT NULL,
