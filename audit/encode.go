@@ -13,7 +13,9 @@ package audit
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"hash"
 
 	"github.com/steward-privacy/steward"
@@ -101,4 +103,20 @@ func (h *hasher) sum(dst, prev []byte, e *steward.AuditEvent) []byte {
 // Hash returns the chain hash of e given the previous event's hash.
 func Hash(prev []byte, e *steward.AuditEvent) []byte {
 	return newHasher().sum(make([]byte, 0, HashSize), prev, e)
+}
+
+// ParseHash reads a chain hash written as 64 hex digits or as base64 (the
+// form JSON reports use).
+func ParseHash(s string) ([]byte, error) {
+	var h []byte
+	var err error
+	if len(s) == 2*HashSize {
+		h, err = hex.DecodeString(s)
+	} else {
+		h, err = base64.StdEncoding.DecodeString(s)
+	}
+	if err != nil || len(h) != HashSize {
+		return nil, steward.Errorf(steward.EINVALID, "a hash must be 64 hex digits or 44 base64 characters")
+	}
+	return h, nil
 }

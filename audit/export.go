@@ -181,3 +181,18 @@ func (pk PublicKeys) PublicKeyList() []PublicKey {
 	slices.SortFunc(out, func(a, b PublicKey) int { return a.ID - b.ID })
 	return out
 }
+
+// Export writes the tenant's chain as JSON Lines (see Export).
+func (l *Log) Export(ctx context.Context, w io.Writer, tenantID string) error {
+	return Export(ctx, w, l.store, tenantID, l.opts.Every, l.opts.Now())
+}
+
+// PublicKeys returns the trusted checkpoint verification keys, for
+// auditors who verify exports offline.
+func (l *Log) PublicKeys() []PublicKey { return l.signer.PublicKeys().PublicKeyList() }
+
+// Events returns a page of a tenant's events, newest first (see
+// steward.AuditFilter).
+func (l *Log) Events(ctx context.Context, f steward.AuditFilter) ([]*steward.AuditEvent, error) {
+	return l.store.AuditEvents(ctx, f)
+}

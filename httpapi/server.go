@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/steward-privacy/steward"
+	"github.com/steward-privacy/steward/audit"
 	"github.com/steward-privacy/steward/auth"
 	"github.com/steward-privacy/steward/ratelimit"
 	"github.com/steward-privacy/steward/requestlog"
@@ -55,6 +56,8 @@ type Options struct {
 	KeyLimit, IPLimit *ratelimit.Limiter
 	// Jobs lists the background jobs for GET /v1/jobs; nil leaves it out.
 	Jobs func(context.Context) ([]*steward.JobState, error)
+	// Audit serves /v1/audit*; nil leaves them out.
+	Audit *audit.Log
 }
 
 // Server is the HTTP API.
@@ -100,6 +103,9 @@ func New(o Options) *Server {
 	}
 	if o.Jobs != nil {
 		s.routeJobs(o.Jobs)
+	}
+	if o.Audit != nil {
+		s.routeAudit(o.Audit)
 	}
 	s.mux.HandleFunc("/", s.notFoundHandler)
 	return s

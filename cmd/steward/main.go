@@ -41,6 +41,7 @@ func commands() []command {
 		{"serve", "run the server", (*cli).serve},
 		{"apikey", "create, list and revoke API keys", (*cli).apikey},
 		{"keys", "rotate the master key or tenant keys", (*cli).keys},
+		{"audit", "verify and export the tamper-evident audit log", (*cli).auditCmd},
 		{"policy", "check, render and diff policy files", (*cli).policy},
 		{"pii", "find and redact personal data in text", (*cli).pii},
 	}
