@@ -59,13 +59,16 @@ type Config struct {
 	// JobInterval is the period of the most frequent background jobs (file
 	// retention, audit checkpoints); the others run every 5 or 10 intervals.
 	JobInterval time.Duration `yaml:"job_interval"`
+	// EphemeralTTL is how long an ephemeral file that is never downloaded
+	// lives before the retention job deletes it.
+	EphemeralTTL time.Duration `yaml:"ephemeral_ttl"`
 }
 
 // DefaultConfig returns the zero-set-up defaults.
 func DefaultConfig() Config {
 	return Config{Data: "steward-data", Listen: "127.0.0.1:8080", Region: "us", LogLevel: "info", LogFormat: "json",
 		ShutdownTimeout: 15 * time.Second, RateLimitKey: 10000, RateLimitIP: 20, JobLease: 30 * time.Second,
-		JobInterval: time.Minute}
+		JobInterval: time.Minute, EphemeralTTL: time.Hour}
 }
 
 // configField describes one setting for the environment and flag layers.
@@ -98,6 +101,7 @@ func (c *Config) fields() []configField {
 		{name: "rate_limit_ip", usage: "requests per second per client address without a valid credential (0: no limit)", num: &c.RateLimitIP},
 		{name: "job_lease", usage: "background job lease; a dead replica's jobs move within it", dur: &c.JobLease},
 		{name: "job_interval", usage: "period of the most frequent background jobs (retention, audit checkpoints)", dur: &c.JobInterval},
+		{name: "ephemeral_ttl", usage: "lifetime of an ephemeral file that is never downloaded", dur: &c.EphemeralTTL},
 	}
 }
 
@@ -262,6 +266,9 @@ func (c *Config) Validate() error {
 	}
 	if c.JobInterval < time.Second {
 		bad("job_interval", "must be at least 1s")
+	}
+	if c.EphemeralTTL < time.Second {
+		bad("ephemeral_ttl", "must be at least 1s")
 	}
 	return errors.Join(errs...)
 }

@@ -63,7 +63,8 @@ func (a *app) openVault(ctx context.Context, d *policy.Decider, audit steward.Au
 	if err != nil {
 		return nil, err
 	}
-	c := vault.Config{Store: a.db, Files: files, Keys: a.keys, Audit: audit, Policy: d, Now: a.clock}
+	c := vault.Config{Store: a.db, Files: files, Keys: a.keys, Audit: audit, Policy: d, Now: a.clock,
+		EphemeralTTL: a.cfg.EphemeralTTL}
 	if a.db.Dialect() == "sqlite" {
 		// After an erasure, checkpoint the WAL so that the zeroed pages
 		// replace the old ones in the database file and the log is emptied.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/steward-privacy/steward/internal/testdb"
 )
@@ -267,4 +268,37 @@ func TestStaffSeeMaskedValues(t *testing.T) {
 	}
 	// Support staff cannot write.
 	expect(t, s.doCookie("PUT", "/v1/subjects/"+id+"/data/user.contact.email", cookie, map[string]any{"value": "x"}), 403)
+}
+
+// TestRetentionJobDeletesEphemeralFiles is G4 through the binary: an
+// ephemeral file never downloaded is gone from the data folder once its TTL
+// passed, deleted by the background job without any request.
+func TestRetentionJobDeletesEphemeralFiles(t *testing.T) {
+	s := start(t, testdb.Backends()[0], "--ephemeral-ttl", "2s", "--job-interval", "1s", "--job-lease", "3s")
+	key := s.appKey(strings.Fields(allVault)...)
+	id := s.subject(key, map[string]any{"external_id": "u"})
+	eph := s.upload(key, id, "user.content.product_image", true, bytes.Repeat([]byte("x"), 1000))
+	keep := s.upload(key, id, "user.content.product_image", false, []byte("kept"))
+	countFiles := func() int {
+		n := 0
+		filepath.WalkDir(filepath.Join(s.Data, "files"), func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && !strings.HasPrefix(d.Name(), ".") {
+				n++
+			}
+			return nil
+		})
+		return n
+	}
+	if countFiles() != 2 {
+		t.Fatalf("%d files stored; want 2", countFiles())
+	}
+	deadline := time.Now().Add(8 * time.Second)
+	for countFiles() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the expired ephemeral file was not deleted by the retention job")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	expect(t, s.do("GET", "/v1/files/"+eph["id"].(string)+"?purpose=essential.service", key, nil), 404)
+	expect(t, s.do("GET", "/v1/files/"+keep["id"].(string)+"?purpose=essential.service", key, nil), 200)
 }
