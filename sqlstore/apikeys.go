@@ -35,20 +35,7 @@ func (db *DB) APIKeyByHash(ctx context.Context, hash []byte) (*steward.APIKey, e
 
 // APIKeys lists a tenant's keys, newest first.
 func (db *DB) APIKeys(ctx context.Context, tenantID string) ([]*steward.APIKey, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id`, tenantID)
-	if err != nil {
-		return nil, db.translate(err, "")
-	}
-	defer rows.Close()
-	var out []*steward.APIKey
-	for rows.Next() {
-		k, err := scanAPIKey(rows)
-		if err != nil {
-			return nil, db.translate(err, "")
-		}
-		out = append(out, k)
-	}
-	return out, db.translate(rows.Err(), "")
+	return collect(ctx, db, db.r, scanAPIKey, `SELECT `+apiKeyColumns+` FROM api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id`, tenantID)
 }
 
 // RevokeAPIKey marks a key of the tenant revoked. Revoking twice keeps the

@@ -66,20 +66,7 @@ func (db *DB) Secret(ctx context.Context, tenantID, name string) (*steward.Store
 
 // SecretNames lists the names (never the values) of a tenant's secrets.
 func (db *DB) SecretNames(ctx context.Context, tenantID string) ([]string, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT name FROM secrets WHERE tenant_id = $1 ORDER BY name`, tenantID)
-	if err != nil {
-		return nil, db.translate(err, "")
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, db.translate(err, "")
-		}
-		out = append(out, n)
-	}
-	return out, db.translate(rows.Err(), "")
+	return collect(ctx, db, db.r, scanString, `SELECT name FROM secrets WHERE tenant_id = $1 ORDER BY name`, tenantID)
 }
 
 // DeleteSecret deletes a tenant secret; ENOTFOUND if there is none.

@@ -140,3 +140,28 @@ func timePtr(v sql.NullInt64) *time.Time {
 	t := fromMicros(v.Int64)
 	return &t
 }
+
+// collect runs a query and scans every row with scan, translating errors.
+func collect[T any](ctx context.Context, db *DB, p *pool, scan func(rowScanner) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := p.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, db.translate(err, "")
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, db.translate(err, "")
+		}
+		out = append(out, v)
+	}
+	return out, db.translate(rows.Err(), "")
+}
+
+// scanString scans a one-column row of text.
+func scanString(r rowScanner) (string, error) {
+	var s string
+	err := r.Scan(&s)
+	return s, err
+}

@@ -54,39 +54,13 @@ func (db *DB) DeleteFile(ctx context.Context, tenantID, id string, at time.Time)
 
 // ExpiredFiles lists up to limit files, across tenants, whose expiry passed.
 func (db *DB) ExpiredFiles(ctx context.Context, now time.Time, limit int) ([]*steward.FileMeta, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+fileColumns+` FROM files WHERE expires_at IS NOT NULL AND expires_at <= $1
+	return collect(ctx, db, db.r, scanFile, `SELECT `+fileColumns+` FROM files WHERE expires_at IS NOT NULL AND expires_at <= $1
 		ORDER BY expires_at LIMIT $2`, micros(now), limit)
-	if err != nil {
-		return nil, db.translate(err, "")
-	}
-	defer rows.Close()
-	var out []*steward.FileMeta
-	for rows.Next() {
-		f, err := scanFile(rows)
-		if err != nil {
-			return nil, db.translate(err, "")
-		}
-		out = append(out, f)
-	}
-	return out, db.translate(rows.Err(), "")
 }
 
 // PendingBlobDeletions lists up to limit blobs whose deletion is owed.
 func (db *DB) PendingBlobDeletions(ctx context.Context, limit int) ([]string, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT blob_key FROM blob_deletions ORDER BY queued_at LIMIT $1`, limit)
-	if err != nil {
-		return nil, db.translate(err, "")
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, db.translate(err, "")
-		}
-		out = append(out, k)
-	}
-	return out, db.translate(rows.Err(), "")
+	return collect(ctx, db, db.r, scanString, `SELECT blob_key FROM blob_deletions ORDER BY queued_at LIMIT $1`, limit)
 }
 
 // BlobDeleted clears a blob from the owed deletions.

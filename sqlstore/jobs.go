@@ -58,20 +58,7 @@ func (db *DB) job(ctx context.Context, name string) (*steward.JobState, error) {
 
 // Jobs lists every job's state.
 func (db *DB) Jobs(ctx context.Context) ([]*steward.JobState, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+jobColumns+` FROM jobs ORDER BY name`)
-	if err != nil {
-		return nil, db.translate(err, "")
-	}
-	defer rows.Close()
-	var out []*steward.JobState
-	for rows.Next() {
-		st, err := scanJob(rows)
-		if err != nil {
-			return nil, db.translate(err, "")
-		}
-		out = append(out, st)
-	}
-	return out, db.translate(rows.Err(), "")
+	return collect(ctx, db, db.r, scanJob, `SELECT `+jobColumns+` FROM jobs ORDER BY name`)
 }
 
 func scanJob(row rowScanner) (*steward.JobState, error) {

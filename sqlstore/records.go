@@ -125,20 +125,7 @@ func (db *DB) DeleteTenantKey(ctx context.Context, tenantID string, version uint
 // RecordCategories lists the distinct categories that hold records, across
 // tenants, for the retention job.
 func (db *DB) RecordCategories(ctx context.Context) ([]string, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT DISTINCT category FROM records ORDER BY category`)
-	if err != nil {
-		return nil, db.translate(err, "")
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, db.translate(err, "")
-		}
-		out = append(out, c)
-	}
-	return out, db.translate(rows.Err(), "")
+	return collect(ctx, db, db.r, scanString, `SELECT DISTINCT category FROM records ORDER BY category`)
 }
 
 // ExpireRecords deletes up to limit records of one category last written

@@ -38,20 +38,7 @@ func (db *DB) StaffByEmail(ctx context.Context, tenantID string, emailIndex []by
 
 // StaffList lists the tenant's staff accounts, oldest first.
 func (db *DB) StaffList(ctx context.Context, tenantID string) ([]*steward.StaffAccount, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+staffColumns+` FROM staff WHERE tenant_id = $1 ORDER BY created_at, id`, tenantID)
-	if err != nil {
-		return nil, db.translate(err, "")
-	}
-	defer rows.Close()
-	var out []*steward.StaffAccount
-	for rows.Next() {
-		s, err := scanStaff(rows)
-		if err != nil {
-			return nil, db.translate(err, "")
-		}
-		out = append(out, s)
-	}
-	return out, db.translate(rows.Err(), "")
+	return collect(ctx, db, db.r, scanStaff, `SELECT `+staffColumns+` FROM staff WHERE tenant_id = $1 ORDER BY created_at, id`, tenantID)
 }
 
 // UpdateStaff writes back the password hash, role, TOTP and lockout state.

@@ -60,21 +60,8 @@ func (db *DB) SubjectByIndex(ctx context.Context, tenantID, kind string, index [
 // SubjectsByKeyVersion lists up to limit subjects whose data key is wrapped
 // by a tenant key version below the given one (for rewrapping).
 func (db *DB) SubjectsByKeyVersion(ctx context.Context, tenantID string, below uint32, limit int) ([]*steward.Subject, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+subjectColumns+` FROM subjects s WHERE s.tenant_id = $1 AND s.key_version < $2
+	return collect(ctx, db, db.r, scanSubject, `SELECT `+subjectColumns+` FROM subjects s WHERE s.tenant_id = $1 AND s.key_version < $2
 		ORDER BY s.id LIMIT $3`, tenantID, int64(below), limit)
-	if err != nil {
-		return nil, db.translate(err, "")
-	}
-	defer rows.Close()
-	var out []*steward.Subject
-	for rows.Next() {
-		s, err := scanSubject(rows)
-		if err != nil {
-			return nil, db.translate(err, "")
-		}
-		out = append(out, s)
-	}
-	return out, db.translate(rows.Err(), "")
 }
 
 // RewrapSubject replaces a subject's wrapped data key if it is still wrapped

@@ -36,20 +36,11 @@ func (db *DB) Tenant(ctx context.Context, id string) (*steward.Tenant, error) {
 
 // Tenants lists all tenants, oldest first.
 func (db *DB) Tenants(ctx context.Context) ([]*steward.Tenant, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id, name, home_region, created_at FROM tenants ORDER BY created_at, id`)
-	if err != nil {
-		return nil, db.translate(err, "")
-	}
-	defer rows.Close()
-	var out []*steward.Tenant
-	for rows.Next() {
+	return collect(ctx, db, db.r, func(r rowScanner) (*steward.Tenant, error) {
 		t := &steward.Tenant{}
 		var created int64
-		if err := rows.Scan(&t.ID, &t.Name, &t.HomeRegion, &created); err != nil {
-			return nil, db.translate(err, "")
-		}
+		err := r.Scan(&t.ID, &t.Name, &t.HomeRegion, &created)
 		t.CreatedAt = fromMicros(created)
-		out = append(out, t)
-	}
-	return out, db.translate(rows.Err(), "")
+		return t, err
+	}, `SELECT id, name, home_region, created_at FROM tenants ORDER BY created_at, id`)
 }
