@@ -22,6 +22,10 @@ type Passwords interface {
 	// Verify reports whether password matches the encoded hash; it compares
 	// in constant time and accepts the formats the service imports (bcrypt).
 	Verify(ctx context.Context, password []byte, encoded string) (bool, error)
+	// NeedsRehash reports whether an encoded hash should be replaced by a
+	// current one (an imported bcrypt hash, older parameters); it returns an
+	// EINVALID error for a hash it cannot read.
+	NeedsRehash(encoded string) (bool, error)
 }
 
 // Lockout is the back-off applied to staff sign-in and TOTP checks: after
@@ -79,16 +83,19 @@ func NewStaffAuth(s *Service, p Passwords) *StaffAuth { return &StaffAuth{Servic
 func emailAAD(tenantID string) []byte { return []byte("staff-email\x00" + tenantID) }
 func totpAAD(staffID string) []byte   { return []byte("staff-totp\x00" + staffID) }
 
-// CreateStaff creates an account in the caller's tenant (admin only).
-func (a *StaffAuth) CreateStaff(ctx context.Context, email, password string, role steward.Role) (*steward.StaffAccount, error) {
+// CreateStaff creates an account in the caller's tenant (admin only), with
+// either a password or, when importing accounts from another system, an
+// existing hash (argon2id PHC or bcrypt), which is upgraded to argon2id at
+// the first sign-in.
+func (a *StaffAuth) CreateStaff(ctx context.Context, email, password, importedHash string, role steward.Role) (*steward.StaffAccount, error) {
 	c, err := steward.Require(ctx, steward.ScopeAdmin)
 	if err != nil {
 		return nil, err
 	}
-	return a.createStaff(ctx, c.TenantID, email, password, role)
+	return a.createStaff(ctx, c.TenantID, email, password, importedHash, role)
 }
 
-func (a *StaffAuth) createStaff(ctx context.Context, tenantID, email, password string, role steward.Role) (*steward.StaffAccount, error) {
+func (a *StaffAuth) createStaff(ctx context.Context, tenantID, email, password, importedHash string, role steward.Role) (*steward.StaffAccount, error) {
 	e, err := NormalizeEmail("email", email)
 	if err != nil {
 		return nil, err
@@ -96,10 +103,7 @@ func (a *StaffAuth) createStaff(ctx context.Context, tenantID, email, password s
 	if err := steward.ValidateRole("role", role); err != nil {
 		return nil, err
 	}
-	if n := len([]rune(password)); n < 12 || n > 256 {
-		return nil, steward.Invalid("password", "must be 12 to 256 characters")
-	}
-	hash, err := a.passwords.Hash(ctx, []byte(password))
+	hash, err := a.initialHash(ctx, password, importedHash)
 	if err != nil {
 		return nil, err
 	}
@@ -160,6 +164,7 @@ func (a *StaffAuth) Login(ctx context.Context, tenantID, email, password, code s
 			return "", nil, err
 		}
 	}
+	a.upgradeHash(ctx, s, password)
 	token, err = a.newSession(ctx, s, now)
 	return token, s, err
 }
@@ -313,4 +318,34 @@ func (a *StaffAuth) ListStaff(ctx context.Context) ([]*steward.StaffAccount, err
 		return nil, err
 	}
 	return a.store.StaffList(ctx, c.TenantID)
+}
+
+// initialHash hashes a new password, or checks an imported hash.
+func (a *StaffAuth) initialHash(ctx context.Context, password, imported string) (string, error) {
+	switch {
+	case password != "" && imported != "":
+		return "", steward.Invalid("password_hash", "give either password or password_hash, not both")
+	case imported != "":
+		if _, err := a.passwords.NeedsRehash(imported); err != nil {
+			return "", steward.Invalid("password_hash", "must be an argon2id PHC string or a bcrypt hash")
+		}
+		return imported, nil
+	}
+	if n := len([]rune(password)); n < 12 || n > 256 {
+		return "", steward.Invalid("password", "must be 12 to 256 characters")
+	}
+	return a.passwords.Hash(ctx, []byte(password))
+}
+
+// upgradeHash replaces an imported or outdated hash after a successful
+// sign-in, when the password is at hand. Failure is not fatal: the old hash
+// still works.
+func (a *StaffAuth) upgradeHash(ctx context.Context, s *steward.StaffAccount, password string) {
+	if need, err := a.passwords.NeedsRehash(s.PasswordHash); err != nil || !need {
+		return
+	}
+	if h, err := a.passwords.Hash(ctx, []byte(password)); err == nil {
+		s.PasswordHash = h
+		_ = a.store.UpdateStaff(ctx, s)
+	}
 }

@@ -33,10 +33,6 @@ type Options struct {
 	Ready func(ctx context.Context) error
 	// Registry receives the HTTP metrics and is served on /metrics.
 	Registry *prometheus.Registry
-	// SecureCookies sets the Secure flag on session cookies. It is on unless
-	// the server is plain HTTP on a non-localhost name (browsers treat
-	// http://localhost as secure and send Secure cookies to it).
-	SecureCookies bool
 	// Issuer names the service in TOTP apps.
 	Issuer string
 	// Vault serves the subject, record, file and secret routes; nil leaves

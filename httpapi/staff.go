@@ -8,14 +8,20 @@ import (
 	"github.com/steward-privacy/steward/auth"
 )
 
-// sessionCookie names the console session cookie.
+// sessionCookie names the console session cookie. It is always Secure,
+// HttpOnly and SameSite=Strict: browsers send Secure cookies to
+// http://localhost, and anywhere else steward speaks TLS (or sits behind a
+// proxy that does).
 const sessionCookie = "steward_session"
 
 // CreateStaffRequest creates a staff account.
 type CreateStaffRequest struct {
 	Email    string `json:"email"`
-	Password string `json:"password" doc:"12 to 256 characters"`
-	Role     string `json:"role" doc:"owner, admin, privacy_officer, support or auditor"`
+	Password string `json:"password,omitempty" doc:"12 to 256 characters"`
+	// PasswordHash imports an account from another system: an argon2id PHC
+	// string or a bcrypt hash, upgraded to argon2id at the first sign-in.
+	PasswordHash string `json:"password_hash,omitempty" doc:"instead of password: an existing argon2id or bcrypt hash to import"`
+	Role         string `json:"role" doc:"owner, admin, privacy_officer, support or auditor"`
 }
 
 // StaffView describes a staff account (the email stays encrypted at rest and
@@ -57,7 +63,7 @@ func (s *Server) routeStaff() {
 			if err != nil {
 				return err
 			}
-			st, err := s.auth.CreateStaff(r.Context(), in.Email, in.Password, steward.Role(in.Role))
+			st, err := s.auth.CreateStaff(r.Context(), in.Email, in.Password, in.PasswordHash, steward.Role(in.Role))
 			if err != nil {
 				return err
 			}
@@ -88,7 +94,7 @@ func (s *Server) routeStaff() {
 				return err
 			}
 			http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
-				Secure: s.opts.SecureCookies, SameSite: http.SameSiteStrictMode, MaxAge: int(auth.SessionTTL / time.Second)})
+				Secure: true, SameSite: http.SameSiteStrictMode, MaxAge: int(auth.SessionTTL / time.Second)})
 			return respond(w, http.StatusOK, staffView(st))
 		})
 	s.route(Route{Method: "POST", Path: "/v1/staff/logout", Summary: "Sign out; ends the session", Tag: "staff",
@@ -100,7 +106,7 @@ func (s *Server) routeStaff() {
 				}
 			}
 			http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true,
-				Secure: s.opts.SecureCookies, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+				Secure: true, SameSite: http.SameSiteStrictMode, MaxAge: -1})
 			w.WriteHeader(http.StatusNoContent)
 			return nil
 		})

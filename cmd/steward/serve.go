@@ -71,9 +71,8 @@ func (c *cli) runServer(cfg *Config) error {
 	defer func() { stopJobs(); <-jobsDone }()
 	api := httpapi.New(httpapi.Options{Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
 		Vault: v, MasterKeyUsers: a.masterKeyUsers, PII: a.piiOptions(), Jobs: a.db.Jobs, RequestLog: reqlog.Log, Audit: auditLog,
-		KeyLimit:      ratelimit.New(cfg.RateLimitKey, int(2*cfg.RateLimitKey), nil),
-		IPLimit:       ratelimit.New(cfg.RateLimitIP, int(2*cfg.RateLimitIP), nil),
-		SecureCookies: cfg.TLSCert != "" || isLoopback(hostOf(cfg.Listen))})
+		KeyLimit: ratelimit.New(cfg.RateLimitKey, int(2*cfg.RateLimitKey), nil),
+		IPLimit:  ratelimit.New(cfg.RateLimitIP, int(2*cfg.RateLimitIP), nil)})
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -136,9 +135,4 @@ func serverTLS(cert tls.Certificate) *tls.Config {
 		},
 		NextProtos: []string{"h2", "http/1.1"},
 	}
-}
-
-func hostOf(addr string) string {
-	h, _, _ := net.SplitHostPort(addr)
-	return h
 }
