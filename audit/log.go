@@ -97,11 +97,11 @@ func (l *Log) Append(ctx context.Context, e *steward.AuditEvent) error {
 	}
 	b := l.cur
 	b.events = append(b.events, e)
-	l.mu.Unlock()
-	select {
+	select { // under mu, so that Close cannot close wake in between
 	case l.wake <- struct{}{}:
 	default: // the appender is already told
 	}
+	l.mu.Unlock()
 	select {
 	case <-b.done:
 		if err, ok := b.errs[e.TenantID]; ok {
