@@ -163,6 +163,10 @@ func (c *cli) printReports(reports []*audit.Report, asJSON bool) int {
 			code = 1
 		}
 	}
+	if len(reports) == 0 && !asJSON {
+		fmt.Fprintln(c.stdout, "no audit chains yet")
+		return 0
+	}
 	if asJSON {
 		enc := json.NewEncoder(c.stdout)
 		enc.SetIndent("", "  ")
