@@ -228,7 +228,7 @@ func (c *valuesCache) exec(ctx context.Context, db *DB, tx *sql.Tx, args []any) 
 		for n > rows {
 			n /= 2
 		}
-		st, err := db.prepared(ctx, tx, c.texts[style][n])
+		st, err := db.w.stmtInTx(ctx, tx, c.texts[style][n])
 		if err != nil {
 			return err
 		}

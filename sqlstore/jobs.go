@@ -75,9 +75,9 @@ func scanJob(row rowScanner) (*steward.JobState, error) {
 // AppendRequests stores request log entries in one transaction.
 func (db *DB) AppendRequests(ctx context.Context, entries []steward.RequestLogEntry) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		// One statement, prepared once per batch: SQLite would otherwise parse
-		// the INSERT again for every entry.
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO request_log (at, method, route, status, latency_us, req_bytes, resp_bytes,
+		// One prepared statement, kept across batches: SQLite would otherwise
+		// parse the INSERT again for every entry.
+		stmt, err := db.w.stmtInTx(ctx, tx, `INSERT INTO request_log (at, method, route, status, latency_us, req_bytes, resp_bytes,
 			client_ip, ua_family, api_key_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`)
 		if err != nil {
 			return err

@@ -16,35 +16,75 @@ const maxCachedStmts = 512
 // PostgreSQL this changes little.
 type pool struct {
 	*sql.DB
-	mu    sync.RWMutex
-	stmts map[string]*sql.Stmt
+	mu      sync.RWMutex
+	stmts   map[string]*sql.Stmt
+	pending map[string]bool // being prepared in the background
 }
 
-func newPool(db *sql.DB) *pool { return &pool{DB: db, stmts: map[string]*sql.Stmt{}} }
+func newPool(db *sql.DB) *pool {
+	return &pool{DB: db, stmts: map[string]*sql.Stmt{}, pending: map[string]bool{}}
+}
 
 // stmt returns the prepared statement for q, or nil to run it unprepared
-// (cache full, or the statement cannot be prepared yet).
+// (cache full, or the statement cannot be prepared yet). The lock is never
+// held while preparing: on a one-connection pool that wait can be long.
 func (p *pool) stmt(ctx context.Context, q string) *sql.Stmt {
 	p.mu.RLock()
-	s := p.stmts[q]
+	s, full := p.stmts[q], len(p.stmts) >= maxCachedStmts
 	p.mu.RUnlock()
-	if s != nil {
+	if s != nil || full {
 		return s
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if s := p.stmts[q]; s != nil {
-		return s
-	}
-	if len(p.stmts) >= maxCachedStmts {
-		return nil
 	}
 	s, err := p.DB.PrepareContext(ctx, q)
 	if err != nil {
 		return nil
 	}
+	return p.keep(q, s)
+}
+
+// keep caches s for q, or closes it when another caller cached q first or
+// the pool is closed; it returns the statement to use (nil if closed).
+func (p *pool) keep(q string, s *sql.Stmt) *sql.Stmt {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stmts == nil {
+		s.Close()
+		return nil
+	}
+	if prev := p.stmts[q]; prev != nil {
+		s.Close()
+		return prev
+	}
 	p.stmts[q] = s
 	return s
+}
+
+// stmtInTx returns q prepared for use in tx. A cached statement is bound to
+// tx; otherwise q is prepared within tx for this use, and on the pool in the
+// background for the transactions that follow (tx holds a one-connection
+// pool's only connection, so preparing on the pool now would wait for tx).
+func (p *pool) stmtInTx(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
+	p.mu.Lock()
+	s := p.stmts[q]
+	start := s == nil && !p.pending[q] && p.stmts != nil && len(p.stmts) < maxCachedStmts
+	if start {
+		p.pending[q] = true
+	}
+	p.mu.Unlock()
+	if s != nil {
+		return tx.StmtContext(ctx, s), nil
+	}
+	if start {
+		go func() {
+			if s, err := p.DB.PrepareContext(context.Background(), q); err == nil {
+				p.keep(q, s)
+			}
+			p.mu.Lock()
+			delete(p.pending, q)
+			p.mu.Unlock()
+		}()
+	}
+	return tx.PrepareContext(ctx, q)
 }
 
 // QueryRowContext runs a cached statement.
