@@ -48,7 +48,7 @@ func commands() []command {
 }
 
 func (c *cli) run(args []string) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 || isHelp(args[0]) {
 		c.usage(c.stdout)
 		if len(args) == 0 {
 			return 2
@@ -72,4 +72,26 @@ func (c *cli) usage(w io.Writer) {
 	for _, cmd := range commands() {
 		fmt.Fprintf(w, "  %-8s %s\n", cmd.name, cmd.short)
 	}
+}
+
+// isHelp reports whether arg asks for help.
+func isHelp(arg string) bool { return arg == "help" || arg == "-h" || arg == "--help" }
+
+// dispatch runs the subcommand named by args[0] of command name. No
+// argument prints usage and returns 2; help prints it and returns 0; an
+// unknown subcommand says so, prints usage and returns 2.
+func (c *cli) dispatch(name string, args []string, usage func(io.Writer), subs map[string]func([]string) int) int {
+	if len(args) == 0 || isHelp(args[0]) {
+		usage(c.stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	if run, ok := subs[args[0]]; ok {
+		return run(args[1:])
+	}
+	fmt.Fprintf(c.stderr, "steward %s: unknown subcommand %q\n", name, args[0])
+	usage(c.stderr)
+	return 2
 }

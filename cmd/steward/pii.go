@@ -24,22 +24,7 @@ const piiMaxInput = 256 << 20
 
 // pii runs `steward pii scan` and `steward pii eval`.
 func (c *cli) pii(args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		c.piiUsage(c.stderr)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	switch args[0] {
-	case "scan":
-		return c.piiScan(args[1:])
-	case "eval":
-		return c.piiEval(args[1:])
-	}
-	fmt.Fprintf(c.stderr, "steward pii: unknown subcommand %q\n", args[0])
-	c.piiUsage(c.stderr)
-	return 2
+	return c.dispatch("pii", args, c.piiUsage, map[string]func([]string) int{"scan": c.piiScan, "eval": c.piiEval})
 }
 
 func (c *cli) piiUsage(w io.Writer) {

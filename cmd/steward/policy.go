@@ -15,24 +15,8 @@ import (
 
 // policy runs `steward policy check`, `render` and `diff`.
 func (c *cli) policy(args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		c.policyUsage(c.stderr)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	switch args[0] {
-	case "check":
-		return c.policyCheck(args[1:])
-	case "render":
-		return c.policyRender(args[1:])
-	case "diff":
-		return c.policyDiff(args[1:])
-	}
-	fmt.Fprintf(c.stderr, "steward policy: unknown subcommand %q\n", args[0])
-	c.policyUsage(c.stderr)
-	return 2
+	return c.dispatch("policy", args, c.policyUsage,
+		map[string]func([]string) int{"check": c.policyCheck, "render": c.policyRender, "diff": c.policyDiff})
 }
 
 func (c *cli) policyUsage(w io.Writer) {
