@@ -121,7 +121,9 @@ type VaultStore interface {
 
 	PutRecord(ctx context.Context, r *Record) error
 	// SubjectRecord returns the subject and one record in one round trip;
-	// the record is nil if the subject has no value in that category.
+	// the record is nil if the subject has no value in that category. The
+	// subject carries what a read needs (region, state, wrapped key), not
+	// its sealed identifiers or indexes.
 	SubjectRecord(ctx context.Context, tenantID, subjectID, category string) (*Subject, *Record, error)
 	Records(ctx context.Context, tenantID, subjectID string) ([]*Record, error)
 	DeleteRecord(ctx context.Context, tenantID, subjectID, category string) error

@@ -25,22 +25,25 @@ func (db *DB) PutRecord(ctx context.Context, r *steward.Record) error {
 }
 
 // SubjectRecord returns the subject and its record of one category in one
-// query; the record is nil when the subject has no value there.
+// query; the record is nil when the subject has no value there. It is the
+// hot path of every record read, so it reads only what a read needs: the
+// subject's region, state flags and wrapped key (not its identifiers or
+// indexes, which stay unset).
 func (db *DB) SubjectRecord(ctx context.Context, tenantID, subjectID, category string) (*steward.Subject, *steward.Record, error) {
-	row := db.r.QueryRowContext(ctx, `SELECT `+subjectColumns+`, r.sealed, r.updated_at FROM subjects s
+	row := db.r.QueryRowContext(ctx, `SELECT s.region, s.below_minimum_age, s.restricted, s.objected, s.staff_access_agreed,
+		s.wrapped_key, s.key_version, r.sealed, r.updated_at FROM subjects s
 		LEFT JOIN records r ON r.subject_id = s.id AND r.category = $1 WHERE s.tenant_id = $2 AND s.id = $3`,
 		category, tenantID, subjectID)
-	s := &steward.Subject{}
-	var below, restricted, objected, agreed, version, created int64
+	s := &steward.Subject{ID: subjectID, TenantID: tenantID}
+	var below, restricted, objected, agreed, version int64
 	var sealed []byte
 	var updated sql.NullInt64
-	err := row.Scan(&s.ID, &s.TenantID, &s.ExternalIndex, &s.EmailIndex, &s.PhoneIndex, &s.Sealed, &s.Region,
-		&below, &restricted, &objected, &agreed, &s.WrappedKey, &version, &created, &sealed, &updated)
+	err := row.Scan(&s.Region, &below, &restricted, &objected, &agreed, &s.WrappedKey, &version, &sealed, &updated)
 	if err != nil {
 		return nil, nil, db.missing(err, "subject")
 	}
 	s.BelowMinimumAge, s.Restricted, s.Objected, s.StaffAccessAgreed = below != 0, restricted != 0, objected != 0, agreed != 0
-	s.KeyVersion, s.CreatedAt = uint32(version), fromMicros(created)
+	s.KeyVersion = uint32(version)
 	if !updated.Valid {
 		return s, nil, nil
 	}
