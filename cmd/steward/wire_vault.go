@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -34,13 +35,31 @@ func loadPolicy(cfg *Config) (*policy.Decider, error) {
 		p, err = policy.Load(cfg.Policy)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("policy:\n%w", err)
+		return nil, policyError(err)
 	}
 	d, err := policy.Compile(p)
 	if err != nil {
-		return nil, fmt.Errorf("policy:\n%w", err)
+		return nil, policyError(err)
 	}
 	return d, nil
+}
+
+// policyError lists a policy's problems one per line as FILE:LINE:COL:
+// message, with hints, the way `steward policy check` does.
+func policyError(err error) error {
+	ps, ok := policy.AsProblems(err)
+	if !ok {
+		return fmt.Errorf("policy: %w", err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "the policy has %d problem(s); fix them (steward policy check FILE shows the same):", len(ps))
+	for _, p := range ps {
+		b.WriteString("\n  " + p.String())
+		if p.Hint != "" {
+			b.WriteString("\n    hint: " + p.Hint)
+		}
+	}
+	return errors.New(b.String())
 }
 
 // openFiles opens the file store: a folder in the data folder by default,

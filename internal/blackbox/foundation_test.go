@@ -261,3 +261,18 @@ func scanFolder(t *testing.T, dir string, canaries map[string]string) {
 		t.Fatalf("scanned only %d files; the data folder is not where expected", n)
 	}
 }
+
+// TestBadPolicyStopsTheStart: a policy with problems is refused at start,
+// each problem given as FILE:LINE:COL with its hint, and nothing is served.
+func TestBadPolicyStopsTheStart(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "policy.yaml")
+	os.WriteFile(bad, []byte("steward: v1\norganisation:\n  nme: x\n"), 0o600)
+	out, err := exec.Command(binary, "serve", "--data", filepath.Join(dir, "data"), "--policy", bad, "--listen", "127.0.0.1:0").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), bad+":3:3: unknown field") || !strings.Contains(string(out), `did you mean "name"`) {
+		t.Fatalf("bad policy not refused clearly: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), "listening") {
+		t.Fatal("the server listened with a bad policy")
+	}
+}
