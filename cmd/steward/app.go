@@ -43,6 +43,7 @@ func openApp(ctx context.Context, cfg *Config, logOut io.Writer) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	restrictNewFiles()
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return nil, fmt.Errorf("data folder %s: %w", cfg.Data, err)
 	}

@@ -276,3 +276,23 @@ func TestBadPolicyStopsTheStart(t *testing.T) {
 		t.Fatal("the server listened with a bad policy")
 	}
 }
+
+// TestDataFilesArePrivate: everything steward creates in the data folder is
+// readable by its user only.
+func TestDataFilesArePrivate(t *testing.T) {
+	s := start(t, testdb.Backends()[0])
+	key := s.appKey("records:read", "records:write", "files:write")
+	id := s.subject(key, map[string]any{"external_id": "u"})
+	s.upload(key, id, "user.content.product_image", false, []byte("bytes"))
+	s.stop()
+	filepath.WalkDir(s.Data, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, _ := d.Info()
+		if fi.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s has mode %v; want no access for group or others", p, fi.Mode().Perm())
+		}
+		return nil
+	})
+}
