@@ -9,6 +9,9 @@ package steward
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
+	"time"
 )
 
 // Error codes. Every error that reaches a user carries one of these; anything
@@ -90,3 +93,17 @@ func ErrorMessage(err error) string {
 	}
 	return "internal error"
 }
+
+// retryAfterPrefix marks the reason that carries a Retry-After in seconds;
+// the HTTP layer turns it into the header and keeps it out of the body.
+const retryAfterPrefix = "retry_after:"
+
+// RateLimited returns an ERATELIMIT error telling the caller to wait.
+func RateLimited(message string, wait time.Duration) *Error {
+	secs := int64((wait + time.Second - 1) / time.Second)
+	return &Error{Code: ERATELIMIT, Message: message, Reasons: []string{retryAfterPrefix + strconv.FormatInt(max(secs, 1), 10)}}
+}
+
+// RetryAfter returns the seconds to wait carried by a reason made by
+// RateLimited, and whether reason is one.
+func RetryAfter(reason string) (string, bool) { return strings.CutPrefix(reason, retryAfterPrefix) }

@@ -45,6 +45,10 @@ func (s Scopes) Has(want Scope) bool {
 	return false
 }
 
+// HasExactly reports whether s holds want itself; admin does not count.
+// Reading third-party secrets needs its own scope, never implied.
+func (s Scopes) HasExactly(want Scope) bool { return slices.Contains(s, want) }
+
 // Covers reports whether s grants every scope of other (a key may only mint
 // keys with scopes it holds itself).
 func (s Scopes) Covers(other Scopes) bool {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -170,12 +169,7 @@ func (a *StaffAuth) Login(ctx context.Context, tenantID, email, password, code s
 }
 
 func lockedError(wait time.Duration) error {
-	return &steward.Error{Code: steward.ERATELIMIT, Message: "too many failed attempts; try again later",
-		Reasons: []string{"retry_after:" + retryAfterSeconds(wait)}}
-}
-
-func retryAfterSeconds(d time.Duration) string {
-	return strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10)
+	return steward.RateLimited("too many failed attempts; try again later", wait)
 }
 
 // recordFailure counts a failed attempt and locks the account when due.

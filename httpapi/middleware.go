@@ -45,9 +45,6 @@ func requestID(ctx context.Context) string {
 	return ""
 }
 
-// RequestID is requestID for other packages (audit events record it).
-func RequestID(ctx context.Context) string { return requestID(ctx) }
-
 func setActor(ctx context.Context, c *steward.Caller) {
 	if i := infoFrom(ctx); i != nil {
 		i.actor = c.Actor()
@@ -155,9 +152,7 @@ func routeOf(pattern string) string {
 
 // rateLimited is the 429 error with its Retry-After.
 func rateLimited(wait time.Duration) error {
-	secs := int64((wait + time.Second - 1) / time.Second)
-	return &steward.Error{Code: steward.ERATELIMIT, Message: "too many requests; slow down",
-		Reasons: []string{"retry_after:" + strconv.FormatInt(secs, 10)}}
+	return steward.RateLimited("too many requests; slow down", wait)
 }
 
 // peerAddr is the full peer address, used in memory only (rate limits).

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/steward-privacy/steward"
 )
@@ -57,7 +56,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if errors.As(err, &se) {
 		p.Errors = se.Fields
 		for _, reason := range se.Reasons {
-			if secs, ok := strings.CutPrefix(reason, "retry_after:"); ok {
+			if secs, ok := steward.RetryAfter(reason); ok {
 				w.Header().Set("Retry-After", secs)
 				continue
 			}

@@ -29,7 +29,7 @@ const rewrapBatch = 500
 // versions, so that every replica (each caches the tenant's keys for up to
 // 30 seconds) has switched to the new version; stragglers written in the
 // meantime are rewrapped before anything is destroyed.
-var RetireGrace = ringTTL + 5*time.Second
+const RetireGrace = ringTTL + 5*time.Second
 
 // RotateTenantKey makes a new version of the tenant's key current, rewraps
 // every subject's data key and every secret under it, then destroys the old

@@ -61,7 +61,7 @@ func (v *Vault) Secret(ctx context.Context, name string) (string, error) {
 	if c == nil {
 		return "", steward.Errorf(steward.EUNAUTHORIZED, "authentication required")
 	}
-	if !hasExact(c.Scopes, steward.ScopeSecretsRead) {
+	if !c.Scopes.HasExactly(steward.ScopeSecretsRead) {
 		return "", steward.Errorf(steward.EFORBIDDEN, "reading a secret needs the dedicated %q scope", steward.ScopeSecretsRead)
 	}
 	if err := ValidateSecretName(name); err != nil {
@@ -79,16 +79,6 @@ func (v *Vault) Secret(ctx context.Context, name string) (string, error) {
 		return "", err
 	}
 	return string(plain), nil
-}
-
-// hasExact reports whether scopes hold want itself (admin does not imply it).
-func hasExact(scopes steward.Scopes, want steward.Scope) bool {
-	for _, s := range scopes {
-		if s == want {
-			return true
-		}
-	}
-	return false
 }
 
 // SecretNames lists the tenant's secret names, never values.

@@ -196,7 +196,9 @@ func (v *Vault) FindSubject(ctx context.Context, kind, value string) (*SubjectVi
 	var norm string
 	switch kind {
 	case steward.IndexExternalID:
-		norm = strings.TrimSpace(value)
+		if norm = strings.TrimSpace(value); norm == "" {
+			return nil, steward.Invalid("external_id", "must not be empty")
+		}
 	case steward.IndexEmail:
 		norm, err = auth.NormalizeEmail("email", value)
 	case steward.IndexPhone:

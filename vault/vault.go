@@ -10,7 +10,6 @@ package vault
 
 import (
 	"context"
-	"sync/atomic"
 	"time"
 
 	"github.com/steward-privacy/steward"
@@ -60,7 +59,7 @@ type Vault struct {
 	files   blob.Store
 	keys    Provider
 	audit   steward.AuditLog
-	policy  atomic.Pointer[policy.Decider]
+	policy  *policy.Decider
 	now     func() time.Time
 	ttl     time.Duration
 	after   func(ctx context.Context) error
@@ -76,20 +75,15 @@ func New(c Config) *Vault {
 	if c.EphemeralTTL <= 0 {
 		c.EphemeralTTL = time.Hour
 	}
-	v := &Vault{store: c.Store, files: c.Files, keys: c.Keys, audit: c.Audit, now: c.Now, ttl: c.EphemeralTTL,
+	v := &Vault{store: c.Store, files: c.Files, keys: c.Keys, audit: c.Audit, policy: c.Policy, now: c.Now, ttl: c.EphemeralTTL,
 		after: c.AfterErase}
-	v.policy.Store(c.Policy)
 	v.ring = newKeyring(c.Store, c.Keys, c.Now)
 	v.indexes = newIndexKeys(c.Keys)
 	return v
 }
 
-// SetPolicy swaps in a newly compiled policy; requests in flight finish
-// under the old one.
-func (v *Vault) SetPolicy(d *policy.Decider) { v.policy.Store(d) }
-
 // Policy returns the policy in force.
-func (v *Vault) Policy() *policy.Decider { return v.policy.Load() }
+func (v *Vault) Policy() *policy.Decider { return v.policy }
 
 // record appends an audit event, filling in who and the request context.
 func (v *Vault) record(ctx context.Context, c *steward.Caller, e steward.AuditEvent) (int64, error) {
