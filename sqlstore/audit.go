@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -76,7 +75,7 @@ func (db *DB) AppendAudit(ctx context.Context, events []*steward.AuditEvent, sea
 				}
 				cpSeq = max(cpSeq, cp.Seq)
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE audit_heads SET seq = $1, hash = $2, checkpoint_seq = $3 WHERE tenant_id = $4`,
+			if _, err := db.w.txExec(ctx, tx, `UPDATE audit_heads SET seq = $1, hash = $2, checkpoint_seq = $3 WHERE tenant_id = $4`,
 				last.Seq, last.Hash, cpSeq, last.TenantID); err != nil {
 				return db.translate(err, "")
 			}
@@ -91,7 +90,7 @@ func (db *DB) AppendAudit(ctx context.Context, events []*steward.AuditEvent, sea
 func (db *DB) lockAuditHead(ctx context.Context, tx *sql.Tx, tenantID string) (steward.AuditHead, error) {
 	var h steward.AuditHead
 	for attempt := 0; ; attempt++ {
-		err := tx.QueryRowContext(ctx, `UPDATE audit_heads SET seq = seq WHERE tenant_id = $1 RETURNING seq, hash, checkpoint_seq`,
+		err := db.w.txQueryRow(ctx, tx, `UPDATE audit_heads SET seq = seq WHERE tenant_id = $1 RETURNING seq, hash, checkpoint_seq`,
 			tenantID).Scan(&h.Seq, &h.Hash, &h.CheckpointSeq)
 		if err != sql.ErrNoRows || attempt > 0 {
 			if err == sql.ErrNoRows {
@@ -99,7 +98,7 @@ func (db *DB) lockAuditHead(ctx context.Context, tx *sql.Tx, tenantID string) (s
 			}
 			return h, db.translate(err, "")
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_heads (tenant_id, seq, hash, checkpoint_seq) VALUES ($1, 0, $2, 0)
+		if _, err := db.w.txExec(ctx, tx, `INSERT INTO audit_heads (tenant_id, seq, hash, checkpoint_seq) VALUES ($1, 0, $2, 0)
 			ON CONFLICT (tenant_id) DO NOTHING`, tenantID, make([]byte, 32)); err != nil {
 			return h, db.translate(err, "")
 		}
@@ -109,7 +108,7 @@ func (db *DB) lockAuditHead(ctx context.Context, tx *sql.Tx, tenantID string) (s
 // saveCheckpoint inserts a checkpoint or replaces the one at the same
 // sequence number (a periodic re-signing of an idle chain).
 func (db *DB) saveCheckpoint(ctx context.Context, tx *sql.Tx, cp *steward.AuditCheckpoint) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO audit_checkpoints (tenant_id, seq, hash, at, every, key_id, signature)
+	_, err := db.w.txExec(ctx, tx, `INSERT INTO audit_checkpoints (tenant_id, seq, hash, at, every, key_id, signature)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (tenant_id, seq) DO UPDATE SET hash = excluded.hash, at = excluded.at, every = excluded.every,
 			key_id = excluded.key_id, signature = excluded.signature`,
@@ -121,7 +120,7 @@ func (db *DB) saveCheckpoint(ctx context.Context, tx *sql.Tx, cp *steward.AuditC
 func (db *DB) CheckpointAudit(ctx context.Context, tenantID string, fn func(steward.AuditHead) (*steward.AuditCheckpoint, error)) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		var h steward.AuditHead
-		err := tx.QueryRowContext(ctx, `UPDATE audit_heads SET seq = seq WHERE tenant_id = $1 RETURNING seq, hash, checkpoint_seq`,
+		err := db.w.txQueryRow(ctx, tx, `UPDATE audit_heads SET seq = seq WHERE tenant_id = $1 RETURNING seq, hash, checkpoint_seq`,
 			tenantID).Scan(&h.Seq, &h.Hash, &h.CheckpointSeq)
 		if err == sql.ErrNoRows {
 			return notFound("audit chain")
@@ -136,7 +135,7 @@ func (db *DB) CheckpointAudit(ctx context.Context, tenantID string, fn func(stew
 		if err := db.saveCheckpoint(ctx, tx, cp); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE audit_heads SET checkpoint_seq = $1 WHERE tenant_id = $2`, max(h.CheckpointSeq, cp.Seq), tenantID)
+		_, err = db.w.txExec(ctx, tx, `UPDATE audit_heads SET checkpoint_seq = $1 WHERE tenant_id = $2`, max(h.CheckpointSeq, cp.Seq), tenantID)
 		return db.translate(err, "")
 	})
 }
@@ -189,80 +188,4 @@ func (db *DB) AuditHead(ctx context.Context, tenantID string) (steward.AuditHead
 		return steward.AuditHead{}, nil
 	}
 	return h, db.translate(err, "")
-}
-
-// valuesCache runs multi-row "INSERT ... VALUES (...), (...)" statements.
-// A batch of n rows is cut into chunks of power-of-two sizes (at most
-// chunk), and each size's statement is prepared once per store (see
-// prepared): SQLite re-parses a statement on every Exec, which cost a
-// quarter of the appender's time.
-//
-// SQLite gets plain ? placeholders in these long statements: it resolves
-// each $n by a linear search of the names seen so far, which makes a
-// statement with thousands of them quadratic to prepare and bind (measured:
-// 95% of the time of a 256-row insert); ? costs nothing.
-type valuesCache struct {
-	prefix string
-	cols   int
-	chunk  int               // a power of two
-	texts  [2]map[int]string // by placeholder style ($n, ?), then row count
-}
-
-func newValuesCache(prefix string, cols, chunk int) *valuesCache {
-	c := &valuesCache{prefix: prefix, cols: cols, chunk: chunk, texts: [2]map[int]string{{}, {}}}
-	for n := 1; n <= chunk; n *= 2 {
-		c.texts[0][n] = c.build(n, false)
-		c.texts[1][n] = c.build(n, true)
-	}
-	return c
-}
-
-// exec inserts len(args)/cols rows in tx.
-func (c *valuesCache) exec(ctx context.Context, db *DB, tx *sql.Tx, args []any) error {
-	style := 0
-	if db.dialect.Name() == "sqlite" {
-		style = 1
-	}
-	for rows := len(args) / c.cols; rows > 0; {
-		n := c.chunk
-		for n > rows {
-			n /= 2
-		}
-		st, err := db.w.stmtInTx(ctx, tx, c.texts[style][n])
-		if err != nil {
-			return err
-		}
-		if _, err := st.ExecContext(ctx, args[:n*c.cols]...); err != nil {
-			return err
-		}
-		args, rows = args[n*c.cols:], rows-n
-	}
-	return nil
-}
-
-func (c *valuesCache) build(n int, positional bool) string {
-	var b strings.Builder
-	b.Grow(len(c.prefix) + n*c.cols*6)
-	b.WriteString(c.prefix)
-	p := 1
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('(')
-		for j := range c.cols {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			if positional {
-				b.WriteByte('?')
-			} else {
-				b.WriteByte('$')
-				b.WriteString(strconv.Itoa(p))
-			}
-			p++
-		}
-		b.WriteByte(')')
-	}
-	return b.String()
 }

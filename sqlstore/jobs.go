@@ -72,25 +72,29 @@ func scanJob(row rowScanner) (*steward.JobState, error) {
 	return st, nil
 }
 
+// requestLogColumns is the number of stored fields of a request log entry.
+const requestLogColumns = 10
+
+// insertRequestsSQL caches the multi-row INSERT texts of AppendRequests: one
+// statement per chunk costs a fraction of one statement per entry.
+var insertRequestsSQL = newValuesCache(`INSERT INTO request_log (at, method, route, status, latency_us, req_bytes, resp_bytes,
+	client_ip, ua_family, api_key_id) VALUES `, requestLogColumns, 256)
+
 // AppendRequests stores request log entries in one transaction.
 func (db *DB) AppendRequests(ctx context.Context, entries []steward.RequestLogEntry) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		// One prepared statement, kept across batches: SQLite would otherwise
-		// parse the INSERT again for every entry.
-		stmt, err := db.w.stmtInTx(ctx, tx, `INSERT INTO request_log (at, method, route, status, latency_us, req_bytes, resp_bytes,
-			client_ip, ua_family, api_key_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for i := range entries {
-			e := &entries[i]
-			if _, err := stmt.ExecContext(ctx, micros(e.At), e.Method, e.Route, e.Status, e.Latency.Microseconds(), e.ReqBytes,
-				e.RespBytes, e.ClientIP, e.UAFamily, e.APIKeyID); err != nil {
-				return err
-			}
-		}
+	if len(entries) == 0 {
 		return nil
+	}
+	args := argsPool.Get().(*[]any)
+	defer func() { clear(*args); argsPool.Put(args) }()
+	*args = (*args)[:0]
+	for i := range entries {
+		e := &entries[i]
+		*args = append(*args, micros(e.At), e.Method, e.Route, e.Status, e.Latency.Microseconds(), e.ReqBytes,
+			e.RespBytes, e.ClientIP, e.UAFamily, e.APIKeyID)
+	}
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		return db.translate(insertRequestsSQL.exec(ctx, db, tx, *args), "")
 	})
 }
 

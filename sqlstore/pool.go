@@ -121,3 +121,21 @@ func (p *pool) Close() error {
 	p.mu.Unlock()
 	return p.DB.Close()
 }
+
+// txExec runs q in tx as a cached prepared statement.
+func (p *pool) txExec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	s, err := p.stmtInTx(ctx, tx, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
+}
+
+// txQueryRow runs q in tx as a cached prepared statement.
+func (p *pool) txQueryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql.Row {
+	s, err := p.stmtInTx(ctx, tx, q)
+	if err != nil {
+		return tx.QueryRowContext(ctx, q, args...) // reports the same error through Scan
+	}
+	return s.QueryRowContext(ctx, args...)
+}
