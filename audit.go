@@ -59,12 +59,17 @@ const (
 
 // AuditLog appends events to the tenant's hash chain.
 //
-// Append fills in Seq, Time (if zero), PrevHash and Hash, and returns once the
-// event is durable (appends are group-committed, so many concurrent appends
-// share one transaction). It returns EINVALID for an event without tenant,
-// actor or action.
+// Append fills in Time (if zero) and returns once the event is durable:
+// stored in the chain (Seq, PrevHash and Hash filled in), or, on a server
+// with an audit journal, written to the journal from which it is chained
+// into the store within milliseconds (Seq stays 0). AppendChained returns
+// only once the event is in the chain, with Seq and Hash filled in, for
+// callers that report the sequence number (erasure evidence). Concurrent
+// appends share one write. Both return EINVALID for an event without
+// tenant, actor or action.
 type AuditLog interface {
 	Append(ctx context.Context, e *AuditEvent) error
+	AppendChained(ctx context.Context, e *AuditEvent) error
 }
 
 // Actions on the audit log itself: reading it is an access and is audited too.
@@ -126,12 +131,21 @@ type AuditFilter struct {
 // the checkpoints to store with them.
 type AuditSealFunc func(head AuditHead, events []*AuditEvent) ([]*AuditCheckpoint, error)
 
+// AuditJournalMark records, in the transaction that chains a journal's
+// events into the store, that every event of the journal's files up to
+// generation Done is stored, so that a replay after a crash skips them.
+type AuditJournalMark struct {
+	Journal string // the journal's id
+	Done    int64
+}
+
 // AuditStore keeps the audit chains, their checkpoints and the signing keys.
 //
 // AppendAudit stores events of any tenants in one transaction: for each
 // tenant (in tenant id order, so concurrent writers cannot deadlock) it locks
 // the chain head, calls seal, stores the events and checkpoints and advances
-// the head. CheckpointAudit locks a tenant's head and stores the checkpoint
+// the head; with a mark it also stores the mark. AuditJournalDone returns
+// the last stored mark of a journal (0: none). CheckpointAudit locks a tenant's head and stores the checkpoint
 // fn returns (nil: none), replacing one at the same sequence number; it
 // returns ENOTFOUND for a tenant without events. ScanAudit calls fn for each
 // event of the tenant with Seq > after, in order; fn receives the same
@@ -139,7 +153,8 @@ type AuditSealFunc func(head AuditHead, events []*AuditEvent) ([]*AuditCheckpoin
 // ECONFLICT when the id exists (another replica created it first). AuditHead
 // returns a zero head for a tenant without events.
 type AuditStore interface {
-	AppendAudit(ctx context.Context, events []*AuditEvent, seal AuditSealFunc) error
+	AppendAudit(ctx context.Context, events []*AuditEvent, seal AuditSealFunc, mark *AuditJournalMark) error
+	AuditJournalDone(ctx context.Context, journal string) (int64, error)
 	CheckpointAudit(ctx context.Context, tenantID string, fn func(AuditHead) (*AuditCheckpoint, error)) error
 	AuditEvents(ctx context.Context, f AuditFilter) ([]*AuditEvent, error)
 	ScanAudit(ctx context.Context, tenantID string, after int64, fn func(*AuditEvent) error) error

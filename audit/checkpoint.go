@@ -17,6 +17,9 @@ const JobCheckpoint = "audit.checkpoint"
 // Run it every few seconds to minutes (the scheduler's audit.checkpoint
 // job): it bounds how long the newest events stay without a signature.
 func (l *Log) CheckpointAll(ctx context.Context) error {
+	if err := l.Sync(ctx); err != nil { // sign what the journal holds too
+		return err
+	}
 	tenants, err := l.store.AuditTenants(ctx)
 	if err != nil {
 		return err

@@ -184,6 +184,9 @@ func (pk PublicKeys) PublicKeyList() []PublicKey {
 
 // Export writes the tenant's chain as JSON Lines (see Export).
 func (l *Log) Export(ctx context.Context, w io.Writer, tenantID string) error {
+	if err := l.Sync(ctx); err != nil {
+		return err
+	}
 	return Export(ctx, w, l.store, tenantID, l.opts.Every, l.opts.Now())
 }
 
@@ -194,5 +197,8 @@ func (l *Log) PublicKeys() []PublicKey { return l.signer.PublicKeys().PublicKeyL
 // Events returns a page of a tenant's events, newest first (see
 // steward.AuditFilter).
 func (l *Log) Events(ctx context.Context, f steward.AuditFilter) ([]*steward.AuditEvent, error) {
+	if err := l.Sync(ctx); err != nil {
+		return nil, err
+	}
 	return l.store.AuditEvents(ctx, f)
 }

@@ -23,7 +23,31 @@ type Options struct {
 	// Now is the clock. Default time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Journal, if set, is a folder in which Append makes events durable
+	// (one write per group of appends) before it returns; the appender
+	// chains them into the store within JournalDelay or once
+	// MaxBatch are waiting, in one transaction. Only one process may use a
+	// journal (it is locked); Open replays what a crash left in it. Use it
+	// where the store commits without syncing anyway (SQLite in WAL mode
+	// with synchronous=NORMAL): it makes audited reads several times
+	// cheaper at the same durability. See journal.go.
+	Journal string
+	// JournalDelay bounds how long a journaled event waits to be chained
+	// into the store. Default 50ms: longer transfers are cheaper per event
+	// (measured: 10ms → 50ms made audited reads over HTTP ~10 % faster);
+	// readers of the log through Events, Verify and Export see journaled
+	// events at once, since those store them first.
+	JournalDelay time.Duration
 }
+
+// DefaultJournalDelay is the default Options.JournalDelay.
+const DefaultJournalDelay = 50 * time.Millisecond
+
+// maxPendingBatches bounds the journaled events not yet in the store, in
+// MaxBatch units: while the store refuses them (say, its disk is full),
+// new appends stop being journaled and fail like direct appends do,
+// rather than the journal growing without bound.
+const maxPendingBatches = 16
 
 // DefaultEvery is the default checkpoint interval in events.
 const DefaultEvery = 1000
@@ -40,6 +64,18 @@ type Log struct {
 	wake   chan struct{} // (capacity 1) tells the appender cur is not empty
 	closed bool
 	done   chan struct{} // closed when the appender has stopped
+
+	// With a journal (see log_journal.go); journal is set before the
+	// appender starts.
+	journal *journal              // nil: every append is stored directly
+	jmu     sync.Mutex            // guards pending and the journal's current file
+	pending []*steward.AuditEvent // journaled, not yet in the store
+	jclosed bool                  // the log is closing: no more journal writes
+	storeMu sync.Mutex            // one transfer of pending events at a time
+	due     chan struct{}         // (capacity 1) tells the storer pending is not empty
+	full    chan struct{}         // (capacity 1) tells the storer pending is large
+	stop    chan struct{}         // closed by the appender when it stops
+	stored  chan struct{}         // closed when the storer has stopped
 }
 
 var _ steward.AuditLog = (*Log)(nil)
@@ -48,10 +84,11 @@ var _ steward.AuditLog = (*Log)(nil)
 // err is the outcome for all of them, or per tenant when the batch had to be
 // split (see commit).
 type batch struct {
-	events []*steward.AuditEvent
-	done   chan struct{}
-	err    error
-	errs   map[string]error
+	events  []*steward.AuditEvent
+	chained bool // a caller needs its event in the chain before it returns
+	done    chan struct{}
+	err     error
+	errs    map[string]error
 }
 
 func newBatch(capacity int) *batch {
@@ -59,13 +96,43 @@ func newBatch(capacity int) *batch {
 }
 
 // New returns a Log writing to store and signing checkpoints with signer,
-// and starts its appender. Close stops it.
+// and starts its appender. Close stops it. o.Journal must be empty: use
+// Open for a journaled log.
 func New(store steward.AuditStore, signer *Signer, o Options) *Log {
+	l := newLog(store, signer, o)
+	go l.run()
+	return l
+}
+
+// Open is New with an optional journal (o.Journal): it locks the journal,
+// stores the events a crash left in it, and starts the appender.
+func Open(ctx context.Context, store steward.AuditStore, signer *Signer, o Options) (*Log, error) {
+	l := newLog(store, signer, o)
+	if o.Journal != "" {
+		j, err := openJournal(o.Journal)
+		if err != nil {
+			return nil, err
+		}
+		if err := l.replay(ctx, j); err != nil {
+			j.close(false)
+			return nil, err
+		}
+		l.journal = j
+		go l.runStorer()
+	}
+	go l.run()
+	return l, nil
+}
+
+func newLog(store steward.AuditStore, signer *Signer, o Options) *Log {
 	if o.Every <= 0 {
 		o.Every = DefaultEvery
 	}
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 4096
+	}
+	if o.JournalDelay <= 0 {
+		o.JournalDelay = DefaultJournalDelay
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -73,22 +140,54 @@ func New(store steward.AuditStore, signer *Signer, o Options) *Log {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	l := &Log{store: store, signer: signer, opts: o, cur: newBatch(64), wake: make(chan struct{}, 1),
-		done: make(chan struct{})}
-	go l.run()
-	return l
+	return &Log{store: store, signer: signer, opts: o, cur: newBatch(64), wake: make(chan struct{}, 1),
+		done: make(chan struct{}), due: make(chan struct{}, 1), full: make(chan struct{}, 1),
+		stop: make(chan struct{}), stored: make(chan struct{})}
 }
 
-// Append validates e, fills in its time (if zero), sequence number and
-// hashes, and returns once it is committed. Concurrent appends are batched
-// into one transaction. If ctx ends first, Append returns its error and the
+// Append validates e, fills in its time (if zero), and returns once it is
+// durable: committed to the store (with Seq and the hashes filled in) or,
+// with a journal, written to the journal (Seq stays 0). Concurrent appends
+// share one write. If ctx ends first, Append returns its error and the
 // event may or may not be stored.
 func (l *Log) Append(ctx context.Context, e *steward.AuditEvent) error {
-	if e.Time.IsZero() {
-		e.Time = l.opts.Now()
+	return l.enqueue(ctx, e, false)
+}
+
+// AppendChained is Append that returns only once e is in the chain, with
+// Seq and the hashes filled in (after every event appended before it).
+func (l *Log) AppendChained(ctx context.Context, e *steward.AuditEvent) error {
+	return l.enqueue(ctx, e, true)
+}
+
+// Sync returns once every event appended before it is in the store, so that
+// reads of the store see them.
+func (l *Log) Sync(ctx context.Context) error {
+	if l.journal == nil {
+		return nil
 	}
-	if err := e.Validate(); err != nil {
-		return err
+	return l.enqueue(ctx, nil, true)
+}
+
+func (l *Log) enqueue(ctx context.Context, e *steward.AuditEvent, chained bool) error {
+	if e != nil {
+		if e.Time.IsZero() {
+			e.Time = l.opts.Now()
+		}
+		if err := e.Validate(); err != nil {
+			return err
+		}
+	}
+	if e != nil && !chained && l.journal != nil {
+		// The caller writes its event to the journal itself: a handoff to
+		// the appender goroutine and back cost more than the write.
+		err := l.journalBatch([]*steward.AuditEvent{e})
+		if err == nil || errors.Is(err, errJournalClosed) {
+			return err
+		}
+		// The journal is full or failing: store it directly instead.
+		l.opts.Logger.Error("audit journal: cannot journal; storing directly", "error", err.Error())
+		chained = true
 	}
 	l.mu.Lock()
 	if l.closed {
@@ -96,7 +195,10 @@ func (l *Log) Append(ctx context.Context, e *steward.AuditEvent) error {
 		return steward.Errorf(steward.EUNAVAILABLE, "the audit log is closed")
 	}
 	b := l.cur
-	b.events = append(b.events, e)
+	if e != nil {
+		b.events = append(b.events, e)
+	}
+	b.chained = b.chained || chained
 	select { // under mu, so that Close cannot close wake in between
 	case l.wake <- struct{}{}:
 	default: // the appender is already told
@@ -104,6 +206,9 @@ func (l *Log) Append(ctx context.Context, e *steward.AuditEvent) error {
 	l.mu.Unlock()
 	select {
 	case <-b.done:
+		if e == nil {
+			return b.err
+		}
 		if err, ok := b.errs[e.TenantID]; ok {
 			return err
 		}
@@ -113,7 +218,9 @@ func (l *Log) Append(ctx context.Context, e *steward.AuditEvent) error {
 	}
 }
 
-// Close stops accepting events, commits those queued and stops the appender.
+// Close stops accepting events, stores those queued or journaled and stops
+// the appender. Events that cannot be stored stay in the journal for the
+// next Open.
 func (l *Log) Close() error {
 	l.mu.Lock()
 	if !l.closed {
@@ -126,20 +233,30 @@ func (l *Log) Close() error {
 }
 
 // run is the appender: each time it is woken it takes the current batch
-// (every append queued since the last commit), commits it in one
-// transaction and releases its callers; appends that arrive meanwhile form
-// the next batch. Batches are bounded by the number of concurrent callers,
-// each of which waits for its own event; MaxBatch bounds one transaction.
+// (every append queued since the last write) and writes it (to the journal,
+// or in one transaction to the store) and releases its callers; appends that
+// arrive meanwhile form the next batch. Batches are bounded by the number of
+// concurrent callers, each of which waits for its own event; MaxBatch
+// bounds one transaction.
 func (l *Log) run() {
 	defer close(l.done)
 	for range l.wake {
 		// Let appenders that are runnable (typically the callers just
-		// released by the previous commit) queue their next events first:
+		// released by the previous write) queue their next events first:
 		// it costs nothing when idle and makes batches far larger.
 		l.settle()
 		l.flush()
 	}
 	l.flush() // what was appended before Close
+	if l.journal != nil {
+		l.jmu.Lock()
+		l.jclosed = true // no more direct journal writes
+		l.jmu.Unlock()
+		close(l.stop)
+		<-l.stored
+		err := l.storePending()
+		l.journal.close(err == nil)
+	}
 }
 
 // settle yields to runnable appenders until the current batch stops growing
@@ -158,18 +275,33 @@ func (l *Log) settle() {
 	}
 }
 
-// flush commits the current batch, if it holds anything.
+// flush writes the current batch, if it holds anything: to the journal
+// when there is one and no caller needs its event chained, else (after the
+// journaled events, to keep the order) to the store.
 func (l *Log) flush() {
 	l.mu.Lock()
 	b := l.cur
-	if len(b.events) == 0 {
+	if len(b.events) == 0 && !b.chained {
 		l.mu.Unlock()
 		return
 	}
 	l.cur = newBatch(cap(b.events))
 	l.mu.Unlock()
+	defer close(b.done)
+	if l.journal != nil && !b.chained {
+		err := l.journalBatch(b.events)
+		if err == nil {
+			return
+		}
+		l.opts.Logger.Error("audit journal: cannot journal; storing directly", "error", err.Error())
+	}
+	if l.journal != nil {
+		if err := l.storePending(); err != nil {
+			b.err = err
+			return
+		}
+	}
 	l.commit(b)
-	close(b.done)
 }
 
 // commit writes a batch, at most MaxBatch events per transaction. If a
@@ -179,7 +311,7 @@ func (l *Log) flush() {
 func (l *Log) commit(b *batch) {
 	for start := 0; start < len(b.events); start += l.opts.MaxBatch {
 		part := b.events[start:min(start+l.opts.MaxBatch, len(b.events))]
-		err := l.write(part)
+		err := l.write(part, nil)
 		if err == nil {
 			continue
 		}
@@ -192,7 +324,7 @@ func (l *Log) commit(b *batch) {
 			byTenant[e.TenantID] = append(byTenant[e.TenantID], e)
 		}
 		for t, es := range byTenant {
-			if err := l.write(es); err != nil {
+			if err := l.write(es, nil); err != nil {
 				b.setErr(t, err)
 			}
 		}
@@ -207,10 +339,11 @@ func (b *batch) setErr(tenantID string, err error) {
 	b.errs[tenantID] = err
 }
 
-func (l *Log) write(events []*steward.AuditEvent) error {
+// write stores events in one transaction, with the journal mark if any.
+func (l *Log) write(events []*steward.AuditEvent, mark *steward.AuditJournalMark) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	err := l.store.AppendAudit(ctx, events, l.seal)
+	err := l.store.AppendAudit(ctx, events, l.seal, mark)
 	if err != nil {
 		l.opts.Logger.Error("audit append failed", "events", len(events), "error", err.Error())
 		if code := steward.ErrorCode(err); code == steward.EINTERNAL || errors.Is(err, context.DeadlineExceeded) {

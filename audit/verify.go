@@ -107,6 +107,9 @@ func Verify(ctx context.Context, store steward.AuditStore, tenantID string, keys
 
 // Verify checks a tenant's chain with the signer's trusted keys.
 func (l *Log) Verify(ctx context.Context, tenantID string, o VerifyOptions) (*Report, error) {
+	if err := l.Sync(ctx); err != nil {
+		return nil, err
+	}
 	if o.Every <= 0 {
 		o.Every = l.opts.Every
 	}

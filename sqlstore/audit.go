@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"errors"
 	"cmp"
 	"context"
 	"database/sql"
@@ -34,8 +35,9 @@ var insertAuditSQL = newValuesCache(`INSERT INTO audit_events (`+auditColumns+`)
 
 // AppendAudit stores events in one transaction, tenant by tenant under each
 // tenant's locked chain head.
-func (db *DB) AppendAudit(ctx context.Context, events []*steward.AuditEvent, seal steward.AuditSealFunc) error {
-	if len(events) == 0 {
+func (db *DB) AppendAudit(ctx context.Context, events []*steward.AuditEvent, seal steward.AuditSealFunc,
+	mark *steward.AuditJournalMark) error {
+	if len(events) == 0 && mark == nil {
 		return nil
 	}
 	sorted := slices.Clone(events)
@@ -80,8 +82,23 @@ func (db *DB) AppendAudit(ctx context.Context, events []*steward.AuditEvent, sea
 				return db.translate(err, "")
 			}
 		}
+		if mark != nil {
+			_, err := db.w.txExec(ctx, tx, `INSERT INTO audit_journal (id, done) VALUES ($1, $2)
+				ON CONFLICT (id) DO UPDATE SET done = excluded.done`, mark.Journal, mark.Done)
+			return db.translate(err, "")
+		}
 		return nil
 	})
+}
+
+// AuditJournalDone returns the last mark stored for a journal, 0 if none.
+func (db *DB) AuditJournalDone(ctx context.Context, journal string) (int64, error) {
+	var done int64
+	err := db.r.QueryRowContext(ctx, `SELECT done FROM audit_journal WHERE id = $1`, journal).Scan(&done)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return done, db.translate(err, "")
 }
 
 // lockAuditHead returns the tenant's chain head, creating it on the first

@@ -55,10 +55,10 @@ func TestAuditAppendAndRead(t *testing.T) {
 		evA, evB := auditEvents(a.ID, 12), auditEvents(other.ID, 3)
 		mixed := append(append([]*steward.AuditEvent{}, evA[:6]...), evB...)
 		mixed = append(mixed, evA[6:8]...)
-		if err := db.AppendAudit(ctx, mixed, chainSeal); err != nil {
+		if err := db.AppendAudit(ctx, mixed, chainSeal, nil); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.AppendAudit(ctx, evA[8:], chainSeal); err != nil {
+		if err := db.AppendAudit(ctx, evA[8:], chainSeal, nil); err != nil {
 			t.Fatal(err)
 		}
 		head, err := db.AuditHead(ctx, a.ID)
@@ -93,7 +93,7 @@ func TestAuditAppendAndRead(t *testing.T) {
 			es[0].Seq, es[0].PrevHash, es[0].Hash = 3, h.Hash, h.Hash
 			return nil, nil
 		}
-		wantCode(t, db.AppendAudit(ctx, auditEvents(a.ID, 1), dup), steward.ECONFLICT)
+		wantCode(t, db.AppendAudit(ctx, auditEvents(a.ID, 1), dup, nil), steward.ECONFLICT)
 		if h, _ := db.AuditHead(ctx, a.ID); h.Seq != 12 {
 			t.Fatalf("a failed append moved the head to %d", h.Seq)
 		}
@@ -105,7 +105,7 @@ func TestAuditFilters(t *testing.T) {
 		db := b.Open(t)
 		ctx := context.Background()
 		a, other := mustTenant(t, db, "A"), mustTenant(t, db, "B")
-		if err := db.AppendAudit(ctx, append(auditEvents(a.ID, 12), auditEvents(other.ID, 12)...), chainSeal); err != nil {
+		if err := db.AppendAudit(ctx, append(auditEvents(a.ID, 12), auditEvents(other.ID, 12)...), chainSeal, nil); err != nil {
 			t.Fatal(err)
 		}
 		seqs := func(f steward.AuditFilter) []int64 {
@@ -155,7 +155,7 @@ func TestAuditCheckpointsAndKeys(t *testing.T) {
 			return &steward.AuditCheckpoint{TenantID: a.ID, Seq: h.Seq, Hash: h.Hash, Time: t0, Every: 5, KeyID: 1, Signature: []byte("s1")}, nil
 		}
 		wantCode(t, db.CheckpointAudit(ctx, a.ID, sign), steward.ENOTFOUND)
-		if err := db.AppendAudit(ctx, auditEvents(a.ID, 3), chainSeal); err != nil {
+		if err := db.AppendAudit(ctx, auditEvents(a.ID, 3), chainSeal, nil); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.CheckpointAudit(ctx, a.ID, sign); err != nil {
@@ -189,6 +189,40 @@ func TestAuditCheckpointsAndKeys(t *testing.T) {
 	})
 }
 
+// TestAuditJournalMark: a mark is stored with the events it covers, and
+// not at all when their transaction fails; events of a tenant that does not
+// exist are refused (through audit_heads) although audit_events has no
+// foreign key.
+func TestAuditJournalMark(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, b testdb.Backend) {
+		db := b.Open(t)
+		ctx := context.Background()
+		a := mustTenant(t, db, "A")
+		if done, err := db.AuditJournalDone(ctx, "j1"); err != nil || done != 0 {
+			t.Fatalf("no mark yet: %d, %v", done, err)
+		}
+		if err := db.AppendAudit(ctx, auditEvents(a.ID, 3), chainSeal, &steward.AuditJournalMark{Journal: "j1", Done: 7}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.AppendAudit(ctx, auditEvents(a.ID, 2), chainSeal, &steward.AuditJournalMark{Journal: "j1", Done: 9}); err != nil {
+			t.Fatal(err)
+		}
+		bad := auditEvents("ten_nosuchtenant", 1)
+		if err := db.AppendAudit(ctx, bad, chainSeal, &steward.AuditJournalMark{Journal: "j1", Done: 12}); err == nil {
+			t.Fatal("events of an unknown tenant were stored")
+		}
+		if done, err := db.AuditJournalDone(ctx, "j1"); err != nil || done != 9 {
+			t.Fatalf("mark = %d, %v; want 9 (the failed transaction's 12 not stored)", done, err)
+		}
+		if done, _ := db.AuditJournalDone(ctx, "j2"); done != 0 {
+			t.Fatalf("another journal's mark = %d", done)
+		}
+		if h, _ := db.AuditHead(ctx, a.ID); h.Seq != 5 {
+			t.Fatalf("head = %d, want 5", h.Seq)
+		}
+	})
+}
+
 var _ steward.AuditStore = (*sqlstore.DB)(nil)
 
 // BenchmarkAppendAudit measures the store alone on SQLite: one writer
@@ -213,7 +247,7 @@ func BenchmarkAppendAudit(b *testing.B) {
 	}
 	b.ResetTimer()
 	for range b.N {
-		if err := db.AppendAudit(context.Background(), batch, seal); err != nil {
+		if err := db.AppendAudit(context.Background(), batch, seal, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

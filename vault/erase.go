@@ -52,7 +52,7 @@ func (v *Vault) Erase(ctx context.Context, subjectID string) (*Evidence, error) 
 			return nil, err
 		}
 	}
-	seq, err := v.record(dctx, c, steward.AuditEvent{Action: steward.ActionSubjectErase, SubjectID: subjectID,
+	seq, err := v.recordChained(dctx, c, steward.AuditEvent{Action: steward.ActionSubjectErase, SubjectID: subjectID,
 		Decision: steward.DecisionAllow})
 	if err != nil {
 		return nil, err

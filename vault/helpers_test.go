@@ -31,6 +31,10 @@ func (a *auditRecorder) Append(ctx context.Context, e *steward.AuditEvent) error
 	return nil
 }
 
+func (a *auditRecorder) AppendChained(ctx context.Context, e *steward.AuditEvent) error {
+	return a.Append(ctx, e)
+}
+
 func (a *auditRecorder) last() steward.AuditEvent {
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -87,13 +87,24 @@ func (v *Vault) Policy() *policy.Decider { return v.policy }
 
 // record appends an audit event, filling in who and the request context.
 func (v *Vault) record(ctx context.Context, c *steward.Caller, e steward.AuditEvent) (int64, error) {
+	return v.appendEvent(ctx, c, &e, v.audit.Append)
+}
+
+// recordChained is record for events whose sequence number is reported: it
+// returns once the event is in the chain.
+func (v *Vault) recordChained(ctx context.Context, c *steward.Caller, e steward.AuditEvent) (int64, error) {
+	return v.appendEvent(ctx, c, &e, v.audit.AppendChained)
+}
+
+func (v *Vault) appendEvent(ctx context.Context, c *steward.Caller, e *steward.AuditEvent,
+	appendFn func(context.Context, *steward.AuditEvent) error) (int64, error) {
 	e.TenantID = c.TenantID
 	e.Actor = c.Actor()
 	e.Time = v.now().UTC()
 	if info := steward.RequestFrom(ctx); info != nil {
 		e.RequestID, e.ClientIP = info.ID, info.ClientIP
 	}
-	if err := v.audit.Append(ctx, &e); err != nil {
+	if err := appendFn(ctx, e); err != nil {
 		return 0, err
 	}
 	return e.Seq, nil

@@ -51,11 +51,11 @@ func (c *cli) runServer(cfg *Config) error {
 	if err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
-	auditLog, err := a.openAudit(c.ctx)
+	auditLog, err := a.openServerAudit(c.ctx)
 	if err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}
-	defer auditLog.Close() // after the HTTP server stopped: flushes pending events
+	defer auditLog.Close() // after the HTTP server stopped: stores pending events
 	v, err := a.openVault(c.ctx, decider, auditLog)
 	if err != nil {
 		return err

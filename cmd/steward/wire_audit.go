@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"path/filepath"
 
 	"github.com/steward-privacy/steward/audit"
 )
@@ -9,11 +10,29 @@ import (
 // openAudit opens the audit log: its checkpoint signing key is kept wrapped
 // by the master key provider.
 func (a *app) openAudit(ctx context.Context) (*audit.Log, error) {
+	return a.openAuditLog(ctx, "")
+}
+
+// openServerAudit opens the server's audit log. On the embedded SQLite
+// database it has a journal in the data folder (audit.Options.Journal):
+// SQLite commits without syncing (synchronous=NORMAL), so a journal write
+// is as durable as a commit and several times cheaper, which is most of
+// the cost of an audited read. The journal's lock also makes the server the
+// only one on this data folder. PostgreSQL syncs its commits and serves
+// several replicas, so there events go to the database directly.
+func (a *app) openServerAudit(ctx context.Context) (*audit.Log, error) {
+	if a.cfg.Database != "" {
+		return a.openAuditLog(ctx, "")
+	}
+	return a.openAuditLog(ctx, filepath.Join(a.cfg.Data, "audit-journal"))
+}
+
+func (a *app) openAuditLog(ctx context.Context, journal string) (*audit.Log, error) {
 	signer, err := audit.OpenSigner(ctx, a.db, a.keys, a.clock)
 	if err != nil {
 		return nil, err
 	}
-	return audit.New(a.db, signer, audit.Options{Now: a.clock, Logger: a.log}), nil
+	return audit.Open(ctx, a.db, signer, audit.Options{Now: a.clock, Logger: a.log, Journal: journal})
 }
 
 // masterKeyUsers lists the blobs outside the vault that the master key
@@ -29,3 +48,4 @@ func (a *app) masterKeyUsers(ctx context.Context) ([][]byte, error) {
 	}
 	return out, nil
 }
+

@@ -1,0 +1,174 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/steward-privacy/steward"
+)
+
+// In a journaled Log (Options.Journal) each Append writes its event to the
+// journal itself, under a mutex, and returns; the storer goroutine moves
+// the journaled events into the store (chaining them) a few milliseconds
+// later, in one transaction per transfer. AppendChained goes through the
+// appender, which stores the journaled events first, to keep the order.
+
+var (
+	// errPendingFull makes Append store an event directly while the store
+	// is not taking journaled events.
+	errPendingFull = errors.New("too many journaled events wait for the store")
+	// errJournalClosed is returned by appends racing with Close.
+	errJournalClosed = steward.Errorf(steward.EUNAVAILABLE, "the audit log is closed")
+)
+
+// journalBatch writes events to the journal and queues them for the storer.
+func (l *Log) journalBatch(events []*steward.AuditEvent) error {
+	l.jmu.Lock()
+	defer l.jmu.Unlock()
+	if l.jclosed {
+		return errJournalClosed
+	}
+	if len(l.pending) >= maxPendingBatches*l.opts.MaxBatch {
+		return errPendingFull
+	}
+	if err := l.journal.write(events); err != nil {
+		return err
+	}
+	if len(l.pending) == 0 {
+		signal(l.due)
+	}
+	l.pending = append(l.pending, events...)
+	if len(l.pending) >= l.opts.MaxBatch {
+		signal(l.full)
+	}
+	return nil
+}
+
+// signal wakes a goroutine waiting on a capacity-1 channel, if not yet woken.
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// runStorer stores journaled events JournalDelay after the first of them
+// was journaled, or at once when MaxBatch are waiting; after a failure it
+// retries with back-off (up to 5 s), the events staying in the journal.
+func (l *Log) runStorer() {
+	defer close(l.stored)
+	backoff := 100 * time.Millisecond
+	for {
+		select {
+		case <-l.stop:
+			return
+		case <-l.due:
+		}
+		wait := time.NewTimer(l.opts.JournalDelay)
+		select {
+		case <-l.stop:
+			wait.Stop()
+			return
+		case <-wait.C:
+		case <-l.full:
+			wait.Stop()
+		}
+		if err := l.storePending(); err != nil {
+			select {
+			case <-l.stop:
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 5*time.Second)
+			signal(l.due)
+			continue
+		}
+		backoff = 100 * time.Millisecond
+	}
+}
+
+// storePending chains the journaled events into the store in one
+// transaction that also marks their journal files as stored, then deletes
+// those files. On failure the events stay pending, ahead of newer ones.
+func (l *Log) storePending() error {
+	l.storeMu.Lock()
+	defer l.storeMu.Unlock()
+	l.jmu.Lock()
+	events := l.pending
+	if len(events) == 0 {
+		l.jmu.Unlock()
+		return nil
+	}
+	// Every taken event is in a file up to done, every later one in a
+	// newer file: the mark below covers exactly the taken events.
+	done, err := l.journal.rotate()
+	if err != nil {
+		l.jmu.Unlock()
+		return err
+	}
+	l.pending = nil
+	l.jmu.Unlock()
+
+	err = l.write(events, &steward.AuditJournalMark{Journal: l.journal.id, Done: done})
+	if err != nil {
+		l.opts.Logger.Error("audit journal: storing journaled events failed; will retry", "events", len(events), "error", err.Error())
+		l.jmu.Lock()
+		l.pending = append(events, l.pending...)
+		l.jmu.Unlock()
+		return err
+	}
+	l.jmu.Lock()
+	err = l.journal.remove(done)
+	l.jmu.Unlock()
+	if err != nil {
+		l.opts.Logger.Warn("audit journal: removing stored files failed", "error", err.Error())
+	}
+	return nil
+}
+
+// replay stores the events of journal files not yet marked as stored (a
+// crash left them), one transaction per file, removes the stored files
+// and starts a new generation.
+func (l *Log) replay(ctx context.Context, j *journal) error {
+	gens, err := j.generations()
+	if err != nil {
+		return err
+	}
+	done, err := l.store.AuditJournalDone(ctx, j.id)
+	if err != nil {
+		return err
+	}
+	last, replayed := done, 0
+	for _, g := range gens {
+		last = max(last, g)
+		if g <= done {
+			continue
+		}
+		events, torn, err := readJournal(j.path(g))
+		if err != nil {
+			return fmt.Errorf("%w; the journal was not replayed and steward did not start: keep a copy of the file before moving it aside", err)
+		}
+		if torn {
+			l.opts.Logger.Warn("audit journal: the last write of a file was cut short (a crash of the machine); the events before it are replayed",
+				"file", j.path(g))
+		}
+		for _, e := range events {
+			if err := e.Validate(); err != nil {
+				return fmt.Errorf("audit journal: %s holds an invalid event: %w", j.path(g), err)
+			}
+		}
+		if err := l.write(events, &steward.AuditJournalMark{Journal: j.id, Done: g}); err != nil {
+			return fmt.Errorf("audit journal: storing the events of %s: %w", j.path(g), err)
+		}
+		replayed += len(events)
+	}
+	if err := j.remove(last); err != nil {
+		return err
+	}
+	if replayed > 0 {
+		l.opts.Logger.Info("audit journal replayed", "events", replayed)
+	}
+	return j.start(last + 1)
+}
