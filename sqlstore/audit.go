@@ -1,10 +1,10 @@
 package sqlstore
 
 import (
-	"errors"
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"slices"
 	"strings"
 	"sync"

@@ -48,4 +48,3 @@ func (a *app) masterKeyUsers(ctx context.Context) ([][]byte, error) {
 	}
 	return out, nil
 }
-
