@@ -68,6 +68,16 @@ func Invalid(path, message string) *Error {
 	return &Error{Code: EINVALID, Message: message, Fields: []FieldError{{Path: path, Message: message}}}
 }
 
+// ErrStaleKeyVersion is returned by a store when a subject's data key is
+// wrapped by a tenant key version that no longer exists (a rotation retired
+// it after this server last loaded the tenant's keys): wrap again under the
+// current version.
+var ErrStaleKeyVersion = &Error{Code: ECONFLICT, Message: "the tenant key version was retired; wrap under the current one"}
+
+// ErrKeyVersionInUse is returned by a store asked to destroy a tenant key
+// version that a subject's data key still needs.
+var ErrKeyVersionInUse = &Error{Code: ECONFLICT, Message: "the tenant key version is still in use"}
+
 // ErrorCode returns the code of the first *Error in err's chain, "" for nil, and
 // EINTERNAL for any other error.
 func ErrorCode(err error) string {

@@ -54,7 +54,7 @@ func (db *DB) RevokeAPIKey(ctx context.Context, tenantID, id string, at time.Tim
 
 // TouchAPIKey records the key's last use.
 func (db *DB) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
-	_, err := db.w.ExecContext(ctx, `UPDATE api_keys SET last_used_at = $1 WHERE id = $2`, micros(at), id)
+	_, err := db.w.execKeep(ctx, `UPDATE api_keys SET last_used_at = $1 WHERE id = $2`, micros(at), id)
 	return db.translate(err, "")
 }
 

@@ -42,7 +42,8 @@ func (db *DB) AppendAudit(ctx context.Context, events []*steward.AuditEvent, sea
 	}
 	sorted := slices.Clone(events)
 	slices.SortStableFunc(sorted, func(a, b *steward.AuditEvent) int { return cmp.Compare(a.TenantID, b.TenantID) })
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	// Audit tables only: the subject cache stays.
+	return db.txKeep(ctx, func(tx *sql.Tx) error {
 		args := argsPool.Get().(*[]any)
 		defer func() { clear(*args); argsPool.Put(args) }()
 		for start := 0; start < len(sorted); {
@@ -135,7 +136,8 @@ func (db *DB) saveCheckpoint(ctx context.Context, tx *sql.Tx, cp *steward.AuditC
 
 // CheckpointAudit stores the checkpoint fn makes from the tenant's locked head.
 func (db *DB) CheckpointAudit(ctx context.Context, tenantID string, fn func(steward.AuditHead) (*steward.AuditCheckpoint, error)) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	// Audit tables only: the subject cache stays.
+	return db.txKeep(ctx, func(tx *sql.Tx) error {
 		var h steward.AuditHead
 		err := db.w.txQueryRow(ctx, tx, `UPDATE audit_heads SET seq = seq WHERE tenant_id = $1 RETURNING seq, hash, checkpoint_seq`,
 			tenantID).Scan(&h.Seq, &h.Hash, &h.CheckpointSeq)

@@ -36,6 +36,7 @@ type Dialect interface {
 type DB struct {
 	w, r    *pool
 	dialect Dialect
+	cache   *subjectCache // nil unless CacheSubjects
 }
 
 // New wraps the given pools. It does not migrate; call Migrate.
@@ -76,8 +77,19 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// tx runs fn in a write transaction, committing if fn returns nil.
+// tx runs fn in a write transaction, committing if fn returns nil, then
+// empties the subject cache (if on).
 func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	err := db.txKeep(ctx, fn)
+	if db.w.written != nil {
+		db.w.written()
+	}
+	return err
+}
+
+// txKeep is tx for transactions that cannot change a row the subject cache
+// holds (say so at the call).
+func (db *DB) txKeep(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return db.translate(err, "")

@@ -17,12 +17,12 @@ var (
 // AcquireJob takes or renews a job's lease with one conditional UPDATE, so
 // two replicas can never both hold it (no session advisory locks).
 func (db *DB) AcquireJob(ctx context.Context, name, holder string, now, until time.Time) (bool, *steward.JobState, error) {
-	if _, err := db.w.ExecContext(ctx, `INSERT INTO jobs (name, kind, tenant_id, every_us, next_run, holder, lease_until, last_holder,
+	if _, err := db.w.execKeep(ctx, `INSERT INTO jobs (name, kind, tenant_id, every_us, next_run, holder, lease_until, last_holder,
 		last_error, failures, runs, created_at) VALUES ($1, 'periodic', '', 0, 0, '', 0, '', '', 0, 0, $2)
 		ON CONFLICT (name) DO NOTHING`, name, micros(now)); err != nil {
 		return false, nil, db.translate(err, "")
 	}
-	res, err := db.w.ExecContext(ctx, `UPDATE jobs SET holder = $1, lease_until = $2 WHERE name = $3 AND (holder = $1 OR lease_until < $4)`,
+	res, err := db.w.execKeep(ctx, `UPDATE jobs SET holder = $1, lease_until = $2 WHERE name = $3 AND (holder = $1 OR lease_until < $4)`,
 		holder, micros(until), name, micros(now))
 	if err != nil {
 		return false, nil, db.translate(err, "")
@@ -39,13 +39,13 @@ func (db *DB) FinishJob(ctx context.Context, name, holder string, ran time.Time,
 	if errText != "" {
 		q = strings.Replace(q, "failures = 0", "failures = failures + 1", 1)
 	}
-	_, err := db.w.ExecContext(ctx, q, micros(ran), micros(next), errText, name, holder)
+	_, err := db.w.execKeep(ctx, q, micros(ran), micros(next), errText, name, holder)
 	return db.translate(err, "")
 }
 
 // ReleaseJob gives up a lease held by holder.
 func (db *DB) ReleaseJob(ctx context.Context, name, holder string) error {
-	_, err := db.w.ExecContext(ctx, `UPDATE jobs SET holder = '', lease_until = 0 WHERE name = $1 AND holder = $2`, name, holder)
+	_, err := db.w.execKeep(ctx, `UPDATE jobs SET holder = '', lease_until = 0 WHERE name = $1 AND holder = $2`, name, holder)
 	return db.translate(err, "")
 }
 
@@ -93,14 +93,14 @@ func (db *DB) AppendRequests(ctx context.Context, entries []steward.RequestLogEn
 		*args = append(*args, micros(e.At), e.Method, e.Route, e.Status, e.Latency.Microseconds(), e.ReqBytes,
 			e.RespBytes, e.ClientIP, e.UAFamily, e.APIKeyID)
 	}
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.txKeep(ctx, func(tx *sql.Tx) error { // the request log only
 		return db.translate(insertRequestsSQL.exec(ctx, db, tx, *args), "")
 	})
 }
 
 // PurgeRequests deletes entries older than before.
 func (db *DB) PurgeRequests(ctx context.Context, before time.Time) (int, error) {
-	res, err := db.w.ExecContext(ctx, `DELETE FROM request_log WHERE at < $1`, micros(before))
+	res, err := db.w.execKeep(ctx, `DELETE FROM request_log WHERE at < $1`, micros(before))
 	if err != nil {
 		return 0, db.translate(err, "")
 	}

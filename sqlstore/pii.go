@@ -37,7 +37,7 @@ func (m *PIIMappings) Put(ctx context.Context, key string, sealed []byte, prev u
 	conflict := steward.Errorf(steward.ECONFLICT, "the mapping changed meanwhile")
 	if prev == 0 {
 		// Replace an expired row, or insert.
-		res, err := m.db.w.ExecContext(ctx, `INSERT INTO pii_mappings (key, sealed, version, expires_at) VALUES ($1, $2, $3, $4)
+		res, err := m.db.w.execKeep(ctx, `INSERT INTO pii_mappings (key, sealed, version, expires_at) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (key) DO UPDATE SET sealed = excluded.sealed, version = excluded.version, expires_at = excluded.expires_at
 			WHERE pii_mappings.expires_at <= $5`, key, sealed, next, micros(expires), micros(m.now()))
 		if err != nil {
@@ -48,7 +48,7 @@ func (m *PIIMappings) Put(ctx context.Context, key string, sealed []byte, prev u
 		}
 		return uint64(next), nil
 	}
-	res, err := m.db.w.ExecContext(ctx, `UPDATE pii_mappings SET sealed = $1, version = $2, expires_at = $3 WHERE key = $4 AND version = $5`,
+	res, err := m.db.w.execKeep(ctx, `UPDATE pii_mappings SET sealed = $1, version = $2, expires_at = $3 WHERE key = $4 AND version = $5`,
 		sealed, next, micros(expires), key, int64(prev))
 	if err != nil {
 		return 0, m.db.translate(err, "")
@@ -61,13 +61,13 @@ func (m *PIIMappings) Put(ctx context.Context, key string, sealed []byte, prev u
 
 // Delete removes a mapping.
 func (m *PIIMappings) Delete(ctx context.Context, key string) error {
-	_, err := m.db.w.ExecContext(ctx, `DELETE FROM pii_mappings WHERE key = $1`, key)
+	_, err := m.db.w.execKeep(ctx, `DELETE FROM pii_mappings WHERE key = $1`, key)
 	return m.db.translate(err, "")
 }
 
 // Purge deletes expired mappings and returns how many.
 func (m *PIIMappings) Purge(ctx context.Context) (int, error) {
-	res, err := m.db.w.ExecContext(ctx, `DELETE FROM pii_mappings WHERE expires_at <= $1`, micros(m.now()))
+	res, err := m.db.w.execKeep(ctx, `DELETE FROM pii_mappings WHERE expires_at <= $1`, micros(m.now()))
 	if err != nil {
 		return 0, m.db.translate(err, "")
 	}

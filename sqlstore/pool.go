@@ -19,6 +19,10 @@ type pool struct {
 	mu      sync.RWMutex
 	stmts   map[string]*sql.Stmt
 	pending map[string]bool // being prepared in the background
+	// written, if set, is called after every ExecContext (not execKeep)
+	// and every transaction of DB.tx (not txKeep): the subject cache's
+	// invalidation, safe by default for new write paths.
+	written func()
 }
 
 func newPool(db *sql.DB) *pool {
@@ -103,8 +107,18 @@ func (p *pool) QueryContext(ctx context.Context, q string, args ...any) (*sql.Ro
 	return p.DB.QueryContext(ctx, q, args...)
 }
 
-// ExecContext runs a cached statement.
+// ExecContext runs a cached statement, then tells written (if set).
 func (p *pool) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	res, err := p.execKeep(ctx, q, args...)
+	if p.written != nil {
+		p.written()
+	}
+	return res, err
+}
+
+// execKeep is ExecContext for statements that cannot change a row the
+// subject cache holds (say so at the call): written is not called.
+func (p *pool) execKeep(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	if s := p.stmt(ctx, q); s != nil {
 		return s.ExecContext(ctx, args...)
 	}

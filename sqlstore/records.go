@@ -11,10 +11,11 @@ import (
 // PutRecord inserts or replaces one category's value for a subject of the
 // tenant; ENOTFOUND if the subject is not in the tenant.
 func (db *DB) PutRecord(ctx context.Context, r *steward.Record) error {
-	res, err := db.w.ExecContext(ctx, `INSERT INTO records (subject_id, category, tenant_id, sealed, updated_at)
+	res, err := db.w.execKeep(ctx, `INSERT INTO records (subject_id, category, tenant_id, sealed, updated_at)
 		SELECT id, $1, tenant_id, $2, $3 FROM subjects WHERE tenant_id = $4 AND id = $5
 		ON CONFLICT (subject_id, category) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at`,
 		r.Category, r.Sealed, micros(r.UpdatedAt), r.TenantID, r.SubjectID)
+	db.evictSubject(r.TenantID, r.SubjectID)
 	if err != nil {
 		return db.translate(err, "")
 	}
@@ -30,6 +31,21 @@ func (db *DB) PutRecord(ctx context.Context, r *steward.Record) error {
 // subject's region, state flags and wrapped key (not its identifiers or
 // indexes, which stay unset).
 func (db *DB) SubjectRecord(ctx context.Context, tenantID, subjectID, category string) (*steward.Subject, *steward.Record, error) {
+	if db.cache == nil {
+		return db.subjectRecord(ctx, tenantID, subjectID, category)
+	}
+	if s, r, ok := db.cache.get(tenantID, subjectID, category); ok {
+		return s, r, nil
+	}
+	mark := db.cache.evicted.Load()
+	s, r, err := db.subjectRecord(ctx, tenantID, subjectID, category)
+	if err == nil {
+		db.cache.fill(mark, s, category, r)
+	}
+	return s, r, err
+}
+
+func (db *DB) subjectRecord(ctx context.Context, tenantID, subjectID, category string) (*steward.Subject, *steward.Record, error) {
 	row := db.r.QueryRowContext(ctx, `SELECT s.region, s.below_minimum_age, s.restricted, s.objected, s.staff_access_agreed,
 		s.wrapped_key, s.key_version, r.sealed, r.updated_at FROM subjects s
 		LEFT JOIN records r ON r.subject_id = s.id AND r.category = $1 WHERE s.tenant_id = $2 AND s.id = $3`,
@@ -74,7 +90,8 @@ func (db *DB) Records(ctx context.Context, tenantID, subjectID string) ([]*stewa
 
 // DeleteRecord deletes one category's value; ENOTFOUND if there was none.
 func (db *DB) DeleteRecord(ctx context.Context, tenantID, subjectID, category string) error {
-	res, err := db.w.ExecContext(ctx, `DELETE FROM records WHERE tenant_id = $1 AND subject_id = $2 AND category = $3`, tenantID, subjectID, category)
+	res, err := db.w.execKeep(ctx, `DELETE FROM records WHERE tenant_id = $1 AND subject_id = $2 AND category = $3`, tenantID, subjectID, category)
+	db.evictSubject(tenantID, subjectID)
 	if err != nil {
 		return db.translate(err, "")
 	}
@@ -122,6 +139,9 @@ func (db *DB) RewrapTenantKey(ctx context.Context, tenantID string, version uint
 // DeleteTenantKey retires a tenant key version once nothing uses it.
 func (db *DB) DeleteTenantKey(ctx context.Context, tenantID string, version uint32) error {
 	_, err := db.w.ExecContext(ctx, `DELETE FROM tenant_keys WHERE tenant_id = $1 AND version = $2`, tenantID, int64(version))
+	if isKeyVersionGuard(err) {
+		return steward.ErrKeyVersionInUse
+	}
 	return db.translate(err, "")
 }
 

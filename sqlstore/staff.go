@@ -58,7 +58,7 @@ func (db *DB) UpdateStaff(ctx context.Context, s *steward.StaffAccount) error {
 
 // CreateSession stores a session by the keyed hash of its token.
 func (db *DB) CreateSession(ctx context.Context, s *steward.StaffSession) error {
-	_, err := db.w.ExecContext(ctx, `INSERT INTO staff_sessions (hash, staff_id, tenant_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+	_, err := db.w.execKeep(ctx, `INSERT INTO staff_sessions (hash, staff_id, tenant_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
 		s.Hash, s.StaffID, s.TenantID, micros(s.CreatedAt), micros(s.ExpiresAt))
 	return db.translate(err, "session already exists")
 }
@@ -78,7 +78,7 @@ func (db *DB) SessionByHash(ctx context.Context, hash []byte, now time.Time) (*s
 
 // DeleteSession removes a session (sign-out). Unknown sessions are ignored.
 func (db *DB) DeleteSession(ctx context.Context, hash []byte) error {
-	_, err := db.w.ExecContext(ctx, `DELETE FROM staff_sessions WHERE hash = $1`, hash)
+	_, err := db.w.execKeep(ctx, `DELETE FROM staff_sessions WHERE hash = $1`, hash)
 	return db.translate(err, "")
 }
 

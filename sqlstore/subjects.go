@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/steward-privacy/steward"
@@ -20,13 +21,25 @@ func (db *DB) CreateSubject(ctx context.Context, s *steward.Subject) error {
 	if s.ID == "" {
 		s.ID = steward.NewID("sub")
 	}
-	_, err := db.w.ExecContext(ctx, `INSERT INTO subjects (id, tenant_id, external_index, email_index, phone_index, sealed, region,
+	// A new subject: the cache holds nothing about it (misses are not kept).
+	_, err := db.w.execKeep(ctx, `INSERT INTO subjects (id, tenant_id, external_index, email_index, phone_index, sealed, region,
 		below_minimum_age, restricted, objected, staff_access_agreed, wrapped_key, key_version, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		s.ID, s.TenantID, s.ExternalIndex, nullBytes(s.EmailIndex), nullBytes(s.PhoneIndex), s.Sealed, s.Region,
 		boolInt(s.BelowMinimumAge), boolInt(s.Restricted), boolInt(s.Objected), boolInt(s.StaffAccessAgreed),
 		s.WrappedKey, int64(s.KeyVersion), micros(s.CreatedAt))
+	if isKeyVersionGuard(err) {
+		return steward.ErrStaleKeyVersion
+	}
 	return db.translate(err, "a subject with this external id, email or phone already exists")
+}
+
+// isKeyVersionGuard reports whether err is the database refusing a subject
+// whose tenant key version does not exist, or the destruction of a version
+// a subject needs: the SQLite triggers and the PostgreSQL foreign key of
+// migration 0006 both name subjects_key_version.
+func isKeyVersionGuard(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "subjects_key_version")
 }
 
 // Subject returns a subject of the tenant.
@@ -67,8 +80,9 @@ func (db *DB) SubjectsByKeyVersion(ctx context.Context, tenantID string, below u
 // RewrapSubject replaces a subject's wrapped data key if it is still wrapped
 // by oldVersion (a concurrent rewrap or erasure makes this a no-op).
 func (db *DB) RewrapSubject(ctx context.Context, tenantID, id string, oldVersion uint32, wrapped []byte, newVersion uint32) error {
-	_, err := db.w.ExecContext(ctx, `UPDATE subjects SET wrapped_key = $1, key_version = $2 WHERE tenant_id = $3 AND id = $4 AND key_version = $5`,
+	_, err := db.w.execKeep(ctx, `UPDATE subjects SET wrapped_key = $1, key_version = $2 WHERE tenant_id = $3 AND id = $4 AND key_version = $5`,
 		wrapped, int64(newVersion), tenantID, id, int64(oldVersion))
+	db.evictSubject(tenantID, id)
 	return db.translate(err, "")
 }
 

@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -14,6 +15,11 @@ func mustSubject(t *testing.T, db *sqlstore.DB, tenant, ext string, email []byte
 	t.Helper()
 	s := &steward.Subject{TenantID: tenant, ExternalIndex: []byte(ext), EmailIndex: email, Sealed: []byte("sealed"),
 		Region: "eu", WrappedKey: []byte("wrapped-" + ext), KeyVersion: 1, CreatedAt: t0}
+	// Its key version must exist (migration 0006).
+	err := db.CreateTenantKey(context.Background(), &steward.TenantKey{TenantID: tenant, Version: 1, Wrapped: []byte("tk1"), CreatedAt: t0})
+	if err != nil && steward.ErrorCode(err) != steward.ECONFLICT {
+		t.Fatal(err)
+	}
 	if err := db.CreateSubject(context.Background(), s); err != nil {
 		t.Fatalf("CreateSubject: %v", err)
 	}
@@ -184,6 +190,42 @@ func TestSecretsAndTenantKeys(t *testing.T) {
 		got2, _ := db.Subject(ctx, a.ID, s.ID)
 		if string(got2.WrappedKey) != "new" || got2.KeyVersion != 2 {
 			t.Fatalf("after rewrap: %+v", got2)
+		}
+	})
+}
+
+// TestKeyVersionGuard: no subject is stored under a tenant key version that
+// does not exist, and no version is destroyed while a subject needs it
+// (migration 0006), so a rotation racing with a server whose keys are stale
+// cannot lose a subject.
+func TestKeyVersionGuard(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, b testdb.Backend) {
+		db := b.Open(t)
+		ctx := context.Background()
+		a := mustTenant(t, db, "A")
+		s := mustSubject(t, db, a.ID, "ext1", nil) // under version 1
+		stale := &steward.Subject{TenantID: a.ID, ExternalIndex: []byte("ext2"), Sealed: []byte("x"), Region: "eu",
+			WrappedKey: []byte("k"), KeyVersion: 7, CreatedAt: t0}
+		if err := db.CreateSubject(ctx, stale); !errors.Is(err, steward.ErrStaleKeyVersion) {
+			t.Fatalf("subject under a missing version: %v", err)
+		}
+		if err := db.DeleteTenantKey(ctx, a.ID, 1); !errors.Is(err, steward.ErrKeyVersionInUse) {
+			t.Fatalf("destroying a version in use: %v", err)
+		}
+		if err := db.RewrapSubject(ctx, a.ID, s.ID, 1, []byte("k2"), 2); err == nil {
+			t.Fatal("rewrapped under a missing version")
+		}
+		if err := db.CreateTenantKey(ctx, &steward.TenantKey{TenantID: a.ID, Version: 2, Wrapped: []byte("tk2"), CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.RewrapSubject(ctx, a.ID, s.ID, 1, []byte("k2"), 2); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.DeleteTenantKey(ctx, a.ID, 1); err != nil {
+			t.Fatalf("destroying an unused version: %v", err)
+		}
+		if keys, _ := db.TenantKeys(ctx, a.ID); len(keys) != 1 || keys[0].Version != 2 {
+			t.Fatalf("tenant keys %+v", keys)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"time"
@@ -85,7 +86,15 @@ func (v *Vault) RotateTenantKey(ctx context.Context, tenant string, grace time.D
 	}
 	for _, k := range keys {
 		if k.Version < nv {
-			if err := v.store.DeleteTenantKey(ctx, tenant, k.Version); err != nil {
+			err := v.store.DeleteTenantKey(ctx, tenant, k.Version)
+			if errors.Is(err, steward.ErrKeyVersionInUse) {
+				// A server wrapped a new subject under it after the last
+				// rewrap pass (its keys were older than the grace): keep it;
+				// the next rotation moves that subject and retires it.
+				p.Kept = append(p.Kept, k.Version)
+				continue
+			}
+			if err != nil {
 				return p, err
 			}
 			p.Retired = append(p.Retired, k.Version)

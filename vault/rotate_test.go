@@ -93,3 +93,31 @@ func TestMasterKeyRotation(t *testing.T) {
 		}
 	})
 }
+
+// TestStaleServerAfterRotation: a server whose cached tenant keys predate a
+// rotation that already destroyed the old version (grace 0) still stores
+// new subjects under a version that exists, so nothing is lost.
+func TestStaleServerAfterRotation(t *testing.T) {
+	forEach(t, func(t *testing.T, f *fixture) {
+		ctx := f.service()
+		if _, err := f.v.CreateSubject(ctx, &vault.NewSubject{ExternalID: "before"}); err != nil { // caches version 1
+			t.Fatal(err)
+		}
+		rotator := vault.New(vault.Config{Store: f.db, Files: f.files, Keys: f.keys, Audit: f.audit, Policy: f.v.Policy(), Now: f.clock})
+		p, err := rotator.RotateTenantKey(context.Background(), f.tenant.ID, 0, nil)
+		if err != nil || len(p.Retired) != 1 || p.Retired[0] != 1 {
+			t.Fatalf("rotation = %+v, %v", p, err)
+		}
+		s, err := f.v.CreateSubject(ctx, &vault.NewSubject{ExternalID: "after"}) // f.v still has version 1 as current
+		if err != nil {
+			t.Fatalf("create with stale keys: %v", err)
+		}
+		if err := f.v.PutRecord(ctx, s.ID, "user.contact.email", json.RawMessage(`"a@b.org"`)); err != nil {
+			t.Fatal(err)
+		}
+		fresh := vault.New(vault.Config{Store: f.db, Files: f.files, Keys: f.keys, Audit: f.audit, Policy: f.v.Policy(), Now: f.clock})
+		if _, err := fresh.GetRecord(ctx, s.ID, "user.contact.email", vault.Access{Purpose: "essential.service"}); err != nil {
+			t.Fatalf("a subject created by the stale server cannot be read: %v", err)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package vault
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -147,19 +148,7 @@ func (v *Vault) CreateSubject(ctx context.Context, n *NewSubject) (*SubjectView,
 	if id.Phone != "" {
 		s.PhoneIndex = crypt.BlindIndex(idx, steward.IndexPhone, id.Phone)
 	}
-	tk, err := v.ring.current(ctx, c.TenantID)
-	if err != nil {
-		return nil, err
-	}
-	dk, wrapped, err := crypt.NewDataKey(tk, c.TenantID, s.ID, 1)
-	if err != nil {
-		return nil, err
-	}
-	s.WrappedKey, s.KeyVersion = wrapped, tk.ID()
-	plain, _ := json.Marshal(id)
-	s.Sealed = crypt.Seal(dk, plain, identifiersAAD(s))
-	crypt.Wipe(plain)
-	if err := v.store.CreateSubject(ctx, s); err != nil {
+	if err := v.storeNewSubject(ctx, s, id); err != nil {
 		return nil, err
 	}
 	if _, err := v.record(ctx, c, steward.AuditEvent{Action: steward.ActionSubjectCreate, SubjectID: s.ID,
@@ -167,6 +156,35 @@ func (v *Vault) CreateSubject(ctx context.Context, n *NewSubject) (*SubjectView,
 		return nil, err
 	}
 	return view(s), nil
+}
+
+// storeNewSubject makes the subject's data key, wrapped under the tenant's
+// current key version, seals its identifiers and stores it. If a rotation
+// retired the version this server still had as current, the store refuses
+// it (steward.ErrStaleKeyVersion): reload the keys and wrap again, so that
+// no data key is ever stored under a destroyed version.
+func (v *Vault) storeNewSubject(ctx context.Context, s *steward.Subject, id any) error {
+	for attempt := 0; ; attempt++ {
+		tk, err := v.ring.current(ctx, s.TenantID)
+		if err != nil {
+			return err
+		}
+		dk, wrapped, err := crypt.NewDataKey(tk, s.TenantID, s.ID, 1)
+		if err != nil {
+			return err
+		}
+		s.WrappedKey, s.KeyVersion = wrapped, tk.ID()
+		plain, _ := json.Marshal(id)
+		s.Sealed = crypt.Seal(dk, plain, identifiersAAD(s))
+		crypt.Wipe(plain)
+		err = v.store.CreateSubject(ctx, s)
+		if !errors.Is(err, steward.ErrStaleKeyVersion) || attempt > 0 {
+			return err
+		}
+		if _, err := v.ring.reload(ctx, s.TenantID); err != nil {
+			return err
+		}
+	}
 }
 
 func identifiersAAD(s *steward.Subject) []byte {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"path/filepath"
+	"time"
 
 	"github.com/steward-privacy/steward/audit"
 )
@@ -24,8 +25,24 @@ func (a *app) openServerAudit(ctx context.Context) (*audit.Log, error) {
 	if a.cfg.Database != "" {
 		return a.openAuditLog(ctx, "")
 	}
-	return a.openAuditLog(ctx, filepath.Join(a.cfg.Data, "audit-journal"))
+	l, err := a.openAuditLog(ctx, filepath.Join(a.cfg.Data, "audit-journal"))
+	if err != nil {
+		return nil, err
+	}
+	// The journal's lock makes this server the database's only writer of
+	// subjects and records (CLI commands write neither; `steward keys
+	// rotate` rewraps, bounded by subjectCacheTTL < vault.RetireGrace), so
+	// it may cache their sealed rows.
+	a.db.CacheSubjects(subjectCacheTTL)
+	return l, nil
 }
+
+// subjectCacheTTL is how long a server on SQLite trusts a cached sealed
+// subject row. It must stay below vault.RetireGrace: `steward keys rotate`
+// run beside the server rewraps data keys in the database and destroys
+// the old key versions only after that grace, by which time no cached row
+// still names them.
+const subjectCacheTTL = 10 * time.Second
 
 func (a *app) openAuditLog(ctx context.Context, journal string) (*audit.Log, error) {
 	signer, err := audit.OpenSigner(ctx, a.db, a.keys, a.clock)

@@ -1,0 +1,127 @@
+package sqlstore
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/steward-privacy/steward"
+)
+
+// subjectCache keeps the sealed rows SubjectRecord reads (a subject's
+// state and wrapped data key, and its sealed records by category), so that
+// a purpose-checked read on a single server does not query SQLite. It holds
+// ciphertext and wrapped keys only, in memory; decryption still needs the
+// tenant key.
+//
+// It is correct only while this process is the database's only writer of
+// subjects and records, which CacheSubjects's caller must ensure (steward
+// serve on SQLite holds the data folder's lock). Within the process every
+// write through the writer pool or a transaction empties the cache unless
+// the method that makes it says why it cannot change a cached row (keep
+// variants) or evicts exactly the subject it changed; so a new write path is
+// safe by default. The TTL bounds what another process could still change
+// without the cache knowing: `steward keys rotate` rewraps data keys in the
+// database, and destroys the old key versions only after vault.RetireGrace,
+// which is longer.
+//
+// A fill races with writes: it notes the eviction counter before it
+// queries and stores its rows only if no eviction happened since, so rows
+// read before a write can never be stored after the write's eviction.
+type subjectCache struct {
+	ttl     time.Duration
+	max     int
+	now     func() time.Time
+	evicted atomic.Uint64 // counts evictions; see fill
+
+	mu sync.RWMutex
+	m  map[subjectKey]*cachedSubject
+}
+
+type subjectKey struct{ tenant, subject string }
+
+type cachedSubject struct {
+	subject steward.Subject
+	records map[string]*steward.Record // by category; nil value: no record
+	until   time.Time
+}
+
+// maxCachedSubjects bounds the cache; past it, it starts over.
+const maxCachedSubjects = 50_000
+
+// CacheSubjects turns on the cache of sealed subject rows for
+// SubjectRecord, with entries trusted for ttl. Call it only when no other
+// process writes subjects or records to this database (one steward serve
+// on SQLite); never with PostgreSQL replicas.
+func (db *DB) CacheSubjects(ttl time.Duration) {
+	db.cache = &subjectCache{ttl: ttl, max: maxCachedSubjects, now: time.Now, m: map[subjectKey]*cachedSubject{}}
+	db.w.written = db.cache.clear
+}
+
+// get returns copies of the cached subject and its record of category
+// (nil: the subject has none); ok is false on a miss.
+func (c *subjectCache) get(tenant, subject, category string) (s *steward.Subject, r *steward.Record, ok bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	e := c.m[subjectKey{tenant, subject}]
+	if e == nil || !c.now().Before(e.until) {
+		return nil, nil, false // an expired entry is replaced by the next fill
+	}
+	rec, ok := e.records[category]
+	if !ok {
+		return nil, nil, false
+	}
+	sc := e.subject
+	if rec != nil {
+		rc := *rec
+		rec = &rc
+	}
+	return &sc, rec, true
+}
+
+// fill stores rows read after the eviction counter was at mark.
+func (c *subjectCache) fill(mark uint64, s *steward.Subject, category string, r *steward.Record) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.evicted.Load() != mark {
+		return
+	}
+	k := subjectKey{s.TenantID, s.ID}
+	e := c.m[k]
+	if e == nil || !c.now().Before(e.until) {
+		if len(c.m) >= c.max {
+			clear(c.m)
+		}
+		e = &cachedSubject{subject: *s, records: map[string]*steward.Record{}, until: c.now().Add(c.ttl)}
+		c.m[k] = e
+	}
+	if r != nil {
+		rc := *r
+		r = &rc
+	}
+	e.records[category] = r
+}
+
+// evict forgets one subject after a write to its rows.
+func (c *subjectCache) evict(tenant, subject string) {
+	c.mu.Lock()
+	c.evicted.Add(1)
+	delete(c.m, subjectKey{tenant, subject})
+	c.mu.Unlock()
+}
+
+// clear forgets everything, after any other write.
+func (c *subjectCache) clear() {
+	c.mu.Lock()
+	c.evicted.Add(1)
+	clear(c.m)
+	c.mu.Unlock()
+}
+
+// evictSubject forgets one subject (after a write to its rows) when the
+// cache is on.
+func (db *DB) evictSubject(tenant, subject string) {
+	if db.cache != nil {
+		db.cache.evict(tenant, subject)
+	}
+}
