@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/steward-privacy/steward/audit"
 	"io"
 	"net"
 	"os"
@@ -62,13 +63,18 @@ type Config struct {
 	// EphemeralTTL is how long an ephemeral file that is never downloaded
 	// lives before the retention job deletes it.
 	EphemeralTTL time.Duration `yaml:"ephemeral_ttl"`
+	// AuditJournalDelay is how long, on SQLite, an audit event written to
+	// the journal waits before it is chained into the database (see
+	// audit.Options.JournalDelay). Longer is cheaper per event; the journal
+	// is durable either way.
+	AuditJournalDelay time.Duration `yaml:"audit_journal_delay"`
 }
 
 // DefaultConfig returns the zero-set-up defaults.
 func DefaultConfig() Config {
 	return Config{Data: "steward-data", Listen: "127.0.0.1:8080", Region: "us", LogLevel: "info", LogFormat: "json",
 		ShutdownTimeout: 15 * time.Second, RateLimitKey: 10000, RateLimitIP: 20, JobLease: 30 * time.Second,
-		JobInterval: time.Minute, EphemeralTTL: time.Hour}
+		JobInterval: time.Minute, EphemeralTTL: time.Hour, AuditJournalDelay: audit.DefaultJournalDelay}
 }
 
 // configField describes one setting for the environment and flag layers.
@@ -102,6 +108,7 @@ func (c *Config) fields() []configField {
 		{name: "job_lease", usage: "background job lease; a dead replica's jobs move within it", dur: &c.JobLease},
 		{name: "job_interval", usage: "period of the most frequent background jobs (retention, audit checkpoints)", dur: &c.JobInterval},
 		{name: "ephemeral_ttl", usage: "lifetime of an ephemeral file that is never downloaded", dur: &c.EphemeralTTL},
+		{name: "audit_journal_delay", usage: "on SQLite, how long a journaled audit event waits to be chained into the database", dur: &c.AuditJournalDelay},
 	}
 }
 
@@ -269,6 +276,9 @@ func (c *Config) Validate() error {
 	}
 	if c.EphemeralTTL < time.Second {
 		bad("ephemeral_ttl", "must be at least 1s")
+	}
+	if c.AuditJournalDelay < time.Millisecond || c.AuditJournalDelay > time.Hour {
+		bad("audit_journal_delay", "must be between 1ms and 1h")
 	}
 	return errors.Join(errs...)
 }

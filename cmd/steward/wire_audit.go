@@ -49,7 +49,7 @@ func (a *app) openAuditLog(ctx context.Context, journal string) (*audit.Log, err
 	if err != nil {
 		return nil, err
 	}
-	return audit.Open(ctx, a.db, signer, audit.Options{Now: a.clock, Logger: a.log, Journal: journal})
+	return audit.Open(ctx, a.db, signer, audit.Options{Now: a.clock, Logger: a.log, Journal: journal, JournalDelay: a.cfg.AuditJournalDelay})
 }
 
 // masterKeyUsers lists the blobs outside the vault that the master key
