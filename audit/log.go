@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"runtime"
 	"sync"
 	"time"
 
 	"github.com/steward-privacy/steward"
+	"github.com/steward-privacy/steward/internal/settle"
 )
 
 // Options tunes a Log.
@@ -244,7 +244,7 @@ func (l *Log) run() {
 		// Let appenders that are runnable (typically the callers just
 		// released by the previous write) queue their next events first:
 		// it costs nothing when idle and makes batches far larger.
-		l.settle()
+		settle.Queue(l.queued)
 		l.flush()
 	}
 	l.flush() // what was appended before Close
@@ -259,20 +259,11 @@ func (l *Log) run() {
 	}
 }
 
-// settle yields to runnable appenders until the current batch stops growing
-// (a few rounds at most).
-func (l *Log) settle() {
-	n := -1
-	for range 4 {
-		l.mu.Lock()
-		m := len(l.cur.events)
-		l.mu.Unlock()
-		if m == n {
-			return
-		}
-		n = m
-		runtime.Gosched()
-	}
+// queued is the number of events in the current batch.
+func (l *Log) queued() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.cur.events)
 }
 
 // flush writes the current batch, if it holds anything: to the journal

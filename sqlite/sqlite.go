@@ -56,6 +56,8 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	db := sqlstore.New(w, r, Dialect{})
+	// One writer connection: concurrent record writes share its transactions.
+	db.BatchWrites()
 	if _, err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite %s: %w", path, err)

@@ -37,6 +37,7 @@ type DB struct {
 	w, r    *pool
 	dialect Dialect
 	cache   *subjectCache // nil unless CacheSubjects
+	batcher *writeBatcher // nil unless BatchWrites
 }
 
 // New wraps the given pools. It does not migrate; call Migrate.
@@ -58,6 +59,9 @@ func (db *DB) Writer() *sql.DB { return db.w.DB }
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	if db.batcher != nil {
+		db.batcher.close()
+	}
 	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())

@@ -11,7 +11,7 @@ import (
 // PutRecord inserts or replaces one category's value for a subject of the
 // tenant; ENOTFOUND if the subject is not in the tenant.
 func (db *DB) PutRecord(ctx context.Context, r *steward.Record) error {
-	res, err := db.w.execKeep(ctx, `INSERT INTO records (subject_id, category, tenant_id, sealed, updated_at)
+	n, err := db.exec1(ctx, `INSERT INTO records (subject_id, category, tenant_id, sealed, updated_at)
 		SELECT id, $1, tenant_id, $2, $3 FROM subjects WHERE tenant_id = $4 AND id = $5
 		ON CONFLICT (subject_id, category) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at`,
 		r.Category, r.Sealed, micros(r.UpdatedAt), r.TenantID, r.SubjectID)
@@ -19,7 +19,7 @@ func (db *DB) PutRecord(ctx context.Context, r *steward.Record) error {
 	if err != nil {
 		return db.translate(err, "")
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		return notFound("subject")
 	}
 	return nil

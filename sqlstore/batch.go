@@ -1,0 +1,152 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+	"time"
+
+	"github.com/steward-privacy/steward"
+	"github.com/steward-privacy/steward/internal/settle"
+)
+
+// writeBatcher runs single-statement writes of concurrent callers in shared
+// transactions ("group commit"). On SQLite every write goes through the one
+// writer connection, and a transaction's commit (appending to the WAL,
+// updating its index) costs more than a small INSERT; sixteen callers
+// writing records at once would otherwise commit sixteen times in a row
+// (measured: record writes over HTTP 4,500/s → 6,300/s). A statement that
+// fails on a constraint fails alone: SQLite undoes the statement and keeps
+// the transaction (the default ABORT resolution; PostgreSQL would abort the
+// whole transaction, which is why this is SQLite's only). If the commit
+// fails, every caller of the batch gets the error, so no write is ever
+// reported done that is not.
+type writeBatcher struct {
+	db     *DB
+	mu     sync.Mutex
+	cur    []*batchedWrite
+	closed bool
+	wake   chan struct{} // (capacity 1) the queue is not empty
+	done   chan struct{} // closed when the loop has stopped
+}
+
+type batchedWrite struct {
+	q    string
+	args []any
+	rows int64
+	err  error
+	done chan struct{}
+}
+
+// maxWriteBatch bounds one shared transaction.
+const maxWriteBatch = 256
+
+// BatchWrites makes the hot single-statement writes (records) share
+// transactions. SQLite only (see writeBatcher); Close stops it.
+func (db *DB) BatchWrites() {
+	b := &writeBatcher{db: db, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	db.batcher = b
+	go b.run()
+}
+
+// exec1 runs one write statement, batched when BatchWrites is on, and
+// returns the rows it affected.
+func (db *DB) exec1(ctx context.Context, q string, args ...any) (int64, error) {
+	if db.batcher == nil {
+		res, err := db.w.execKeep(ctx, q, args...)
+		if err != nil {
+			return 0, err
+		}
+		return res.RowsAffected()
+	}
+	w := &batchedWrite{q: q, args: args, done: make(chan struct{})}
+	b := db.batcher
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return 0, steward.Errorf(steward.EUNAVAILABLE, "the database is closed")
+	}
+	b.cur = append(b.cur, w)
+	select { // under mu, so that close cannot close wake in between
+	case b.wake <- struct{}{}:
+	default:
+	}
+	b.mu.Unlock()
+	select {
+	case <-w.done:
+		return w.rows, w.err
+	case <-ctx.Done():
+		return 0, ctx.Err() // the write may or may not happen
+	}
+}
+
+// queued is the number of waiting writes.
+func (b *writeBatcher) queued() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.cur)
+}
+
+func (b *writeBatcher) run() {
+	defer close(b.done)
+	for range b.wake {
+		settle.Queue(b.queued)
+		for {
+			b.mu.Lock()
+			ops := b.cur
+			if len(ops) > maxWriteBatch {
+				ops = ops[:maxWriteBatch]
+				b.cur = b.cur[maxWriteBatch:]
+			} else {
+				b.cur = nil
+			}
+			b.mu.Unlock()
+			if len(ops) == 0 {
+				break
+			}
+			b.commit(ops)
+		}
+	}
+}
+
+// commit runs ops in one transaction and releases their callers.
+func (b *writeBatcher) commit(ops []*batchedWrite) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	db := b.db
+	err := db.txKeep(ctx, func(tx *sql.Tx) error {
+		for _, op := range ops {
+			// SQLite undoes a failed statement (a constraint, with the
+			// default ABORT resolution) and keeps the transaction, so the
+			// others in it stand; an error that ends the transaction
+			// (disk full, I/O) makes the commit fail, and every op with it.
+			op.rows, op.err = execRows(ctx, db, tx, op)
+		}
+		return nil
+	})
+	for _, op := range ops {
+		if op.err == nil && err != nil {
+			op.err, op.rows = err, 0
+		}
+		close(op.done)
+	}
+}
+
+func execRows(ctx context.Context, db *DB, tx *sql.Tx, op *batchedWrite) (int64, error) {
+	res, err := db.w.txExec(ctx, tx, op.q, op.args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// close stops the loop after the queued writes.
+func (b *writeBatcher) close() {
+	b.mu.Lock()
+	if !b.closed {
+		b.closed = true
+		close(b.wake)
+	}
+	b.mu.Unlock()
+	<-b.done
+}
