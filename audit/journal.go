@@ -142,8 +142,8 @@ func (j *journal) start(gen int64) error {
 	return nil
 }
 
-// write appends events to the current file in one write.
-func (j *journal) write(events []*steward.AuditEvent) error {
+// frames encodes events as journal frames, in j's reused buffer.
+func (j *journal) frames(events []*steward.AuditEvent) []byte {
 	b := j.buf[:0]
 	for _, e := range events {
 		at := len(b)
@@ -154,7 +154,12 @@ func (j *journal) write(events []*steward.AuditEvent) error {
 		binary.BigEndian.PutUint32(b[at+4:], crc32.Checksum(payload, crc32c))
 	}
 	j.buf = b
-	if _, err := j.f.Write(b); err != nil {
+	return b
+}
+
+// write appends events to the current file in one write.
+func (j *journal) write(events []*steward.AuditEvent) error {
+	if _, err := j.f.Write(j.frames(events)); err != nil {
 		return fmt.Errorf("audit journal: %w", err)
 	}
 	return nil

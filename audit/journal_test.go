@@ -285,16 +285,24 @@ func (c *crashSetup) reopen(t *testing.T) (*audit.Log, error) {
 	return l, err
 }
 
-func TestJournalReplaysAfterCrash(t *testing.T) {
+// crash runs a child in mode with n events and checks what it left: stored
+// events in the database and journal files.
+func crash(t *testing.T, mode string, n int, stored int64) *crashSetup {
+	t.Helper()
 	c := newCrashSetup(t)
 	c.f.log.Close()
-	c.runChild(t, "journaled", 57)
-	if n := c.f.storedEvents(t); n != 0 {
-		t.Fatalf("store holds %d events before the replay", n)
+	c.runChild(t, mode, n)
+	if got := c.f.storedEvents(t); got != stored {
+		t.Fatalf("store holds %d events after the child, want %d", got, stored)
 	}
 	if len(journalFiles(t, c.journal)) == 0 {
 		t.Fatal("the child left no journal file")
 	}
+	return c
+}
+
+func TestJournalReplaysAfterCrash(t *testing.T) {
+	c := crash(t, "journaled", 57, 0)
 	if _, err := c.reopen(t); err != nil {
 		t.Fatal(err)
 	}
@@ -317,15 +325,7 @@ func TestJournalReplaysAfterCrash(t *testing.T) {
 }
 
 func TestJournalReplaySkipsStoredFiles(t *testing.T) {
-	c := newCrashSetup(t)
-	c.f.log.Close()
-	c.runChild(t, "stored", 23)
-	if n := c.f.storedEvents(t); n != 23 {
-		t.Fatalf("store holds %d events, want the child's 23", n)
-	}
-	if len(journalFiles(t, c.journal)) == 0 {
-		t.Fatal("the child did not put its stored journal file back")
-	}
+	c := crash(t, "stored", 23, 23)
 	if _, err := c.reopen(t); err != nil {
 		t.Fatal(err)
 	}
@@ -335,9 +335,7 @@ func TestJournalReplaySkipsStoredFiles(t *testing.T) {
 }
 
 func TestJournalTornAndDamagedFiles(t *testing.T) {
-	c := newCrashSetup(t)
-	c.f.log.Close()
-	c.runChild(t, "journaled", 12)
+	c := crash(t, "journaled", 12, 0)
 	files := journalFiles(t, c.journal)
 	if len(files) != 1 {
 		t.Fatalf("journal files %v", files)

@@ -28,12 +28,17 @@ for i in $(seq 1 "$n"); do
     -d '{"value": "seed"}' "$url/v1/subjects/$id/data/user.content.prompt" >/dev/null
 done
 export KEY=$key SUBJECTS=$tmp/subjects BENCH_DIR=$PWD/bench
+# Runs wrk and fails the benchmark when any response was not a success.
+bench() {
+  wrk "$@" | tee "$tmp/wrk"
+  if grep -q "Non-2xx" "$tmp/wrk"; then echo "bench: some responses were not 2xx" >&2; exit 1; fi
+}
 echo "== GET /v1/whoami, 32 connections"
-wrk -t2 -c32 -d"$dur" -H "Authorization: Bearer $admin" "$url/v1/whoami"
+bench -t2 -c32 -d"$dur" -H "Authorization: Bearer $admin" "$url/v1/whoami"
 echo "== record writes (PUT), 16 connections"
-wrk -t2 -c16 -d"$dur" -s bench/write.lua "$url"
+bench -t2 -c16 -d"$dur" -s bench/write.lua "$url"
 echo "== record reads (GET with purpose), 16 connections"
-wrk -t2 -c16 -d"$dur" -s bench/read.lua "$url"
+bench -t2 -c16 -d"$dur" -s bench/read.lua "$url"
 echo "== record reads of one subject without a Lua script (wrk's own CPU is lower), 16 connections"
 one=$(head -1 "$tmp/subjects")
-wrk -t2 -c16 -d"$dur" -H "Authorization: Bearer $key" "$url/v1/subjects/$one/data/user.content.prompt?purpose=essential.service"
+bench -t2 -c16 -d"$dur" -H "Authorization: Bearer $key" "$url/v1/subjects/$one/data/user.content.prompt?purpose=essential.service"
