@@ -1,7 +1,12 @@
 package auth
 
 import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -56,4 +61,34 @@ func TestHasherDomainsAndSecret(t *testing.T) {
 	if _, err := NewHasher([]byte("short")); err == nil {
 		t.Fatal("NewHasher accepted a short secret")
 	}
+}
+
+// TestHasherReuse: pooled HMAC states give the same hash as a fresh HMAC,
+// however many goroutines share the Hasher.
+func TestHasherReuse(t *testing.T) {
+	secret := bytes.Repeat([]byte{7}, 32)
+	h, err := NewHasher(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := func(cred string) []byte {
+		m := hmac.New(sha256.New, secret)
+		m.Write([]byte(domainAPIKey + "\x00" + cred))
+		return m.Sum(nil)
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				cred := fmt.Sprintf("cred-%d-%d", g, i%5)
+				if got := h.Hash(domainAPIKey, cred); !bytes.Equal(got, want(cred)) {
+					t.Errorf("hash of %s differs from a fresh HMAC", cred)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -52,14 +52,17 @@ const touchInterval = time.Minute
 // and revoked keys all give EUNAUTHORIZED with the same message.
 func (s *Service) AuthenticateKey(ctx context.Context, secret string) (*steward.Caller, error) {
 	denied := steward.Errorf(steward.EUNAUTHORIZED, "invalid or revoked API key")
-	if !WellFormedAPIKey(secret) {
+	if len(secret) != len(KeyPrefix)+keyBodyLen { // cheap, before hashing anything
 		return nil, denied
 	}
 	h := s.hasher.Hash(domainAPIKey, secret)
 	now := s.now()
-	if c := s.keys.get(h, now); c != nil {
+	if c := s.keys.get(h, now); c != nil { // only well-formed keys are ever cached
 		s.touch(ctx, c.ID)
 		return c, nil
+	}
+	if !WellFormedAPIKey(secret) {
+		return nil, denied
 	}
 	k, err := s.store.APIKeyByHash(ctx, h)
 	if steward.ErrorCode(err) == steward.ENOTFOUND {
