@@ -125,6 +125,9 @@ type VaultStore interface {
 	// subject carries what a read needs (region, state, wrapped key), not
 	// its sealed identifiers or indexes.
 	SubjectRecord(ctx context.Context, tenantID, subjectID, category string) (*Subject, *Record, error)
+	// SubjectState returns the same subject fields as SubjectRecord, without
+	// a record (what a record write needs).
+	SubjectState(ctx context.Context, tenantID, subjectID string) (*Subject, error)
 	Records(ctx context.Context, tenantID, subjectID string) ([]*Record, error)
 	DeleteRecord(ctx context.Context, tenantID, subjectID, category string) error
 

@@ -15,7 +15,7 @@ func (db *DB) PutRecord(ctx context.Context, r *steward.Record) error {
 		SELECT id, $1, tenant_id, $2, $3 FROM subjects WHERE tenant_id = $4 AND id = $5
 		ON CONFLICT (subject_id, category) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at`,
 		r.Category, r.Sealed, micros(r.UpdatedAt), r.TenantID, r.SubjectID)
-	db.evictSubject(r.TenantID, r.SubjectID)
+	db.evictRecord(r.TenantID, r.SubjectID, r.Category)
 	if err != nil {
 		return db.translate(err, "")
 	}
@@ -46,25 +46,60 @@ func (db *DB) SubjectRecord(ctx context.Context, tenantID, subjectID, category s
 }
 
 func (db *DB) subjectRecord(ctx context.Context, tenantID, subjectID, category string) (*steward.Subject, *steward.Record, error) {
-	row := db.r.QueryRowContext(ctx, `SELECT s.region, s.below_minimum_age, s.restricted, s.objected, s.staff_access_agreed,
-		s.wrapped_key, s.key_version, r.sealed, r.updated_at FROM subjects s
+	row := db.r.QueryRowContext(ctx, `SELECT `+subjectStateColumns+`, r.sealed, r.updated_at FROM subjects s
 		LEFT JOIN records r ON r.subject_id = s.id AND r.category = $1 WHERE s.tenant_id = $2 AND s.id = $3`,
 		category, tenantID, subjectID)
-	s := &steward.Subject{ID: subjectID, TenantID: tenantID}
-	var below, restricted, objected, agreed, version int64
 	var sealed []byte
 	var updated sql.NullInt64
-	err := row.Scan(&s.Region, &below, &restricted, &objected, &agreed, &s.WrappedKey, &version, &sealed, &updated)
+	s, err := scanSubjectState(row, tenantID, subjectID, &sealed, &updated)
 	if err != nil {
 		return nil, nil, db.missing(err, "subject")
 	}
-	s.BelowMinimumAge, s.Restricted, s.Objected, s.StaffAccessAgreed = below != 0, restricted != 0, objected != 0, agreed != 0
-	s.KeyVersion = uint32(version)
 	if !updated.Valid {
 		return s, nil, nil
 	}
 	return s, &steward.Record{TenantID: tenantID, SubjectID: subjectID, Category: category, Sealed: sealed,
 		UpdatedAt: fromMicros(updated.Int64)}, nil
+}
+
+// SubjectState returns the subject fields of SubjectRecord without a
+// record, from the subject cache when it is on.
+func (db *DB) SubjectState(ctx context.Context, tenantID, subjectID string) (*steward.Subject, error) {
+	if db.cache != nil {
+		if s, ok := db.cache.getSubject(tenantID, subjectID); ok {
+			return s, nil
+		}
+	}
+	var mark uint64
+	if db.cache != nil {
+		mark = db.cache.evicted.Load()
+	}
+	row := db.r.QueryRowContext(ctx, `SELECT `+subjectStateColumns+` FROM subjects s WHERE s.tenant_id = $1 AND s.id = $2`,
+		tenantID, subjectID)
+	s, err := scanSubjectState(row, tenantID, subjectID)
+	if err != nil {
+		return nil, db.missing(err, "subject")
+	}
+	if db.cache != nil {
+		db.cache.fillSubject(mark, s)
+	}
+	return s, nil
+}
+
+// subjectStateColumns are what a read or record write needs of a subject.
+const subjectStateColumns = `s.region, s.below_minimum_age, s.restricted, s.objected, s.staff_access_agreed, s.wrapped_key, s.key_version`
+
+// scanSubjectState scans subjectStateColumns, then more destinations.
+func scanSubjectState(row rowScanner, tenantID, subjectID string, more ...any) (*steward.Subject, error) {
+	s := &steward.Subject{ID: subjectID, TenantID: tenantID}
+	var below, restricted, objected, agreed, version int64
+	dest := append([]any{&s.Region, &below, &restricted, &objected, &agreed, &s.WrappedKey, &version}, more...)
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	s.BelowMinimumAge, s.Restricted, s.Objected, s.StaffAccessAgreed = below != 0, restricted != 0, objected != 0, agreed != 0
+	s.KeyVersion = uint32(version)
+	return s, nil
 }
 
 // Records returns all of a subject's records, by category.
@@ -91,7 +126,7 @@ func (db *DB) Records(ctx context.Context, tenantID, subjectID string) ([]*stewa
 // DeleteRecord deletes one category's value; ENOTFOUND if there was none.
 func (db *DB) DeleteRecord(ctx context.Context, tenantID, subjectID, category string) error {
 	res, err := db.w.execKeep(ctx, `DELETE FROM records WHERE tenant_id = $1 AND subject_id = $2 AND category = $3`, tenantID, subjectID, category)
-	db.evictSubject(tenantID, subjectID)
+	db.evictRecord(tenantID, subjectID, category)
 	if err != nil {
 		return db.translate(err, "")
 	}

@@ -79,13 +79,32 @@ func (c *subjectCache) get(tenant, subject, category string) (s *steward.Subject
 	return &sc, rec, true
 }
 
-// fill stores rows read after the eviction counter was at mark.
-func (c *subjectCache) fill(mark uint64, s *steward.Subject, category string, r *steward.Record) {
+// getSubject returns a copy of the cached subject, whatever records are
+// cached with it.
+func (c *subjectCache) getSubject(tenant, subject string) (*steward.Subject, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	e := c.m[subjectKey{tenant, subject}]
+	if e == nil || !c.now().Before(e.until) {
+		return nil, false
+	}
+	sc := e.subject
+	return &sc, true
+}
+
+// fillSubject stores a subject row (no record) read after the eviction
+// counter was at mark.
+func (c *subjectCache) fillSubject(mark uint64, s *steward.Subject) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.evicted.Load() != mark {
-		return
+	if c.evicted.Load() == mark {
+		c.entry(s)
 	}
+}
+
+// entry returns the valid entry of s's subject, making one from s if there
+// is none; c.mu must be held.
+func (c *subjectCache) entry(s *steward.Subject) *cachedSubject {
 	k := subjectKey{s.TenantID, s.ID}
 	e := c.m[k]
 	if e == nil || !c.now().Before(e.until) {
@@ -95,11 +114,33 @@ func (c *subjectCache) fill(mark uint64, s *steward.Subject, category string, r 
 		e = &cachedSubject{subject: *s, records: map[string]*steward.Record{}, until: c.now().Add(c.ttl)}
 		c.m[k] = e
 	}
+	return e
+}
+
+// fill stores rows read after the eviction counter was at mark.
+func (c *subjectCache) fill(mark uint64, s *steward.Subject, category string, r *steward.Record) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.evicted.Load() != mark {
+		return
+	}
+	e := c.entry(s)
 	if r != nil {
 		rc := *r
 		r = &rc
 	}
 	e.records[category] = r
+}
+
+// evictRecord forgets one cached record after a write to it; the subject
+// row, which the write does not change, stays.
+func (c *subjectCache) evictRecord(tenant, subject, category string) {
+	c.mu.Lock()
+	c.evicted.Add(1)
+	if e := c.m[subjectKey{tenant, subject}]; e != nil {
+		delete(e.records, category)
+	}
+	c.mu.Unlock()
 }
 
 // evict forgets one subject after a write to its rows.
@@ -116,6 +157,13 @@ func (c *subjectCache) clear() {
 	c.evicted.Add(1)
 	clear(c.m)
 	c.mu.Unlock()
+}
+
+// evictRecord forgets one record (after a write to it) when the cache is on.
+func (db *DB) evictRecord(tenant, subject, category string) {
+	if db.cache != nil {
+		db.cache.evictRecord(tenant, subject, category)
+	}
 }
 
 // evictSubject forgets one subject (after a write to its rows) when the

@@ -87,6 +87,25 @@ func TestSubjectCache(t *testing.T) {
 		if sub, _, _ := db.SubjectRecord(ctx, a.ID, s.ID, cat); string(sub.WrappedKey) != "rewrapped" {
 			t.Fatalf("wrapped key after rewrap = %q", sub.WrappedKey)
 		}
+		// SubjectState (what a record write reads) is cached too, and a
+		// record write leaves the subject row cached.
+		if _, err := db.Writer().Exec(`UPDATE subjects SET region = 'behind' WHERE id = $1`, s.ID); err != nil {
+			t.Fatal(err)
+		}
+		put(s.ID, "v4")
+		if st, err := db.SubjectState(ctx, a.ID, s.ID); err != nil || st.Region == "behind" || string(st.WrappedKey) != "rewrapped" {
+			t.Fatalf("SubjectState = %+v, %v; want the cached row", st, err)
+		}
+		want(s.ID, "v4")
+		if err := db.RewrapSubject(ctx, a.ID, s.ID, sub.KeyVersion+1, []byte("again"), sub.KeyVersion+1); err != nil {
+			t.Fatal(err)
+		}
+		if st, _ := db.SubjectState(ctx, a.ID, s.ID); st.Region != "behind" {
+			t.Fatalf("SubjectState after a rewrap = %+v; want the database row", st)
+		}
+		if _, err := db.Writer().Exec(`UPDATE subjects SET region = 'eu' WHERE id = $1`, s.ID); err != nil {
+			t.Fatal(err)
+		}
 
 		// A returned row is a copy: changing it does not change the cache.
 		sub.Region = "xx"
@@ -104,11 +123,13 @@ func TestSubjectCache(t *testing.T) {
 		want(other.ID, "o2")
 
 		// Erasure: gone at once, not served from the cache.
-		want(s.ID, "v3")
+		want(s.ID, "v4")
 		if _, err := db.EraseSubject(ctx, a.ID, s.ID, t0); err != nil {
 			t.Fatal(err)
 		}
 		_, _, err := db.SubjectRecord(ctx, a.ID, s.ID, cat)
+		wantCode(t, err, steward.ENOTFOUND)
+		_, err = db.SubjectState(ctx, a.ID, s.ID)
 		wantCode(t, err, steward.ENOTFOUND)
 	})
 }

@@ -47,9 +47,9 @@ func (v *Vault) PutRecord(ctx context.Context, subjectID, category string, value
 	if len(value) > maxRecordValue {
 		return steward.Errorf(steward.ETOOLARGE, "a record value may be at most %d bytes", maxRecordValue)
 	}
-	// The narrow subject query of reads (served from the subject cache on a
-	// single server); the record it returns is not needed.
-	s, _, err := v.store.SubjectRecord(ctx, c.TenantID, subjectID, category)
+	// The narrow subject row of reads (served from the subject cache on a
+	// single server).
+	s, err := v.store.SubjectState(ctx, c.TenantID, subjectID)
 	if err != nil {
 		return err
 	}
