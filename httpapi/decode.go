@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/steward-privacy/steward"
 )
@@ -88,17 +89,39 @@ func jsonKind(goKind string) string {
 	return "number"
 }
 
+// Shared header values (net/http never modifies them), set with their
+// canonical keys: cheaper than Header().Set on every response.
+var (
+	headerJSON    = []string{"application/json"}
+	headerNoStore = []string{"no-store"}
+	headerNoSniff = []string{"nosniff"}
+)
+
+// respBuffers recycles response buffers; maxPooledResponse bounds what is kept.
+var respBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledResponse = 64 << 10
+
 // respond writes v as JSON with the given status.
 func respond(w http.ResponseWriter, status int, v any) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	buf := respBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		// Responses carry decrypted values: wipe before reuse, so none
+		// lingers in a pooled buffer.
+		clear(buf.Bytes()[:buf.Len()])
+		buf.Reset()
+		if buf.Cap() <= maxPooledResponse {
+			respBuffers.Put(buf)
+		}
+	}()
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		return err
 	}
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
+	h["Content-Type"] = headerJSON
+	h["Cache-Control"] = headerNoStore
 	w.WriteHeader(status)
 	_, err := w.Write(buf.Bytes())
 	return err

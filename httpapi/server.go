@@ -116,8 +116,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(ctx)
 	body := &countingBody{ReadCloser: r.Body}
 	r.Body = body
-	w.Header().Set("X-Request-Id", info.id)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	h := w.Header()
+	h["X-Request-Id"] = []string{info.id}
+	h["X-Content-Type-Options"] = headerNoSniff
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	defer func() {
 		if p := recover(); p != nil {
