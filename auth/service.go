@@ -48,12 +48,17 @@ func NewService(store Store, hasher *Hasher, sealer Sealer, now func() time.Time
 // once a minute per key, so reads do not turn into writes.
 const touchInterval = time.Minute
 
+// errKeyDenied is the one answer to every unknown, malformed or revoked
+// API key, so that none can be told from another. Errors are never
+// modified once made, so one value serves every request.
+var errKeyDenied = steward.Errorf(steward.EUNAUTHORIZED, "invalid or revoked API key")
+
 // AuthenticateKey returns the caller for a bearer API key. Unknown, malformed
 // and revoked keys all give EUNAUTHORIZED with the same message.
+
 func (s *Service) AuthenticateKey(ctx context.Context, secret string) (*steward.Caller, error) {
-	denied := steward.Errorf(steward.EUNAUTHORIZED, "invalid or revoked API key")
 	if len(secret) != len(KeyPrefix)+keyBodyLen { // cheap, before hashing anything
-		return nil, denied
+		return nil, errKeyDenied
 	}
 	h := s.hasher.Hash(domainAPIKey, secret)
 	now := s.now()
@@ -62,17 +67,17 @@ func (s *Service) AuthenticateKey(ctx context.Context, secret string) (*steward.
 		return c, nil
 	}
 	if !WellFormedAPIKey(secret) {
-		return nil, denied
+		return nil, errKeyDenied
 	}
 	k, err := s.store.APIKeyByHash(ctx, h)
 	if steward.ErrorCode(err) == steward.ENOTFOUND {
-		return nil, denied
+		return nil, errKeyDenied
 	}
 	if err != nil {
 		return nil, err
 	}
 	if !Equal(k.Hash, h) || !k.Active() {
-		return nil, denied
+		return nil, errKeyDenied
 	}
 	s.touch(ctx, k.ID)
 	c := &steward.Caller{TenantID: k.TenantID, Kind: steward.ActorAPIKey, ID: k.ID, Scopes: k.Scopes}
