@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/steward-privacy/steward"
@@ -67,15 +68,16 @@ type Log struct {
 
 	// With a journal (see log_journal.go); journal is set before the
 	// appender starts.
-	journal *journal              // nil: every append is stored directly
-	jmu     sync.Mutex            // guards pending and the journal's current file
-	pending []*steward.AuditEvent // journaled, not yet in the store
-	jclosed bool                  // the log is closing: no more journal writes
-	storeMu sync.Mutex            // one transfer of pending events at a time
-	due     chan struct{}         // (capacity 1) tells the storer pending is not empty
-	full    chan struct{}         // (capacity 1) tells the storer pending is large
-	stop    chan struct{}         // closed by the appender when it stops
-	stored  chan struct{}         // closed when the storer has stopped
+	journal        *journal              // nil: every append is stored directly
+	jmu            sync.Mutex            // guards pending and the journal's current file
+	pending        []*steward.AuditEvent // journaled, not yet in the store
+	jclosed        bool                  // the log is closing: no more journal writes
+	journalFailing atomic.Bool           // appends fall back to direct stores
+	storeMu        sync.Mutex            // one transfer of pending events at a time
+	due            chan struct{}         // (capacity 1) tells the storer pending is not empty
+	full           chan struct{}         // (capacity 1) tells the storer pending is large
+	stop           chan struct{}         // closed by the appender when it stops
+	stored         chan struct{}         // closed when the storer has stopped
 }
 
 var _ steward.AuditLog = (*Log)(nil)
@@ -147,8 +149,8 @@ func newLog(store steward.AuditStore, signer *Signer, o Options) *Log {
 
 // Append validates e, fills in its time (if zero), and returns once it is
 // durable: committed to the store (with Seq and the hashes filled in) or,
-// with a journal, written to the journal (Seq stays 0). Concurrent appends
-// share one write. If ctx ends first, Append returns its error and the
+// with a journal, written to the journal (Seq stays 0). Without a journal,
+// concurrent appends share one transaction. If ctx ends first, Append returns its error and the
 // event may or may not be stored.
 func (l *Log) Append(ctx context.Context, e *steward.AuditEvent) error {
 	return l.enqueue(ctx, e, false)
@@ -183,10 +185,16 @@ func (l *Log) enqueue(ctx context.Context, e *steward.AuditEvent, chained bool) 
 		// the appender goroutine and back cost more than the write.
 		err := l.journalBatch([]*steward.AuditEvent{e})
 		if err == nil || errors.Is(err, errJournalClosed) {
+			if err == nil && l.journalFailing.CompareAndSwap(true, false) {
+				l.opts.Logger.Info("audit journal: writing again")
+			}
 			return err
 		}
-		// The journal is full or failing: store it directly instead.
-		l.opts.Logger.Error("audit journal: cannot journal; storing directly", "error", err.Error())
+		// The journal is full or failing: store the event directly instead
+		// (said once, not for every event).
+		if !l.journalFailing.Swap(true) {
+			l.opts.Logger.Error("audit journal: cannot journal; storing events directly until it can", "error", err.Error())
+		}
 		chained = true
 	}
 	l.mu.Lock()
@@ -266,9 +274,8 @@ func (l *Log) queued() int {
 	return len(l.cur.events)
 }
 
-// flush writes the current batch, if it holds anything: to the journal
-// when there is one and no caller needs its event chained, else (after the
-// journaled events, to keep the order) to the store.
+// flush stores the current batch, if it holds anything or a caller waits
+// for the journal: journaled events first, to keep the order.
 func (l *Log) flush() {
 	l.mu.Lock()
 	b := l.cur
@@ -279,13 +286,6 @@ func (l *Log) flush() {
 	l.cur = newBatch(cap(b.events))
 	l.mu.Unlock()
 	defer close(b.done)
-	if l.journal != nil && !b.chained {
-		err := l.journalBatch(b.events)
-		if err == nil {
-			return
-		}
-		l.opts.Logger.Error("audit journal: cannot journal; storing directly", "error", err.Error())
-	}
 	if l.journal != nil {
 		if err := l.storePending(); err != nil {
 			b.err = err
