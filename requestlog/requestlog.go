@@ -22,15 +22,26 @@ import (
 	"github.com/steward-privacy/steward"
 )
 
-// Writer batches entries into a RequestLogStore.
+// Writer batches entries into a RequestLogStore. Requests append to a
+// queue under a mutex; the writer goroutine wakes on its timer or when a
+// batch is full, never once per request (a channel send per entry woke it
+// for every request, which cost more than the entry).
 type Writer struct {
 	store   steward.RequestLogStore
-	ch      chan steward.RequestLogEntry
 	log     *slog.Logger
 	dropped prometheus.Counter
 	flush   time.Duration
-	done    chan struct{}
-	once    sync.Once
+	limit   int
+
+	mu     sync.Mutex
+	queue  []steward.RequestLogEntry
+	spare  []steward.RequestLogEntry // the other buffer, swapped in by write
+	closed bool
+
+	full chan struct{} // (capacity 1) a batch is waiting
+	stop chan struct{}
+	done chan struct{}
+	once sync.Once
 }
 
 // Options tunes a Writer.
@@ -43,7 +54,7 @@ type Options struct {
 	Registry *prometheus.Registry
 }
 
-// maxBatch bounds one write.
+// maxBatch is how many waiting entries wake the writer before its timer.
 const maxBatch = 1000
 
 // New starts a writer; Close flushes and stops it.
@@ -57,8 +68,8 @@ func New(store steward.RequestLogStore, o Options) *Writer {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	w := &Writer{store: store, ch: make(chan steward.RequestLogEntry, o.Buffer), log: o.Logger, flush: o.Flush,
-		done: make(chan struct{}),
+	w := &Writer{store: store, log: o.Logger, flush: o.Flush, limit: o.Buffer,
+		full: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 		dropped: prometheus.NewCounter(prometheus.CounterOpts{Name: "steward_request_log_dropped_total",
 			Help: "Request log entries dropped because the writer could not keep up."})}
 	if o.Registry != nil {
@@ -68,18 +79,34 @@ func New(store steward.RequestLogStore, o Options) *Writer {
 	return w
 }
 
-// Log queues an entry without blocking.
+// Log queues an entry without blocking; past Options.Buffer waiting
+// entries (or after Close) it is dropped and counted.
 func (w *Writer) Log(e steward.RequestLogEntry) {
-	select {
-	case w.ch <- e:
-	default:
+	w.mu.Lock()
+	if w.closed || len(w.queue) >= w.limit {
+		w.mu.Unlock()
 		w.dropped.Inc()
+		return
+	}
+	w.queue = append(w.queue, e)
+	n := len(w.queue)
+	w.mu.Unlock()
+	if n == maxBatch {
+		select {
+		case w.full <- struct{}{}:
+		default:
+		}
 	}
 }
 
 // Close writes what is queued and stops the writer.
 func (w *Writer) Close() {
-	w.once.Do(func() { close(w.ch) })
+	w.once.Do(func() {
+		w.mu.Lock()
+		w.closed = true
+		w.mu.Unlock()
+		close(w.stop)
+	})
 	<-w.done
 }
 
@@ -87,33 +114,35 @@ func (w *Writer) run() {
 	defer close(w.done)
 	t := time.NewTicker(w.flush)
 	defer t.Stop()
-	batch := make([]steward.RequestLogEntry, 0, maxBatch)
-	write := func() {
-		if len(batch) == 0 {
+	for {
+		select {
+		case <-w.stop:
+			w.write()
 			return
+		case <-t.C:
+		case <-w.full:
 		}
+		w.write()
+	}
+}
+
+// write stores every queued entry in one call.
+func (w *Writer) write() {
+	w.mu.Lock()
+	batch := w.queue
+	w.queue, w.spare = w.spare[:0], nil
+	w.mu.Unlock()
+	if len(batch) > 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		if err := w.store.AppendRequests(ctx, batch); err != nil {
 			w.log.Warn("request log write failed", "entries", len(batch), "error", err.Error())
 		}
 		cancel()
-		batch = batch[:0]
 	}
-	for {
-		select {
-		case e, ok := <-w.ch:
-			if !ok {
-				write()
-				return
-			}
-			batch = append(batch, e)
-			if len(batch) == maxBatch {
-				write()
-			}
-		case <-t.C:
-			write()
-		}
-	}
+	clear(batch) // entries hold client addresses and key ids: do not keep them
+	w.mu.Lock()
+	w.spare = batch[:0]
+	w.mu.Unlock()
 }
 
 // Purge deletes entries older than retention; the scheduler runs it.

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/internal/testdb"
 	"github.com/steward-privacy/steward/requestlog"
@@ -65,4 +67,61 @@ func TestUAFamily(t *testing.T) {
 			t.Errorf("UAFamily keeps personal data")
 		}
 	}
+}
+
+func entry(i int) steward.RequestLogEntry {
+	return steward.RequestLogEntry{At: time.Date(2026, 11, 22, 12, 0, i, 0, time.UTC), Method: "GET", Route: "GET /v1/whoami",
+		Status: 200, ClientIP: "203.0.113.0", UAFamily: "curl", APIKeyID: "key_x"}
+}
+
+// TestFullBatchIsWrittenBeforeTheTimer: 1,000 waiting entries wake the
+// writer although its timer is an hour away.
+func TestFullBatchIsWrittenBeforeTheTimer(t *testing.T) {
+	db := testdb.SQLite(t)
+	w := requestlog.New(db, requestlog.Options{Flush: time.Hour})
+	defer w.Close()
+	for i := range 1000 {
+		w.Log(entry(i))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got, err := db.RequestLog(context.Background(), 2000)
+		if err == nil && len(got) == 1000 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d entries written 5 s after a full batch, %v", len(got), err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestOverflowIsDroppedAndCounted: past the buffer, entries are dropped
+// (and counted) rather than blocking the request; after Close too.
+func TestOverflowIsDroppedAndCounted(t *testing.T) {
+	db := testdb.SQLite(t)
+	reg := prometheus.NewRegistry()
+	w := requestlog.New(db, requestlog.Options{Flush: time.Hour, Buffer: 10, Registry: reg})
+	for i := range 15 {
+		w.Log(entry(i))
+	}
+	w.Close()
+	w.Log(entry(99))
+	got, _ := db.RequestLog(context.Background(), 100)
+	if len(got) != 10 {
+		t.Fatalf("%d entries stored, want the buffer's 10", len(got))
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "steward_request_log_dropped_total" {
+			if v := mf.GetMetric()[0].GetCounter().GetValue(); v != 6 {
+				t.Fatalf("dropped counter = %v, want 6", v)
+			}
+			return
+		}
+	}
+	t.Fatal("no dropped counter")
 }
