@@ -8,3 +8,13 @@ func SetSegments(size int64, n int) (restore func()) {
 	segmentSize, maxSegments = size, n
 	return func() { segmentSize, maxSegments = oldSize, oldN }
 }
+
+// BreakJournal closes the journal's current file, so that its writes fail.
+func BreakJournal(l *Log) {
+	l.jmu.Lock()
+	l.journal.f.Close()
+	l.jmu.Unlock()
+}
+
+// JournalFailing reports whether appends fall back to direct stores.
+func JournalFailing(l *Log) bool { return l.journalFailing.Load() }

@@ -372,3 +372,30 @@ func TestJournalTornAndDamagedFiles(t *testing.T) {
 		t.Fatalf("after replaying a torn journal: %+v, want 12 events", r)
 	}
 }
+
+// TestJournalWriteFailureStoresDirectly: when the journal cannot be
+// written, an append is stored in the chain directly instead of failing
+// or being lost, after the events journaled before it.
+func TestJournalWriteFailureStoresDirectly(t *testing.T) {
+	f := newFixture(t, testdb.SQLite(t), 10)
+	l := f.openJournaled(t, filepath.Join(t.TempDir(), "journal"), time.Hour)
+	ctx := context.Background()
+	first := f.event(1)
+	if err := l.Append(ctx, first); err != nil || first.Seq != 0 {
+		t.Fatalf("journaled append: seq %d, %v", first.Seq, err)
+	}
+	audit.BreakJournal(l)
+	second := f.event(2)
+	if err := l.Append(ctx, second); err != nil {
+		t.Fatalf("append with a failing journal: %v", err)
+	}
+	if second.Seq != 2 {
+		t.Fatalf("the fallback stored the event at seq %d, want 2 (after the journaled one)", second.Seq)
+	}
+	if !audit.JournalFailing(l) {
+		t.Fatal("the failure was not noted")
+	}
+	if r := f.verify(t, audit.VerifyOptions{}); !r.OK || r.Events != 2 {
+		t.Fatalf("verify: %+v", r)
+	}
+}
