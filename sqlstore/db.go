@@ -54,7 +54,8 @@ func New(w, r *sql.DB, d Dialect) *DB {
 func (db *DB) Dialect() string { return db.dialect.Name() }
 
 // Writer returns the pool used for writes (for adapters' own maintenance
-// statements such as a WAL checkpoint).
+// statements such as a WAL checkpoint). Statements run through it bypass
+// the subject cache's invalidation: never change subjects or records there.
 func (db *DB) Writer() *sql.DB { return db.w.DB }
 
 // Close closes both pools.
