@@ -158,7 +158,7 @@ func (j *journal) frames(events []*steward.AuditEvent) []byte {
 }
 
 // write appends events to the current file in one write.
-func (j *journal) write(events []*steward.AuditEvent) error {
+func (j *journal) write(events ...*steward.AuditEvent) error {
 	if _, err := j.f.Write(j.frames(events)); err != nil {
 		return fmt.Errorf("audit journal: %w", err)
 	}
@@ -175,14 +175,16 @@ func (j *journal) rotate() (int64, error) {
 	return done, nil
 }
 
-// remove deletes the files of generations up to done (never the current).
+// remove deletes the files of generations up to done. done is always below
+// the current generation (rotate started a newer one; replay removes before
+// start), so it needs no lock against the writer.
 func (j *journal) remove(done int64) error {
 	gens, err := j.generations()
 	if err != nil {
 		return err
 	}
 	for _, g := range gens {
-		if g <= done && g != j.gen {
+		if g <= done {
 			if err := os.Remove(j.path(g)); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return fmt.Errorf("audit journal: %w", err)
 			}

@@ -98,8 +98,8 @@ func newBatch(capacity int) *batch {
 }
 
 // New returns a Log writing to store and signing checkpoints with signer,
-// and starts its appender. Close stops it. o.Journal must be empty: use
-// Open for a journaled log.
+// and starts its appender. Close stops it. It ignores o.Journal: use Open
+// for a journaled log.
 func New(store steward.AuditStore, signer *Signer, o Options) *Log {
 	l := newLog(store, signer, o)
 	go l.run()
@@ -183,7 +183,7 @@ func (l *Log) enqueue(ctx context.Context, e *steward.AuditEvent, chained bool) 
 	if e != nil && !chained && l.journal != nil {
 		// The caller writes its event to the journal itself: a handoff to
 		// the appender goroutine and back cost more than the write.
-		err := l.journalBatch([]*steward.AuditEvent{e})
+		err := l.journalEvent(e)
 		if err == nil || errors.Is(err, errJournalClosed) {
 			if err == nil && l.journalFailing.CompareAndSwap(true, false) {
 				l.opts.Logger.Info("audit journal: writing again")

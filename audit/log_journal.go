@@ -23,8 +23,8 @@ var (
 	errJournalClosed = steward.Errorf(steward.EUNAVAILABLE, "the audit log is closed")
 )
 
-// journalBatch writes events to the journal and queues them for the storer.
-func (l *Log) journalBatch(events []*steward.AuditEvent) error {
+// journalEvent writes e to the journal and queues it for the storer.
+func (l *Log) journalEvent(e *steward.AuditEvent) error {
 	l.jmu.Lock()
 	defer l.jmu.Unlock()
 	if l.jclosed {
@@ -33,13 +33,13 @@ func (l *Log) journalBatch(events []*steward.AuditEvent) error {
 	if len(l.pending) >= maxPendingBatches*l.opts.MaxBatch {
 		return errPendingFull
 	}
-	if err := l.journal.write(events); err != nil {
+	if err := l.journal.write(e); err != nil {
 		return err
 	}
 	if len(l.pending) == 0 {
 		signal(l.due)
 	}
-	l.pending = append(l.pending, events...)
+	l.pending = append(l.pending, e)
 	if len(l.pending) >= l.opts.MaxBatch {
 		signal(l.full)
 	}
@@ -119,10 +119,7 @@ func (l *Log) storePending() error {
 		l.jmu.Unlock()
 		return err
 	}
-	l.jmu.Lock()
-	err = l.journal.remove(done)
-	l.jmu.Unlock()
-	if err != nil {
+	if err := l.journal.remove(done); err != nil {
 		l.opts.Logger.Warn("audit journal: removing stored files failed", "error", err.Error())
 	}
 	return nil

@@ -163,7 +163,7 @@ func (v *Vault) CreateSubject(ctx context.Context, n *NewSubject) (*SubjectView,
 // retired the version this server still had as current, the store refuses
 // it (steward.ErrStaleKeyVersion): reload the keys and wrap again, so that
 // no data key is ever stored under a destroyed version.
-func (v *Vault) storeNewSubject(ctx context.Context, s *steward.Subject, id any) error {
+func (v *Vault) storeNewSubject(ctx context.Context, s *steward.Subject, id identifiers) error {
 	for attempt := 0; ; attempt++ {
 		tk, err := v.ring.current(ctx, s.TenantID)
 		if err != nil {

@@ -56,6 +56,7 @@ func (c *cli) runServer(cfg *Config) error {
 		return fmt.Errorf("audit log: %w", err)
 	}
 	defer auditLog.Close() // after the HTTP server stopped: stores pending events
+	a.cacheSubjects()      // only now: the journal's lock proves this server is alone
 	v, err := a.openVault(c.ctx, decider, auditLog)
 	if err != nil {
 		return err

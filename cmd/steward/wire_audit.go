@@ -25,16 +25,18 @@ func (a *app) openServerAudit(ctx context.Context) (*audit.Log, error) {
 	if a.cfg.Database != "" {
 		return a.openAuditLog(ctx, "")
 	}
-	l, err := a.openAuditLog(ctx, filepath.Join(a.cfg.Data, "audit-journal"))
-	if err != nil {
-		return nil, err
+	return a.openAuditLog(ctx, filepath.Join(a.cfg.Data, "audit-journal"))
+}
+
+// cacheSubjects turns on the subject cache on SQLite. Call it once the
+// server's audit journal is open: the journal's lock makes this server the
+// database's only writer of subjects and records (CLI commands write
+// neither; `steward keys rotate` rewraps, bounded by subjectCacheTTL <
+// vault.RetireGrace), so it may cache their sealed rows.
+func (a *app) cacheSubjects() {
+	if a.cfg.Database == "" {
+		a.db.CacheSubjects(subjectCacheTTL)
 	}
-	// The journal's lock makes this server the database's only writer of
-	// subjects and records (CLI commands write neither; `steward keys
-	// rotate` rewraps, bounded by subjectCacheTTL < vault.RetireGrace), so
-	// it may cache their sealed rows.
-	a.db.CacheSubjects(subjectCacheTTL)
-	return l, nil
 }
 
 // subjectCacheTTL is how long a server on SQLite trusts a cached sealed

@@ -106,6 +106,9 @@ func TestErasureLeavesNothing(t *testing.T) {
 	f := s.upload(key, id, "user.content.product_image", false, []byte("erase file bytes"))
 	// The wrapped data key, read from the database before erasure.
 	wrapped := wrappedKey(t, filepath.Join(s.Data, "steward.db"), id)
+	// A read puts the subject's sealed rows in the server's cache.
+	recordURL := "/v1/subjects/" + id + "/data/user.content.prompt?purpose=essential.service"
+	expect(t, s.do("GET", recordURL, key, nil), 200)
 
 	r := s.do("DELETE", "/v1/subjects/"+id, key, nil)
 	expect(t, r, 200)
@@ -114,6 +117,7 @@ func TestErasureLeavesNothing(t *testing.T) {
 		t.Fatalf("evidence = %s", r.Body)
 	}
 	expect(t, s.do("GET", "/v1/subjects/"+id, key, nil), 404)
+	expect(t, s.do("GET", recordURL, key, nil), 404) // not served from the cache
 	expect(t, s.do("GET", "/v1/files/"+f["id"].(string)+"?purpose=essential.service", key, nil), 404)
 	expect(t, s.do("GET", "/v1/subjects/"+keep+"/data/user.content.prompt?purpose=essential.service", key, nil), 200)
 	// Search the folder while the server still runs (after its checkpoint),
