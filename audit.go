@@ -150,7 +150,8 @@ type AuditJournalMark struct {
 // returns ENOTFOUND for a tenant without events. ScanAudit calls fn for each
 // event of the tenant with Seq > after, in order; fn receives the same
 // *AuditEvent each time and must not keep it. CreateAuditSigningKey returns
-// ECONFLICT when the id exists (another replica created it first). AuditHead
+// ECONFLICT when the id exists (another replica created it first);
+// RewrapAuditSigningKey ENOTFOUND when it does not. AuditHead
 // returns a zero head for a tenant without events.
 type AuditStore interface {
 	AppendAudit(ctx context.Context, events []*AuditEvent, seal AuditSealFunc, mark *AuditJournalMark) error
@@ -163,6 +164,7 @@ type AuditStore interface {
 	AuditHead(ctx context.Context, tenantID string) (AuditHead, error)
 	AuditSigningKeys(ctx context.Context) ([]*AuditSigningKey, error)
 	CreateAuditSigningKey(ctx context.Context, k *AuditSigningKey) error
+	RewrapAuditSigningKey(ctx context.Context, id int, wrapped []byte) error
 }
 
 // TruncateIP keeps the network part of an address: the /24 of an IPv4

@@ -79,6 +79,65 @@ func createSigningKey(ctx context.Context, store steward.AuditStore, w KeyWrappe
 		PublicKey: priv.Public().(ed25519.PublicKey), Wrapped: wrapped, CreatedAt: at.UTC()})
 }
 
+// SigningKeys rewraps the stored checkpoint signing keys when the master
+// key rotates (it is a vault.MasterKeyUser), so the old master version can
+// be retired without losing them.
+type SigningKeys struct {
+	Store   steward.AuditStore
+	Wrapper KeyWrapper
+}
+
+// RewrapMaster rewraps every genuine signing key under the wrapper's current
+// master version and returns the wrapped keys as now stored. A row whose
+// private half does not unwrap to its public key is not genuine (see
+// TrustedKeys): it is left as it is and not returned, so it cannot keep an
+// old master version alive.
+func (k SigningKeys) RewrapMaster(ctx context.Context) ([][]byte, error) {
+	keys, err := k.Store.AuditSigningKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out [][]byte
+	for _, sk := range keys {
+		seed, err := unwrapGenuine(ctx, k.Wrapper, sk)
+		if err != nil {
+			return nil, err
+		}
+		if seed == nil {
+			continue
+		}
+		wrapped, err := k.Wrapper.Wrap(ctx, seed, signingKeyAAD(sk.ID))
+		seed.Wipe()
+		if err != nil {
+			return nil, err
+		}
+		if err := k.Store.RewrapAuditSigningKey(ctx, sk.ID, wrapped); err != nil {
+			return nil, err
+		}
+		out = append(out, wrapped)
+	}
+	return out, nil
+}
+
+// unwrapGenuine returns the private seed of k if its wrapped half unwraps
+// to the stored public key, nil if it does not (the row is not genuine),
+// and an error only when the provider cannot be reached.
+func unwrapGenuine(ctx context.Context, w KeyWrapper, k *steward.AuditSigningKey) (crypt.Secret, error) {
+	seed, err := w.Unwrap(ctx, k.Wrapped, signingKeyAAD(k.ID))
+	if err != nil {
+		if steward.ErrorCode(err) == steward.EUNAVAILABLE {
+			return nil, err
+		}
+		return nil, nil
+	}
+	if len(seed) != ed25519.SeedSize ||
+		!ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey).Equal(ed25519.PublicKey(k.PublicKey)) {
+		seed.Wipe()
+		return nil, nil
+	}
+	return seed, nil
+}
+
 // KeyID is the version of the key the signer uses.
 func (s *Signer) KeyID() int { return s.id }
 
@@ -103,17 +162,12 @@ func TrustedKeys(ctx context.Context, store steward.AuditStore, w KeyWrapper) (P
 	}
 	out := PublicKeys{}
 	for _, k := range keys {
-		seed, err := w.Unwrap(ctx, k.Wrapped, signingKeyAAD(k.ID))
+		seed, err := unwrapGenuine(ctx, w, k)
 		if err != nil {
-			if steward.ErrorCode(err) == steward.EUNAVAILABLE {
-				return nil, err
-			}
-			continue
+			return nil, err
 		}
-		ok := len(seed) == ed25519.SeedSize &&
-			ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey).Equal(ed25519.PublicKey(k.PublicKey))
-		seed.Wipe()
-		if ok {
+		if seed != nil {
+			seed.Wipe()
 			out[k.ID] = ed25519.PublicKey(k.PublicKey)
 		}
 	}

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/steward-privacy/steward"
@@ -13,7 +12,7 @@ type RotateRequest struct {
 	Key string `json:"key" doc:"tenant (the caller's tenant key; admin) or master (operator only)"`
 }
 
-func (s *Server) routeRotation(r *vault.Rotations, inUse func(context.Context) ([][]byte, error)) {
+func (s *Server) routeRotation(r *vault.Rotations, users []vault.MasterKeyUser) {
 	s.route(Route{Method: "POST", Path: "/v1/keys/rotate", Summary: "Start a key rotation; rewrapping runs in the background", Tag: "keys",
 		Scope: steward.ScopeAdmin, In: RotateRequest{}, Out: vault.RotationStatus{}, Status: http.StatusAccepted},
 		func(w http.ResponseWriter, req *http.Request) error {
@@ -26,7 +25,7 @@ func (s *Server) routeRotation(r *vault.Rotations, inUse func(context.Context) (
 			case "tenant":
 				st, err = r.StartTenant(req.Context())
 			case "master":
-				st, err = r.StartMaster(req.Context(), inUse)
+				st, err = r.StartMaster(req.Context(), users)
 			default:
 				return steward.Invalid("key", "must be tenant or master")
 			}

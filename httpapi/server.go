@@ -38,9 +38,9 @@ type Options struct {
 	// Vault serves the subject, record, file and secret routes; nil leaves
 	// them out.
 	Vault *vault.Vault
-	// MasterKeyUsers lists blobs wrapped by the master key outside the
-	// vault (audit signing keys), whose versions a rotation must keep.
-	MasterKeyUsers func(context.Context) ([][]byte, error)
+	// MasterKeyUsers hold secrets wrapped by the master key outside the
+	// vault (the audit signing keys); a master rotation rewraps them too.
+	MasterKeyUsers []vault.MasterKeyUser
 	// PII serves /v1/pii/*; nil leaves them out.
 	PII *PIIOptions
 	// RequestLog receives one entry per request (the private request log);
@@ -88,11 +88,7 @@ func New(o Options) *Server {
 	s.routeStaff()
 	if o.Vault != nil {
 		s.routeVault()
-		users := o.MasterKeyUsers
-		if users == nil {
-			users = func(context.Context) ([][]byte, error) { return nil, nil }
-		}
-		s.routeRotation(vault.NewRotations(o.Vault), users)
+		s.routeRotation(vault.NewRotations(o.Vault), o.MasterKeyUsers)
 	}
 	if o.PII != nil {
 		s.routePII(o.PII)

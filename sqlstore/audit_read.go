@@ -133,6 +133,23 @@ func (db *DB) AuditSigningKeys(ctx context.Context) ([]*steward.AuditSigningKey,
 	return out, db.translate(rows.Err(), "")
 }
 
+// RewrapAuditSigningKey replaces the wrapped private half of signing key
+// version id (after a master key rotation); ENOTFOUND when there is none.
+func (db *DB) RewrapAuditSigningKey(ctx context.Context, id int, wrapped []byte) error {
+	res, err := db.w.ExecContext(ctx, `UPDATE audit_signing_keys SET wrapped = $1 WHERE id = $2`, wrapped, id)
+	if err != nil {
+		return db.translate(err, "")
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return db.translate(err, "")
+	}
+	if n == 0 {
+		return steward.Errorf(steward.ENOTFOUND, "no audit signing key version %d", id)
+	}
+	return nil
+}
+
 // CreateAuditSigningKey stores a new signing key version.
 func (db *DB) CreateAuditSigningKey(ctx context.Context, k *steward.AuditSigningKey) error {
 	_, err := db.w.ExecContext(ctx, `INSERT INTO audit_signing_keys (id, public_key, wrapped, created_at) VALUES ($1, $2, $3, $4)`,

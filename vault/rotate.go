@@ -166,11 +166,20 @@ func (v *Vault) resealSecrets(ctx context.Context, tenant string, newKey *crypt.
 	return nil
 }
 
+// MasterKeyUser holds secrets outside the vault that the master key wraps
+// (the audit log's checkpoint signing keys). A master rotation asks it to
+// rewrap them under the new version before old versions are retired.
+type MasterKeyUser interface {
+	// RewrapMaster rewraps what it holds under the provider's current
+	// version and returns the wrapped blobs it holds afterwards; their
+	// versions are kept.
+	RewrapMaster(ctx context.Context) ([][]byte, error)
+}
+
 // RotateMasterKey makes a new master key version current, rewraps every
-// tenant key under it, and retires the old master versions that nothing
-// uses any more. inUse lists other blobs wrapped by the master key (the
-// audit signing keys), whose versions are kept.
-func (v *Vault) RotateMasterKey(ctx context.Context, inUse [][]byte, progress func(Progress)) (Progress, error) {
+// tenant key and what users hold under it, and retires the old master
+// versions that nothing uses any more.
+func (v *Vault) RotateMasterKey(ctx context.Context, users []MasterKeyUser, progress func(Progress)) (Progress, error) {
 	if progress == nil {
 		progress = func(Progress) {}
 	}
@@ -220,9 +229,15 @@ func (v *Vault) RotateMasterKey(ctx context.Context, inUse [][]byte, progress fu
 		progress(p)
 	}
 	used := map[uint32]bool{nv: true}
-	for _, w := range inUse {
-		if mv, err := v.keys.WrappedVersion(w); err == nil {
-			used[mv] = true
+	for _, u := range users {
+		blobs, err := u.RewrapMaster(ctx)
+		if err != nil {
+			return p, err
+		}
+		for _, w := range blobs {
+			if mv, err := v.keys.WrappedVersion(w); err == nil {
+				used[mv] = true
+			}
 		}
 	}
 	versions, err := v.keys.Versions(ctx)

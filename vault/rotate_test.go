@@ -87,12 +87,17 @@ func TestMasterKeyRotation(t *testing.T) {
 		}
 		// A blob still wrapped by version 2 keeps it after the next rotation.
 		keys, _ := f.db.TenantKeys(context.Background(), f.tenant.ID)
-		p, err = f.v.RotateMasterKey(context.Background(), [][]byte{keys[0].Wrapped}, nil)
+		p, err = f.v.RotateMasterKey(context.Background(), []vault.MasterKeyUser{heldBlob(keys[0].Wrapped)}, nil)
 		if err != nil || len(p.Kept) != 1 || p.Kept[0] != 2 || len(p.Retired) != 0 {
 			t.Fatalf("second rotation = %+v, %v", p, err)
 		}
 	})
 }
+
+// heldBlob is a master key user that holds one blob and never rewraps it.
+type heldBlob []byte
+
+func (h heldBlob) RewrapMaster(context.Context) ([][]byte, error) { return [][]byte{h}, nil }
 
 // TestStaleServerAfterRotation: a server whose cached tenant keys predate a
 // rotation that already destroyed the old version (grace 0) still stores

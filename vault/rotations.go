@@ -44,17 +44,13 @@ func (r *Rotations) StartTenant(ctx context.Context) (RotationStatus, error) {
 }
 
 // StartMaster starts rotating the master key (operator only: tenants:write).
-// inUse lists other master-wrapped blobs whose versions must be kept.
-func (r *Rotations) StartMaster(ctx context.Context, inUse func(context.Context) ([][]byte, error)) (RotationStatus, error) {
+// users hold other master-wrapped secrets, rewrapped along.
+func (r *Rotations) StartMaster(ctx context.Context, users []MasterKeyUser) (RotationStatus, error) {
 	if _, err := require(ctx, steward.ScopeTenantsWrite); err != nil {
 		return RotationStatus{}, err
 	}
 	return r.start("", func(bg context.Context, report func(Progress)) error {
-		blobs, err := inUse(bg)
-		if err != nil {
-			return err
-		}
-		_, err = r.v.RotateMasterKey(bg, blobs, report)
+		_, err := r.v.RotateMasterKey(bg, users, report)
 		return err
 	})
 }

@@ -72,11 +72,7 @@ func (c *cli) keys(args []string) int {
 		}
 	}
 	if master {
-		users, err := a.masterKeyUsers(c.ctx)
-		if err != nil {
-			return c.fail("keys rotate", err)
-		}
-		if _, err := v.RotateMasterKey(c.ctx, users, show); err != nil {
+		if _, err := v.RotateMasterKey(c.ctx, a.masterKeyUsers(), show); err != nil {
 			return c.fail("keys rotate", err)
 		}
 		return 0

@@ -71,7 +71,7 @@ func (c *cli) runServer(cfg *Config) error {
 	go func() { sched.Run(jobsCtx); close(jobsDone) }()
 	defer func() { stopJobs(); <-jobsDone }()
 	api := httpapi.New(httpapi.Options{Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
-		Vault: v, MasterKeyUsers: a.masterKeyUsers, PII: a.piiOptions(), Jobs: a.db.Jobs, RequestLog: reqlog.Log, Audit: auditLog,
+		Vault: v, MasterKeyUsers: a.masterKeyUsers(), PII: a.piiOptions(), Jobs: a.db.Jobs, RequestLog: reqlog.Log, Audit: auditLog,
 		KeyLimit: ratelimit.New(cfg.RateLimitKey, int(2*cfg.RateLimitKey), nil),
 		IPLimit:  ratelimit.New(cfg.RateLimitIP, int(2*cfg.RateLimitIP), nil)})
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/steward-privacy/steward/audit"
+	"github.com/steward-privacy/steward/vault"
 )
 
 // openAudit opens the audit log: its checkpoint signing key is kept wrapped
@@ -54,16 +55,8 @@ func (a *app) openAuditLog(ctx context.Context, journal string) (*audit.Log, err
 	return audit.Open(ctx, a.db, signer, audit.Options{Now: a.clock, Logger: a.log, Journal: journal, JournalDelay: a.cfg.AuditJournalDelay})
 }
 
-// masterKeyUsers lists the blobs outside the vault that the master key
-// wraps (the audit signing keys), so a master rotation keeps their versions.
-func (a *app) masterKeyUsers(ctx context.Context) ([][]byte, error) {
-	keys, err := a.db.AuditSigningKeys(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([][]byte, len(keys))
-	for i, k := range keys {
-		out[i] = k.Wrapped
-	}
-	return out, nil
+// masterKeyUsers hold the secrets outside the vault that the master key
+// wraps (the audit signing keys), so a master rotation rewraps them too.
+func (a *app) masterKeyUsers() []vault.MasterKeyUser {
+	return []vault.MasterKeyUser{audit.SigningKeys{Store: a.db, Wrapper: a.keys}}
 }
