@@ -20,6 +20,10 @@ type Caller struct {
 	Kind     ActorKind
 	ID       string // API key id, staff account id, subject id or job name
 	Scopes   Scopes
+	// MFAPending marks a staff session that must enable two-factor sign-in
+	// before anything else, because the policy promises staff use it
+	// (security.staff_mfa). It carries no scopes.
+	MFAPending bool
 }
 
 // Actor returns "kind:id", the form audit events record.

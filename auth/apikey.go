@@ -55,6 +55,10 @@ func WellFormedAPIKey(s string) bool {
 	return crc32.ChecksumIEEE(b[:keyRandomBytes]) == binary.BigEndian.Uint32(b[keyRandomBytes:])
 }
 
+// KeyHashAlgorithm names how API keys are stored, as a policy's
+// security.api_key_hashing names it.
+const KeyHashAlgorithm = "hmac-sha256"
+
 // Hasher computes the keyed hashes under which API keys and session tokens
 // are stored: HMAC-SHA-256 under a server secret, so that a stolen database
 // alone does not let anyone test guesses.

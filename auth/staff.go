@@ -71,6 +71,10 @@ func NormalizeEmail(field, email string) (string, error) {
 type StaffAuth struct {
 	*Service
 	passwords Passwords
+	// RequireMFA, set before serving when the policy promises that staff
+	// sign in with multi-factor authentication, limits the session of an
+	// account without TOTP to enrolling it (Caller.MFAPending).
+	RequireMFA bool
 
 	dummyOnce sync.Once
 	dummy     string // a hash of a random password, verified for unknown emails
@@ -225,6 +229,9 @@ func (a *StaffAuth) AuthenticateSession(ctx context.Context, token string) (*ste
 	s, err := a.store.Staff(ctx, sess.TenantID, sess.StaffID)
 	if err != nil || s.DisabledAt != nil {
 		return nil, denied
+	}
+	if a.RequireMFA && !s.TOTPEnabled {
+		return &steward.Caller{TenantID: s.TenantID, Kind: steward.ActorStaff, ID: s.ID, MFAPending: true}, nil
 	}
 	return &steward.Caller{TenantID: s.TenantID, Kind: steward.ActorStaff, ID: s.ID, Scopes: steward.RoleScopes[s.Role]}, nil
 }

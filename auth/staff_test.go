@@ -108,3 +108,44 @@ func TestTOTPLockout(t *testing.T) {
 		t.Fatalf("after the lockout: %v", err)
 	}
 }
+
+// TestRequireMFA: when the policy promises staff MFA, a session of an
+// account without TOTP carries no scopes until TOTP is confirmed; an API
+// key is not affected.
+func TestRequireMFA(t *testing.T) {
+	f := newStaffFixture(t)
+	f.a.RequireMFA = true
+	const email, pass = "mfa@example.org", "a long passphrase"
+	if _, err := f.a.CreateStaff(f.admin, email, pass, "", steward.RoleAuditor); err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := f.a.Login(context.Background(), f.tenant, email, pass, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.a.AuthenticateSession(context.Background(), token)
+	if err != nil || !c.MFAPending || len(c.Scopes) != 0 {
+		t.Fatalf("session without TOTP = %+v, %v; want pending MFA, no scopes", c, err)
+	}
+	me := steward.WithCaller(context.Background(), c)
+	en, err := f.a.EnrollTOTP(me, "steward")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := totp.GenerateCode(en.Secret, f.now)
+	if err := f.a.ConfirmTOTP(me, code); err != nil {
+		t.Fatal(err)
+	}
+	c, err = f.a.AuthenticateSession(context.Background(), token)
+	if err != nil || c.MFAPending || !c.Scopes.Has(steward.ScopeAuditRead) {
+		t.Fatalf("session after TOTP = %+v, %v; want the auditor's scopes", c, err)
+	}
+	f.a.RequireMFA = false
+	if _, err := f.a.CreateStaff(f.admin, "plain@example.org", pass, "", steward.RoleAuditor); err != nil {
+		t.Fatal(err)
+	}
+	token, _, _ = f.a.Login(context.Background(), f.tenant, "plain@example.org", pass, "")
+	if c, err := f.a.AuthenticateSession(context.Background(), token); err != nil || c.MFAPending || len(c.Scopes) == 0 {
+		t.Fatalf("session when MFA is not required = %+v, %v", c, err)
+	}
+}

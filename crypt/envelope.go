@@ -19,6 +19,10 @@ import (
 // The GCM additional data is the 5-byte header followed by the caller's AAD, so
 // changing the version byte, the key id, the nonce, the ciphertext, the tag or the
 // AAD makes Open fail.
+// Algorithm names the cipher of every envelope and stream, as a policy's
+// security.encryption_at_rest names it.
+const Algorithm = "aes-256-gcm"
+
 const (
 	envelopeVersion = 0x01
 	envelopeHeader  = 5

@@ -7,13 +7,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/steward-privacy/steward/internal/engine"
 	"github.com/steward-privacy/steward/policy"
 	"github.com/steward-privacy/steward/policy/notice"
 )
 
 // TestNoticeSaysWhatTheEngineEnforces (G8): for every example, the
 // retention, sub-processors, rights deadlines, purposes and minimum age the
-// rendered notice states are those the compiled Decider enforces.
+// rendered notice states are those the compiled Decider enforces, and its
+// security promises are ones this build keeps.
 func TestNoticeSaysWhatTheEngineEnforces(t *testing.T) {
 	names, _ := fs.Glob(FS, "*.yaml")
 	for _, name := range names {
@@ -28,6 +30,11 @@ func TestNoticeSaysWhatTheEngineEnforces(t *testing.T) {
 				t.Fatal(err)
 			}
 			doc := notice.Build(p)
+
+			// Every security promise is one this build keeps.
+			if ps := p.CheckEngine(engine.Facts()); len(ps) > 0 {
+				t.Errorf("security promises the engine does not keep: %v", ps)
+			}
 
 			// Every retention row is the decider's rule for that key, and every
 			// declared category has a row.

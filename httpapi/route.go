@@ -58,6 +58,11 @@ func (s *Server) route(rt Route, h handlerFunc) {
 }
 
 // wrap applies authentication and error rendering to one route.
+// errMFAPending answers a staff session that must enable two-factor
+// sign-in first.
+var errMFAPending = steward.Errorf(steward.EFORBIDDEN, "the privacy policy promises that staff sign in with two-factor authentication: "+
+	"enable it first (POST /v1/staff/totp, then POST /v1/staff/totp/confirm with a current code)")
+
 func (s *Server) wrap(rt Route, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rt.Public {
@@ -78,6 +83,10 @@ func (s *Server) wrap(rt Route, h handlerFunc) http.Handler {
 			}
 			if ok, wait := s.opts.KeyLimit.Allow(c.Actor()); !ok {
 				writeError(w, r, s.log, rateLimited(wait))
+				return
+			}
+			if c.MFAPending && rt.Scope != "" {
+				writeError(w, r, s.log, errMFAPending)
 				return
 			}
 			if rt.Scope != "" && !c.Scopes.Has(rt.Scope) {

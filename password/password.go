@@ -1,7 +1,9 @@
 // Package password hashes passwords with argon2id (RFC 9106) in PHC string
-// format, verifies them in constant time, and also verifies bcrypt and argon2i
+// format, or with bcrypt where a service's published policy promises it,
+// verifies them in constant time, and also verifies bcrypt and argon2i
 // hashes imported from other systems, reporting through NeedsRehash that they
-// should be replaced by an argon2id hash at the next successful login.
+// should be replaced by a hash of the configured kind at the next successful
+// login.
 package password
 
 import (
@@ -24,7 +26,31 @@ type Params struct {
 	Threads uint8  // lanes
 	SaltLen uint32 // bytes
 	KeyLen  uint32 // bytes of hash output
+	// BcryptCost, when set (10 to 16), makes new hashes bcrypt with this
+	// cost instead of argon2id, for a service whose published policy
+	// promises bcrypt (security.password_hashing). bcrypt hashes only 72
+	// bytes, so longer passwords are then refused rather than truncated.
+	BcryptCost int
 }
+
+// Algorithm names the function new hashes use: "argon2id" or "bcrypt".
+func (p Params) Algorithm() string {
+	if p.BcryptCost != 0 {
+		return "bcrypt"
+	}
+	return "argon2id"
+}
+
+// Algorithms lists the functions new hashes can use, the default first.
+func Algorithms() []string { return []string{"argon2id", "bcrypt"} }
+
+// DefaultBcryptCost is the cost used when a policy asks for bcrypt: 2^12
+// rounds, about 250 ms on this project's reference machine, above OWASP's
+// minimum of 10.
+const DefaultBcryptCost = 12
+
+// bcryptMaxPassword is the most bcrypt hashes of a password.
+const bcryptMaxPassword = 72
 
 // DefaultParams is RFC 9106's second recommended option (section 4): 64 MiB,
 // 3 passes, 4 lanes, 16-byte salt, 32-byte hash. It is well above OWASP's
@@ -48,6 +74,12 @@ const maxBcryptCost = 16
 
 // Validate returns an EINVALID error naming the first bad parameter.
 func (p Params) Validate() error {
+	if p.BcryptCost != 0 {
+		if p.BcryptCost < 10 || p.BcryptCost > maxBcryptCost {
+			return steward.Invalid("bcrypt_cost", "bcrypt cost must be 10 to 16")
+		}
+		return nil
+	}
 	switch {
 	case p.Time < 1 || p.Time > maxTime:
 		return steward.Invalid("time", "argon2 time must be 1 to 64")
@@ -64,14 +96,25 @@ func (p Params) Validate() error {
 }
 
 // Hash returns the argon2id hash of password under p, with a fresh random
-// salt, in PHC string format. Errors: EINVALID for bad parameters or a
-// password that is empty or longer than MaxLength.
+// salt, in PHC string format, or its bcrypt hash when p.BcryptCost is set.
+// Errors: EINVALID for bad parameters or a password that is empty or longer
+// than MaxLength (72 bytes for bcrypt).
 func Hash(password []byte, p Params) (string, error) {
 	if err := checkPassword(password); err != nil {
 		return "", err
 	}
 	if err := p.Validate(); err != nil {
 		return "", err
+	}
+	if p.BcryptCost != 0 {
+		if len(password) > bcryptMaxPassword {
+			return "", steward.Errorf(steward.EINVALID, "password is longer than %d bytes, the most bcrypt hashes", bcryptMaxPassword)
+		}
+		h, err := bcrypt.GenerateFromPassword(password, p.BcryptCost)
+		if err != nil {
+			return "", steward.Errorf(steward.EINTERNAL, "bcrypt hashing failed")
+		}
+		return string(h), nil
 	}
 	salt := make([]byte, p.SaltLen)
 	_, _ = rand.Read(salt) // crypto/rand.Read never fails
@@ -106,21 +149,23 @@ func Verify(password []byte, encoded string) (bool, error) {
 }
 
 // NeedsRehash reports whether encoded should be replaced by Hash(password, p)
-// after a successful Verify: it is a bcrypt or argon2i hash, or an argon2id
-// hash with parameters other than p. Errors: EINVALID for a malformed hash.
+// after a successful Verify: it was made by another function than p's, or
+// with other parameters (an argon2i hash always). Errors: EINVALID for a
+// malformed hash.
 func NeedsRehash(encoded string, p Params) (bool, error) {
 	if isBcrypt(encoded) {
-		if _, err := bcryptCost(encoded); err != nil {
+		cost, err := bcryptCost(encoded)
+		if err != nil {
 			return false, err
 		}
-		return true, nil
+		return cost != p.BcryptCost, nil
 	}
 	h, err := parsePHC(encoded)
 	if err != nil {
 		return false, err
 	}
 	hp := h.params
-	return h.variant != "argon2id" || hp.Memory != p.Memory || hp.Time != p.Time ||
+	return p.BcryptCost != 0 || h.variant != "argon2id" || hp.Memory != p.Memory || hp.Time != p.Time ||
 		hp.Threads != p.Threads || hp.KeyLen != p.KeyLen || hp.SaltLen != p.SaltLen, nil
 }
 

@@ -125,6 +125,9 @@ func TestHashRejects(t *testing.T) {
 		{"tiny memory", []byte("pw"), password.Params{Memory: 7, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}},
 		{"short salt", []byte("pw"), password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 4, KeyLen: 32}},
 		{"short key", []byte("pw"), password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 8}},
+		{"bcrypt cost below 10", []byte("pw"), password.Params{BcryptCost: 9}},
+		{"bcrypt cost above 16", []byte("pw"), password.Params{BcryptCost: 17}},
+		{"longer than bcrypt hashes", make([]byte, 73), password.Params{BcryptCost: 10}},
 	}
 	for _, tt := range tests {
 		if _, err := password.Hash(tt.pw, tt.p); steward.ErrorCode(err) != steward.EINVALID {
@@ -133,6 +136,41 @@ func TestHashRejects(t *testing.T) {
 	}
 	if _, err := password.Verify(make([]byte, password.MaxLength+1), argon2idVector); steward.ErrorCode(err) != steward.EINVALID {
 		t.Errorf("Verify(overlong) = %v; want EINVALID", err)
+	}
+}
+
+// TestBcryptHashing: with a bcrypt cost set (a policy promising bcrypt),
+// new hashes are bcrypt at that cost and verify; argon2id hashes are then
+// due for a rehash, and bcrypt ones of another cost too.
+func TestBcryptHashing(t *testing.T) {
+	p := password.Params{BcryptCost: 10}
+	if p.Algorithm() != "bcrypt" || password.TestParams.Algorithm() != "argon2id" {
+		t.Fatalf("algorithms = %q, %q", p.Algorithm(), password.TestParams.Algorithm())
+	}
+	h, err := password.Hash([]byte("correct horse"), p)
+	if err != nil || !strings.HasPrefix(h, "$2a$10$") {
+		t.Fatalf("Hash = %q, %v; want a bcrypt hash of cost 10", h, err)
+	}
+	if ok, err := password.Verify([]byte("correct horse"), h); !ok || err != nil {
+		t.Fatalf("Verify = %v, %v", ok, err)
+	}
+	if ok, _ := password.Verify([]byte("wrong horse"), h); ok {
+		t.Fatal("a wrong password verified")
+	}
+	argon, _ := password.Hash([]byte("pw"), password.TestParams)
+	for _, tt := range []struct {
+		name, hash string
+		p          password.Params
+		want       bool
+	}{
+		{"bcrypt at the cost wanted", h, p, false},
+		{"bcrypt at another cost", h, password.Params{BcryptCost: 11}, true},
+		{"argon2id when bcrypt is wanted", argon, p, true},
+		{"bcrypt when argon2id is wanted", h, password.TestParams, true},
+	} {
+		if got, err := password.NeedsRehash(tt.hash, tt.p); err != nil || got != tt.want {
+			t.Errorf("%s: NeedsRehash = %v, %v; want %v", tt.name, got, err, tt.want)
+		}
 	}
 }
 

@@ -39,7 +39,7 @@ func (c *cli) keys(args []string) int {
 		return 1
 	}
 	defer a.Close()
-	decider, err := loadPolicy(cfg)
+	_, decider, err := loadPolicy(cfg)
 	if err != nil {
 		return c.fail("keys rotate", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/steward-privacy/steward/internal/engine"
 	"github.com/steward-privacy/steward/policy"
 	"github.com/steward-privacy/steward/policy/diff"
 	"github.com/steward-privacy/steward/policy/notice"
@@ -149,7 +150,11 @@ func (c *cli) loadChecked(file string, w io.Writer) (*policy.Policy, bool) {
 	if !ok {
 		return nil, false
 	}
-	if ps := p.Check(); len(ps) > 0 {
+	ps := p.Check()
+	if len(ps) == 0 {
+		ps = p.CheckEngine(engine.Facts())
+	}
+	if len(ps) > 0 {
 		printProblems(w, ps)
 		return nil, false
 	}

@@ -43,8 +43,11 @@ func (c *cli) runServer(cfg *Config) error {
 	}
 	defer a.Close()
 
-	decider, err := loadPolicy(cfg)
+	pol, decider, err := loadPolicy(cfg)
 	if err != nil {
+		return err
+	}
+	if err := a.applySecurity(pol.Security); err != nil {
 		return err
 	}
 	first, err := a.auth.Bootstrap(c.ctx, "operator", cfg.Region)
@@ -89,7 +92,7 @@ func (c *cli) runServer(cfg *Config) error {
 			ln.Close()
 			return fmt.Errorf("config: tls_cert/tls_key: %w", err)
 		}
-		srv.TLSConfig = serverTLS(cert)
+		srv.TLSConfig = serverTLS(cert, tlsMinimum(pol.Security))
 		ln = tls.NewListener(ln, srv.TLSConfig)
 		scheme = "https"
 	}
@@ -123,12 +126,13 @@ func (c *cli) runServer(cfg *Config) error {
 	return nil
 }
 
-// serverTLS allows TLS 1.2 and 1.3 only; for 1.2 only forward-secret AEAD
-// suites (Go picks TLS 1.3 whenever the client offers it).
-func serverTLS(cert tls.Certificate) *tls.Config {
+// serverTLS allows TLS 1.2 and 1.3 only, or 1.3 only when the policy
+// promises it (min); for 1.2 only forward-secret AEAD suites (Go picks TLS
+// 1.3 whenever the client offers it).
+func serverTLS(cert tls.Certificate, min uint16) *tls.Config {
 	return &tls.Config{
 		Certificates: []tls.Certificate{cert},
-		MinVersion:   tls.VersionTLS12,
+		MinVersion:   min,
 		CipherSuites: []uint16{
 			tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
 			tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,

@@ -14,34 +14,39 @@ import (
 	"github.com/steward-privacy/steward/blob/s3"
 	"github.com/steward-privacy/steward/examples"
 	"github.com/steward-privacy/steward/httpapi"
+	"github.com/steward-privacy/steward/internal/engine"
 	"github.com/steward-privacy/steward/policy"
 	"github.com/steward-privacy/steward/sqlite"
 	"github.com/steward-privacy/steward/vault"
 )
 
 // loadPolicy reads and compiles the configured policy file, or the built-in
-// starter policy. A policy with problems stops the start, each problem
-// printed as FILE:LINE:COL: message.
-func loadPolicy(cfg *Config) (*policy.Decider, error) {
+// starter policy. A policy with problems, or with a security promise this
+// steward would not keep, stops the start, each problem printed as
+// FILE:LINE:COL: message.
+func loadPolicy(cfg *Config) (*policy.Policy, *policy.Decider, error) {
 	var p *policy.Policy
 	var err error
 	if cfg.Policy == "" {
 		src, rerr := examples.FS.ReadFile(examples.Starter)
 		if rerr != nil {
-			return nil, rerr
+			return nil, nil, rerr
 		}
 		p, err = policy.Parse("starter:"+examples.Starter, src)
 	} else {
 		p, err = policy.Load(cfg.Policy)
 	}
 	if err != nil {
-		return nil, policyError(err)
+		return nil, nil, policyError(err)
 	}
 	d, err := policy.Compile(p)
 	if err != nil {
-		return nil, policyError(err)
+		return nil, nil, policyError(err)
 	}
-	return d, nil
+	if ps := p.CheckEngine(engine.Facts()); len(ps) > 0 {
+		return nil, nil, policyError(ps)
+	}
+	return p, d, nil
 }
 
 // policyError lists a policy's problems one per line as FILE:LINE:COL:

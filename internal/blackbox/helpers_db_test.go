@@ -28,6 +28,30 @@ func wrappedKey(t *testing.T, path, subject string) []byte {
 	return k
 }
 
+// column reads a text column's values straight from the SQLite file.
+func column(t *testing.T, path, query string) []string {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
 // scanS3 fails if any canary appears in any object of the bucket.
 func scanS3(t *testing.T, dsn string, canaries map[string]string) {
 	t.Helper()
