@@ -13,14 +13,21 @@ import (
 	"github.com/steward-privacy/steward/blob/s3"
 )
 
-// wrappedKey reads a subject's wrapped data key straight from the SQLite file.
-func wrappedKey(t *testing.T, path, subject string) []byte {
+// readOnly opens the server's SQLite file for reading, closed with the test.
+func readOnly(t *testing.T, path string) *sql.DB {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// wrappedKey reads a subject's wrapped data key straight from the SQLite file.
+func wrappedKey(t *testing.T, path, subject string) []byte {
+	t.Helper()
+	db := readOnly(t, path)
 	var k []byte
 	if err := db.QueryRow(`SELECT wrapped_key FROM subjects WHERE id = ?`, subject).Scan(&k); err != nil {
 		t.Fatal(err)
@@ -31,12 +38,7 @@ func wrappedKey(t *testing.T, path, subject string) []byte {
 // column reads a text column's values straight from the SQLite file.
 func column(t *testing.T, path, query string) []string {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	rows, err := db.Query(query)
+	rows, err := readOnly(t, path).Query(query)
 	if err != nil {
 		t.Fatal(err)
 	}
