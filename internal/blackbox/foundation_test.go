@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -152,23 +151,20 @@ func TestLooseKeyFileStopsStart(t *testing.T) {
 	if err := os.Chmod(keyFile, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(binary, "serve", "--data", data, "--listen", "127.0.0.1:0").CombinedOutput()
-	if err == nil {
-		t.Fatal("steward started with a world-readable master key file")
-	}
-	if !strings.Contains(string(out), "chmod 600") {
+	out := refusedStart(t, "--data", data, "--listen", "127.0.0.1:0") // a world-readable master key file
+	if !strings.Contains(out, "chmod 600") {
 		t.Fatalf("error does not say how to fix it: %s", out)
 	}
 }
 
 func TestRefusesPlainHTTPOnPublicAddress(t *testing.T) {
 	data := t.TempDir()
-	out, err := exec.Command(binary, "serve", "--data", data, "--listen", "0.0.0.0:0").CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "listen") || !strings.Contains(string(out), "insecure-http") {
-		t.Fatalf("plain HTTP on 0.0.0.0 was not refused clearly: %v %s", err, out)
+	out := refusedStart(t, "--data", data, "--listen", "0.0.0.0:0")
+	if !strings.Contains(out, "listen") || !strings.Contains(out, "insecure-http") {
+		t.Fatalf("plain HTTP on 0.0.0.0 was not refused clearly: %s", out)
 	}
-	out, err = exec.Command(binary, "serve", "--data", data, "--log-level", "loud").CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "log_level") {
+	out = refusedStart(t, "--data", data, "--log-level", "loud")
+	if !strings.Contains(out, "log_level") {
 		t.Fatalf("bad config does not name the field: %s", out)
 	}
 }
@@ -268,11 +264,11 @@ func TestBadPolicyStopsTheStart(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "policy.yaml")
 	os.WriteFile(bad, []byte("steward: v1\norganisation:\n  nme: x\n"), 0o600)
-	out, err := exec.Command(binary, "serve", "--data", filepath.Join(dir, "data"), "--policy", bad, "--listen", "127.0.0.1:0").CombinedOutput()
-	if err == nil || !strings.Contains(string(out), bad+":3:3: unknown field") || !strings.Contains(string(out), `did you mean "name"`) {
-		t.Fatalf("bad policy not refused clearly: %v\n%s", err, out)
+	out := refusedStart(t, "--data", filepath.Join(dir, "data"), "--policy", bad, "--listen", "127.0.0.1:0")
+	if !strings.Contains(out, bad+":3:3: unknown field") || !strings.Contains(out, `did you mean "name"`) {
+		t.Fatalf("bad policy not refused clearly:\n%s", out)
 	}
-	if strings.Contains(string(out), "listening") {
+	if strings.Contains(out, "listening") {
 		t.Fatal("the server listened with a bad policy")
 	}
 }

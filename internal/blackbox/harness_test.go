@@ -124,6 +124,20 @@ func tryStart(t testing.TB, data string, args ...string) (*server, error) {
 	}
 }
 
+// refusedStart runs `steward serve args...`, which must refuse to start,
+// and returns what it printed. A server that starts anyway is killed after
+// 30 s and fails the test instead of hanging it.
+func refusedStart(t testing.TB, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, binary, append([]string{"serve"}, args...)...).CombinedOutput()
+	if ctx.Err() != nil || err == nil {
+		t.Fatalf("steward serve %v did not refuse to start:\n%s", args, out)
+	}
+	return string(out)
+}
+
 // stop sends SIGTERM and waits for a clean exit.
 func (s *server) stop() {
 	if s.cmd.ProcessState != nil {
