@@ -55,28 +55,13 @@ var appendCallers = flag.Int("audit.callers", 256, "concurrent callers in Benchm
 // -audit.callers concurrent callers (b.N events in all).
 func BenchmarkAppend(b *testing.B) {
 	f := newFixture(b, testdb.SQLite(b), audit.DefaultEvery)
-	b.SetParallelism(max(1, *appendCallers/runtime.GOMAXPROCS(0)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	start := time.Now()
-	b.RunParallel(func(pb *testing.PB) {
-		r := rand.New(rand.NewPCG(rand.Uint64(), 1))
-		for pb.Next() {
-			if err := f.log.Append(context.Background(), benchEvent(f.tenant, r)); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
+	start := appendInParallel(b, f, f.log)
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
 }
 
-// BenchmarkAppendJournaled is BenchmarkAppend with a journal (as steward
-// serve on SQLite runs it): each Append returns once its event is in the
-// journal; the time includes storing every event in the database (Close).
-func BenchmarkAppendJournaled(b *testing.B) {
-	f := newFixture(b, testdb.SQLite(b), audit.DefaultEvery)
-	l := f.openJournaled(b, b.TempDir(), 0)
+// appendInParallel appends b.N events to l from -audit.callers concurrent
+// callers and returns when the timing started.
+func appendInParallel(b *testing.B, f *fixture, l *audit.Log) time.Time {
 	b.SetParallelism(max(1, *appendCallers/runtime.GOMAXPROCS(0)))
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -90,6 +75,16 @@ func BenchmarkAppendJournaled(b *testing.B) {
 			}
 		}
 	})
+	return start
+}
+
+// BenchmarkAppendJournaled is BenchmarkAppend with a journal (as steward
+// serve on SQLite runs it): each Append returns once its event is in the
+// journal; the time includes storing every event in the database (Close).
+func BenchmarkAppendJournaled(b *testing.B) {
+	f := newFixture(b, testdb.SQLite(b), audit.DefaultEvery)
+	l := f.openJournaled(b, b.TempDir(), 0)
+	start := appendInParallel(b, f, l)
 	appended := time.Since(start)
 	l.Close()
 	b.ReportMetric(float64(b.N)/appended.Seconds(), "appends/s")

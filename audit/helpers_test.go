@@ -121,3 +121,21 @@ func (f *fixture) exec(tb testing.TB, query string, args ...any) {
 		tb.Fatalf("%s: %v", query, err)
 	}
 }
+
+// appendConcurrently appends callers*each events to l, each caller in its
+// own goroutine; event(c, i) makes caller c's i-th event.
+func appendConcurrently(t *testing.T, l *audit.Log, callers, each int, event func(c, i int) *steward.AuditEvent) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for c := range callers {
+		wg.Go(func() {
+			for i := range each {
+				if err := l.Append(context.Background(), event(c, i)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}

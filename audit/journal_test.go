@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -71,21 +70,7 @@ func TestJournalAppends(t *testing.T) {
 		ctx := context.Background()
 
 		const callers, each = 32, 25
-		var wg sync.WaitGroup
-		for c := range callers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range each {
-					e := f.event(c*each + i)
-					if err := l.Append(ctx, e); err != nil {
-						t.Error(err)
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
+		appendConcurrently(t, l, callers, each, func(c, i int) *steward.AuditEvent { return f.event(c*each + i) })
 		// Every event is durable in the journal now; the store gets them
 		// within the delay without any further append.
 		deadline := time.Now().Add(5 * time.Second)

@@ -79,24 +79,13 @@ func TestConcurrentAppends(t *testing.T) {
 			t.Fatal(err)
 		}
 		const callers, each = 40, 25
-		var wg sync.WaitGroup
-		for c := range callers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range each {
-					e := f.event(c*each + i)
-					if c%2 == 1 {
-						e.TenantID = second.ID
-					}
-					if err := f.log.Append(context.Background(), e); err != nil {
-						t.Error(err)
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
+		appendConcurrently(t, f.log, callers, each, func(c, i int) *steward.AuditEvent {
+			e := f.event(c*each + i)
+			if c%2 == 1 {
+				e.TenantID = second.ID
+			}
+			return e
+		})
 		for _, tenant := range []string{f.tenant, second.ID} {
 			r, err := f.log.Verify(context.Background(), tenant, audit.VerifyOptions{})
 			if err != nil {

@@ -42,6 +42,35 @@ func newStaffFixture(t *testing.T) *staffFixture {
 	return f
 }
 
+// signUp creates an auditor account with pass and signs it in, returning
+// the session token and the account.
+func (f *staffFixture) signUp(t *testing.T, email, pass string) (string, *steward.StaffAccount) {
+	t.Helper()
+	if _, err := f.a.CreateStaff(f.admin, email, pass, "", steward.RoleAuditor); err != nil {
+		t.Fatal(err)
+	}
+	token, st, err := f.a.Login(context.Background(), f.tenant, email, pass, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token, st
+}
+
+// enrolTOTP enrols and confirms TOTP for the staff member calling in me,
+// returning the secret.
+func (f *staffFixture) enrolTOTP(t *testing.T, me context.Context) string {
+	t.Helper()
+	en, err := f.a.EnrollTOTP(me, "steward")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := totp.GenerateCode(en.Secret, f.now)
+	if err := f.a.ConfirmTOTP(me, code); err != nil {
+		t.Fatal(err)
+	}
+	return en.Secret
+}
+
 // TestImportedBcryptHashIsUpgraded: an account imported with a bcrypt hash
 // signs in with its password, and its hash becomes argon2id.
 func TestImportedBcryptHashIsUpgraded(t *testing.T) {
@@ -76,75 +105,44 @@ func TestImportedBcryptHashIsUpgraded(t *testing.T) {
 func TestTOTPLockout(t *testing.T) {
 	f := newStaffFixture(t)
 	const email, pass = "otp@example.org", "a long passphrase"
-	if _, err := f.a.CreateStaff(f.admin, email, pass, "", steward.RoleAuditor); err != nil {
-		t.Fatal(err)
-	}
-	_, st, err := f.a.Login(context.Background(), f.tenant, email, pass, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	me := steward.WithCaller(context.Background(), &steward.Caller{TenantID: f.tenant, Kind: steward.ActorStaff, ID: st.ID})
-	en, err := f.a.EnrollTOTP(me, "steward")
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, _ := totp.GenerateCode(en.Secret, f.now)
-	if err := f.a.ConfirmTOTP(me, code); err != nil {
-		t.Fatal(err)
-	}
+	_, st := f.signUp(t, email, pass)
+	secret := f.enrolTOTP(t, steward.WithCaller(context.Background(), &steward.Caller{TenantID: f.tenant, Kind: steward.ActorStaff, ID: st.ID}))
 	for i := range auth.DefaultLockout.Free + 1 {
 		_, _, err := f.a.Login(context.Background(), f.tenant, email, pass, "000000")
 		if steward.ErrorCode(err) != steward.EUNAUTHORIZED {
 			t.Fatalf("wrong code %d: %v", i+1, err)
 		}
 	}
-	good, _ := totp.GenerateCode(en.Secret, f.now)
+	good, _ := totp.GenerateCode(secret, f.now)
 	if _, _, err := f.a.Login(context.Background(), f.tenant, email, pass, good); steward.ErrorCode(err) != steward.ERATELIMIT {
 		t.Fatalf("a correct code during the lockout: %v; want ERATELIMIT", err)
 	}
 	f.now = f.now.Add(auth.DefaultLockout.Base + time.Second)
-	good, _ = totp.GenerateCode(en.Secret, f.now)
+	good, _ = totp.GenerateCode(secret, f.now)
 	if _, _, err := f.a.Login(context.Background(), f.tenant, email, pass, good); err != nil {
 		t.Fatalf("after the lockout: %v", err)
 	}
 }
 
 // TestRequireMFA: when the policy promises staff MFA, a session of an
-// account without TOTP carries no scopes until TOTP is confirmed; an API
-// key is not affected.
+// account without TOTP carries no scopes until TOTP is confirmed; without
+// the promise the same kind of session has its role's scopes.
 func TestRequireMFA(t *testing.T) {
 	f := newStaffFixture(t)
 	f.a.RequireMFA = true
-	const email, pass = "mfa@example.org", "a long passphrase"
-	if _, err := f.a.CreateStaff(f.admin, email, pass, "", steward.RoleAuditor); err != nil {
-		t.Fatal(err)
-	}
-	token, _, err := f.a.Login(context.Background(), f.tenant, email, pass, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	const pass = "a long passphrase"
+	token, _ := f.signUp(t, "mfa@example.org", pass)
 	c, err := f.a.AuthenticateSession(context.Background(), token)
 	if err != nil || !c.MFAPending || len(c.Scopes) != 0 {
 		t.Fatalf("session without TOTP = %+v, %v; want pending MFA, no scopes", c, err)
 	}
-	me := steward.WithCaller(context.Background(), c)
-	en, err := f.a.EnrollTOTP(me, "steward")
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, _ := totp.GenerateCode(en.Secret, f.now)
-	if err := f.a.ConfirmTOTP(me, code); err != nil {
-		t.Fatal(err)
-	}
+	f.enrolTOTP(t, steward.WithCaller(context.Background(), c))
 	c, err = f.a.AuthenticateSession(context.Background(), token)
 	if err != nil || c.MFAPending || !c.Scopes.Has(steward.ScopeAuditRead) {
 		t.Fatalf("session after TOTP = %+v, %v; want the auditor's scopes", c, err)
 	}
 	f.a.RequireMFA = false
-	if _, err := f.a.CreateStaff(f.admin, "plain@example.org", pass, "", steward.RoleAuditor); err != nil {
-		t.Fatal(err)
-	}
-	token, _, _ = f.a.Login(context.Background(), f.tenant, "plain@example.org", pass, "")
+	token, _ = f.signUp(t, "plain@example.org", pass)
 	if c, err := f.a.AuthenticateSession(context.Background(), token); err != nil || c.MFAPending || len(c.Scopes) == 0 {
 		t.Fatalf("session when MFA is not required = %+v, %v", c, err)
 	}
