@@ -23,6 +23,7 @@ const (
 	EUNAUTHORIZED = "unauthorized"
 	EFORBIDDEN    = "forbidden"
 	ETOOLARGE     = "too_large"
+	EMETHOD       = "method_not_allowed"
 	ERATELIMIT    = "rate_limited"
 	EUNAVAILABLE  = "unavailable"
 	EINTERNAL     = "internal"

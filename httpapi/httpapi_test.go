@@ -2,8 +2,11 @@ package httpapi
 
 import (
 	"encoding/json"
+	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -79,7 +82,18 @@ func TestInternalErrorsAreNotShown(t *testing.T) {
 	}
 }
 
+// embedded is flattened into sample, as encoding/json writes it.
+type embedded struct {
+	ID   string `json:"id"`
+	Name string `json:"name"` // shadowed by sample.Name
+}
+
 func TestSchemaGeneration(t *testing.T) {
+	type withEmbedded struct {
+		embedded
+		sample
+		Ptr *string `json:"ptr"`
+	}
 	g := &schemaGen{defs: map[string]any{}}
 	ref := g.schema(typeOf(sample{}))
 	if ref["$ref"] != "#/components/schemas/sample" {
@@ -88,11 +102,22 @@ func TestSchemaGeneration(t *testing.T) {
 	obj := g.defs["sample"].(map[string]any)
 	req := obj["required"].([]string)
 	if strings.Join(req, ",") != "name,tags" {
-		t.Fatalf("required = %v; want name,tags (omitempty and pointers optional)", req)
+		t.Fatalf("required = %v; want name,tags (omitempty optional)", req)
 	}
 	props := obj["properties"].(map[string]any)
-	if props["at"].(map[string]any)["format"] != "date-time" || props["tags"].(map[string]any)["type"] != "array" {
+	if props["at"].(map[string]any)["format"] != "date-time" {
 		t.Fatalf("properties = %v", props)
+	}
+	if typ := fmt.Sprint(props["tags"].(map[string]any)["type"]); typ != "[array null]" {
+		t.Fatalf("tags type = %s; want [array null] (a nil slice is written as null)", typ)
+	}
+	flat := g.object(typeOf(withEmbedded{}))
+	names := slices.Sorted(maps.Keys(flat["properties"].(map[string]any)))
+	if strings.Join(names, ",") != "at,count,id,name,ptr,tags" {
+		t.Fatalf("properties of a struct with embedded structs = %v; want them flattened", names)
+	}
+	if typ := fmt.Sprint(flat["properties"].(map[string]any)["ptr"].(map[string]any)["type"]); typ != "[string null]" {
+		t.Fatalf("pointer without omitempty: type %s; want [string null]", typ)
 	}
 }
 

@@ -59,7 +59,7 @@ func createdKey(nk *auth.NewKey) CreatedKey {
 
 func (s *Server) routeKeys() {
 	s.route(Route{Method: "POST", Path: "/v1/apikeys", Summary: "Create an API key in the caller's tenant", Tag: "auth",
-		Scope: steward.ScopeAdmin, In: CreateKeyRequest{}, Out: CreatedKey{}, Status: http.StatusCreated},
+		Scope: steward.ScopeAdmin, In: CreateKeyRequest{}, Out: CreatedKey{}, Status: http.StatusCreated, Errors: []string{steward.ECONFLICT}},
 		func(w http.ResponseWriter, r *http.Request) error {
 			in, err := decode[CreateKeyRequest](w, r)
 			if err != nil {
@@ -98,7 +98,7 @@ func (s *Server) routeKeys() {
 			return nil
 		})
 	s.route(Route{Method: "POST", Path: "/v1/tenants", Summary: "Create a tenant and its first admin key (operator only)", Tag: "auth",
-		Scope: steward.ScopeTenantsWrite, In: CreateTenantRequest{}, Out: CreatedTenant{}, Status: http.StatusCreated},
+		Scope: steward.ScopeTenantsWrite, In: CreateTenantRequest{}, Out: CreatedTenant{}, Status: http.StatusCreated, Errors: []string{steward.ECONFLICT}},
 		func(w http.ResponseWriter, r *http.Request) error {
 			in, err := decode[CreateTenantRequest](w, r)
 			if err != nil {

@@ -1,78 +1,190 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/steward-privacy/steward"
 )
 
 // openAPI builds the OpenAPI 3.1 document from the registered routes and the
 // Go types of their bodies, so it is generated, never maintained by hand.
+// The black-box tests validate every response the real server gives against
+// it, so it cannot drift from the bytes.
 func (s *Server) openAPI() map[string]any {
 	g := &schemaGen{defs: map[string]any{}}
+	g.schema(reflect.TypeOf(Problem{}))
 	paths := map[string]map[string]any{}
 	for _, rt := range s.routes {
-		op := map[string]any{
-			"summary":     rt.Summary,
-			"operationId": operationID(rt),
-			"tags":        []string{rt.Tag},
-		}
-		var params []any
-		for _, name := range pathParams(rt.Path) {
-			params = append(params, map[string]any{"name": name, "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
-		}
-		for _, q := range rt.Query {
-			params = append(params, map[string]any{"name": q.Name, "in": "query", "required": q.Required,
-				"description": q.Description, "schema": map[string]any{"type": "string"}})
-		}
-		if params != nil {
-			op["parameters"] = params
-		}
-		if t := typeOf(rt.In); t != nil {
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
-				"application/json": map[string]any{"schema": g.schema(t)}}}
-		} else if rt.RawIn != "" {
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
-				rt.RawIn: map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}}
-		}
-		ok := map[string]any{"description": http.StatusText(rt.Status)}
-		if t := typeOf(rt.Out); t != nil {
-			ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(t)}}
-		} else if rt.RawOut != "" {
-			ok["content"] = map[string]any{rt.RawOut: map[string]any{"schema": map[string]any{"type": "string"}}}
-		}
-		problem := map[string]any{"description": "Problem details (RFC 9457)", "content": map[string]any{
-			"application/problem+json": map[string]any{"schema": g.schema(reflect.TypeOf(Problem{}))}}}
-		op["responses"] = map[string]any{strconv.Itoa(rt.Status): ok, "default": problem}
-		if !rt.Public {
-			op["security"] = []any{map[string]any{"bearer": []string{}}, map[string]any{"session": []string{}}}
-			if rt.Scope != "" {
-				op["x-steward-scope"] = string(rt.Scope)
-			}
-		} else {
-			op["security"] = []any{}
-		}
 		if paths[rt.Path] == nil {
 			paths[rt.Path] = map[string]any{}
 		}
-		paths[rt.Path][strings.ToLower(rt.Method)] = op
+		paths[rt.Path][strings.ToLower(rt.Method)] = g.operation(rt)
 	}
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{"title": "steward API", "version": "v1",
-			"description": "The steward privacy engine: policy-checked access to personal data."},
-		"paths": paths,
+			"description": "The steward privacy engine: policy-checked access to personal data. " +
+				"Every error is RFC 9457 problem+json with a stable code.",
+			"license": map[string]any{"name": "Proprietary", "identifier": "LicenseRef-steward"}},
+		"servers": []any{map[string]any{"url": "http://127.0.0.1:8080", "description": "steward serve on its default address"}},
+		"tags":    tags(s.routes),
+		"paths":   paths,
 		"components": map[string]any{
-			"schemas": g.defs,
+			"schemas":   g.defs,
+			"responses": problemResponses(),
 			"securitySchemes": map[string]any{
 				"bearer":  map[string]any{"type": "http", "scheme": "bearer", "description": "An API key (stw_...)"},
-				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": sessionCookie},
+				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": sessionCookie, "description": "A staff session from POST /v1/staff/login"},
 			},
 		},
 	}
+}
+
+// operation describes one route.
+func (g *schemaGen) operation(rt Route) map[string]any {
+	op := map[string]any{
+		"summary":     rt.Summary,
+		"operationId": operationID(rt),
+		"tags":        []string{rt.Tag},
+	}
+	var params []any
+	for _, name := range pathParams(rt.Path) {
+		params = append(params, map[string]any{"name": name, "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+	}
+	for _, q := range rt.Query {
+		p := map[string]any{"name": q.Name, "in": "query", "required": q.Required, "schema": q.schema()}
+		if q.Description != "" {
+			p["description"] = q.Description
+		}
+		params = append(params, p)
+	}
+	if params != nil {
+		op["parameters"] = params
+	}
+	if t := typeOf(rt.In); t != nil {
+		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+			"application/json": map[string]any{"schema": g.schema(t)}}}
+	} else if rt.RawIn != "" {
+		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+			rt.RawIn: map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}}
+	}
+	ok := map[string]any{"description": http.StatusText(rt.Status)}
+	if t := typeOf(rt.Out); t != nil {
+		ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(t)}}
+	} else if rt.RawOut != "" {
+		ok["content"] = map[string]any{rt.RawOut: map[string]any{"schema": map[string]any{"type": "string"}}}
+	}
+	responses := map[string]any{strconv.Itoa(rt.Status): ok}
+	for _, code := range errorCodes(rt) {
+		responses[strconv.Itoa(statusOf[code])] = map[string]any{"$ref": "#/components/responses/" + code}
+	}
+	op["responses"] = responses
+	if rt.Public {
+		op["security"] = []any{}
+	} else {
+		// OpenAPI 3.1 lets a non-OAuth requirement list the roles it
+		// needs: here the scope, for a key or a staff session alike.
+		scopes := []string{}
+		if rt.Scope != "" {
+			scopes = append(scopes, string(rt.Scope))
+			op["x-steward-scope"] = string(rt.Scope)
+		}
+		op["security"] = []any{map[string]any{"bearer": scopes}, map[string]any{"session": scopes}}
+	}
+	return op
+}
+
+// errorCodes lists the error codes a route can answer with, from what it
+// takes: input can be invalid, a body too large, a credential missing or
+// short of the scope, a path id unknown; every route may be rate limited,
+// find the database unavailable or fail inside, and routes name any further
+// codes in Route.Errors.
+func errorCodes(rt Route) []string {
+	codes := []string{steward.ERATELIMIT, steward.EINTERNAL, steward.EUNAVAILABLE}
+	hasBody := rt.In != nil || rt.RawIn != ""
+	if hasBody || len(rt.Query) > 0 || len(pathParams(rt.Path)) > 0 {
+		codes = append(codes, steward.EINVALID)
+	}
+	if hasBody {
+		codes = append(codes, steward.ETOOLARGE)
+	}
+	if !rt.Public {
+		codes = append(codes, steward.EUNAUTHORIZED, steward.EFORBIDDEN)
+	}
+	if len(pathParams(rt.Path)) > 0 {
+		codes = append(codes, steward.ENOTFOUND)
+	}
+	codes = append(codes, rt.Errors...)
+	slices.Sort(codes)
+	return slices.Compact(codes)
+}
+
+// problemResponses is one shared response per error code, each
+// problem+json.
+func problemResponses() map[string]any {
+	out := map[string]any{}
+	for code, status := range statusOf {
+		if code == steward.EMETHOD {
+			continue // answers a method no operation has, so no operation lists it
+		}
+		out[code] = map[string]any{
+			"description": code + ": " + codeMeaning[code],
+			"content": map[string]any{"application/problem+json": map[string]any{
+				"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}},
+		}
+		if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+			out[code].(map[string]any)["headers"] = map[string]any{"Retry-After": map[string]any{
+				"description": "seconds to wait before trying again", "schema": map[string]any{"type": "integer"}}}
+		}
+		if status == http.StatusUnauthorized {
+			out[code].(map[string]any)["headers"] = map[string]any{"WWW-Authenticate": map[string]any{
+				"description": `Bearer realm="steward"`, "schema": map[string]any{"type": "string"}}}
+		}
+	}
+	return out
+}
+
+// codeMeaning says what each error code means, for the document.
+var codeMeaning = map[string]string{
+	steward.EINVALID:      "the request is malformed or a field is invalid (see errors[])",
+	steward.EUNAUTHORIZED: "no valid credential",
+	steward.EFORBIDDEN:    "the credential lacks the scope, or the policy denies it (see reasons[])",
+	steward.ENOTFOUND:     "no such resource in the caller's tenant",
+	steward.ECONFLICT:     "the resource exists already or is in a conflicting state",
+	steward.ETOOLARGE:     "the request body exceeds the limit",
+	steward.EMETHOD:       "the path exists but not with this method (see Allow)",
+	steward.ERATELIMIT:    "too many requests (see Retry-After)",
+	steward.EUNAVAILABLE:  "not ready, try again (see Retry-After when given)",
+	steward.EINTERNAL:     "internal error; the request id finds it in the server log",
+}
+
+// tags lists the routes' tags in order of first use.
+func tags(routes []Route) []any {
+	var out []any
+	seen := map[string]bool{}
+	for _, rt := range routes {
+		if !seen[rt.Tag] {
+			seen[rt.Tag] = true
+			out = append(out, map[string]any{"name": rt.Tag, "description": tagDescription[rt.Tag]})
+		}
+	}
+	return out
+}
+
+var tagDescription = map[string]string{
+	"system":  "Health, readiness, metrics and this document",
+	"auth":    "API keys, tenants and the caller",
+	"staff":   "Staff accounts, sign-in and two-factor enrolment",
+	"vault":   "Subjects, their records and files, read for a purpose",
+	"secrets": "Third-party secrets the service must reuse, encrypted",
+	"pii":     "Finding and pseudonymizing personal data in text",
+	"keys":    "Key rotation",
+	"audit":   "The hash-chained, signed audit log",
+	"jobs":    "Background jobs",
 }
 
 func operationID(rt Route) string {
@@ -96,97 +208,4 @@ func pathParams(path string) []string {
 		}
 	}
 	return out
-}
-
-// schemaGen turns Go types into JSON Schema (2020-12, as OpenAPI 3.1 uses),
-// collecting named struct types under components/schemas.
-type schemaGen struct {
-	defs map[string]any
-}
-
-var (
-	timeType = reflect.TypeOf(time.Time{})
-	rawType  = reflect.TypeOf(json.RawMessage{})
-)
-
-func (g *schemaGen) schema(t reflect.Type) map[string]any {
-	switch {
-	case t == timeType:
-		return map[string]any{"type": "string", "format": "date-time"}
-	case t == rawType:
-		return map[string]any{"description": "any JSON value"}
-	}
-	switch t.Kind() {
-	case reflect.Pointer:
-		return g.schema(t.Elem())
-	case reflect.String:
-		return map[string]any{"type": "string"}
-	case reflect.Bool:
-		return map[string]any{"type": "boolean"}
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return map[string]any{"type": "integer"}
-	case reflect.Float32, reflect.Float64:
-		return map[string]any{"type": "number"}
-	case reflect.Slice, reflect.Array:
-		if t.Elem().Kind() == reflect.Uint8 {
-			return map[string]any{"type": "string", "contentEncoding": "base64"}
-		}
-		return map[string]any{"type": "array", "items": g.schema(t.Elem())}
-	case reflect.Map:
-		return map[string]any{"type": "object", "additionalProperties": g.schema(t.Elem())}
-	case reflect.Interface:
-		return map[string]any{"description": "any JSON value"}
-	case reflect.Struct:
-		name := t.Name()
-		if name == "" {
-			return g.object(t)
-		}
-		if _, done := g.defs[name]; !done {
-			g.defs[name] = map[string]any{} // placeholder against recursion
-			g.defs[name] = g.object(t)
-		}
-		return map[string]any{"$ref": "#/components/schemas/" + name}
-	}
-	return map[string]any{}
-}
-
-func (g *schemaGen) object(t reflect.Type) map[string]any {
-	props := map[string]any{}
-	var required []string
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		tag := f.Tag.Get("json")
-		if tag == "-" {
-			continue
-		}
-		name, opts, _ := strings.Cut(tag, ",")
-		if name == "" {
-			name = f.Name
-		}
-		sch := g.schema(f.Type)
-		if d := f.Tag.Get("doc"); d != "" {
-			sch = withDescription(sch, d)
-		}
-		props[name] = sch
-		if !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero") && f.Type.Kind() != reflect.Pointer {
-			required = append(required, name)
-		}
-	}
-	obj := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
-	if required != nil {
-		obj["required"] = required
-	}
-	return obj
-}
-
-func withDescription(sch map[string]any, d string) map[string]any {
-	if _, isRef := sch["$ref"]; isRef {
-		return map[string]any{"allOf": []any{sch}, "description": d}
-	}
-	sch["description"] = d
-	return sch
 }

@@ -129,7 +129,7 @@ func (s *Server) routePII(o *PIIOptions) {
 			return respond(w, http.StatusOK, out)
 		})
 	s.route(Route{Method: "POST", Path: "/v1/pii/pseudonymize", Summary: "Replace personal data with consistent placeholders per conversation", Tag: "pii",
-		Scope: steward.ScopePII, In: PseudonymizeRequest{}, Out: PseudonymizeResponse{}},
+		Scope: steward.ScopePII, In: PseudonymizeRequest{}, Out: PseudonymizeResponse{}, Errors: []string{steward.ECONFLICT}},
 		func(w http.ResponseWriter, r *http.Request) error {
 			in, err := decode[PseudonymizeRequest](w, r)
 			if err != nil {
@@ -157,7 +157,7 @@ func (s *Server) routePII(o *PIIOptions) {
 			return respond(w, http.StatusOK, PseudonymizeResponse{Text: text, Entities: found})
 		})
 	s.route(Route{Method: "POST", Path: "/v1/pii/reidentify", Summary: "Restore a conversation's placeholders in a model's answer", Tag: "pii",
-		Scope: steward.ScopePII, In: ReidentifyRequest{}, Out: pii.Reidentified{}},
+		Scope: steward.ScopePII, In: ReidentifyRequest{}, Out: pii.Reidentified{}, Errors: []string{steward.ENOTFOUND}},
 		func(w http.ResponseWriter, r *http.Request) error {
 			in, err := decode[ReidentifyRequest](w, r)
 			if err != nil {

@@ -33,6 +33,7 @@ var statusOf = map[string]int{
 	steward.ENOTFOUND:     http.StatusNotFound,
 	steward.ECONFLICT:     http.StatusConflict,
 	steward.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	steward.EMETHOD:       http.StatusMethodNotAllowed,
 	steward.ERATELIMIT:    http.StatusTooManyRequests,
 	steward.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	steward.EINTERNAL:     http.StatusInternalServerError,

@@ -14,7 +14,7 @@ type RotateRequest struct {
 
 func (s *Server) routeRotation(r *vault.Rotations, users []vault.MasterKeyUser) {
 	s.route(Route{Method: "POST", Path: "/v1/keys/rotate", Summary: "Start a key rotation; rewrapping runs in the background", Tag: "keys",
-		Scope: steward.ScopeAdmin, In: RotateRequest{}, Out: vault.RotationStatus{}, Status: http.StatusAccepted},
+		Scope: steward.ScopeAdmin, In: RotateRequest{}, Out: vault.RotationStatus{}, Status: http.StatusAccepted, Errors: []string{steward.ECONFLICT}},
 		func(w http.ResponseWriter, req *http.Request) error {
 			in, err := decode[RotateRequest](w, req)
 			if err != nil {
@@ -35,7 +35,7 @@ func (s *Server) routeRotation(r *vault.Rotations, users []vault.MasterKeyUser) 
 			return respond(w, http.StatusAccepted, st)
 		})
 	s.route(Route{Method: "GET", Path: "/v1/keys/rotation", Summary: "Progress of the latest key rotation", Tag: "keys",
-		Scope: steward.ScopeAdmin, Out: vault.RotationStatus{}, Query: []Param{{Name: "key", Description: "tenant (default) or master"}}},
+		Scope: steward.ScopeAdmin, Out: vault.RotationStatus{}, Query: []Param{{Name: "key", Description: "tenant (default) or master"}}, Errors: []string{steward.ENOTFOUND}},
 		func(w http.ResponseWriter, req *http.Request) error {
 			st, err := r.Status(req.Context(), req.URL.Query().Get("key") == "master")
 			if err != nil {

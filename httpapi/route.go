@@ -3,6 +3,8 @@ package httpapi
 import (
 	"net/http"
 	"reflect"
+	"slices"
+	"strings"
 
 	"github.com/steward-privacy/steward"
 )
@@ -28,6 +30,9 @@ type Route struct {
 	RawOut string
 	Status int // success status; 200 if zero
 	Query  []Param
+	// Errors names error codes the route can answer with beyond those its
+	// shape implies (see errorCodes), e.g. ECONFLICT for a create.
+	Errors []string
 }
 
 // Param documents a query parameter.
@@ -35,6 +40,20 @@ type Param struct {
 	Name        string
 	Description string
 	Required    bool
+	// Type is the JSON Schema type of the value: "" (string), "integer",
+	// "boolean", or "date-time" (an RFC 3339 string).
+	Type string
+}
+
+// schema is the parameter's JSON Schema.
+func (p Param) schema() map[string]any {
+	switch p.Type {
+	case "":
+		return map[string]any{"type": "string"}
+	case "date-time":
+		return map[string]any{"type": "string", "format": "date-time"}
+	}
+	return map[string]any{"type": p.Type}
 }
 
 // handlerFunc is a route handler: it writes a success response or returns an
@@ -55,6 +74,29 @@ func (s *Server) route(rt Route, h handlerFunc) {
 	}
 	s.routes = append(s.routes, rt)
 	s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt, h))
+	if !slices.ContainsFunc(s.routes[:len(s.routes)-1], func(o Route) bool { return o.Path == rt.Path }) {
+		// The same path with no method: it matches only the methods no
+		// route of the path takes, and answers 405 with Allow.
+		s.mux.HandleFunc(rt.Path, s.methodNotAllowed)
+	}
+}
+
+// methodNotAllowed answers a known path asked with a method none of its
+// routes takes: 405 problem+json with the Allow header.
+func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	pattern := strings.TrimPrefix(r.Pattern, "/")
+	var allow []string
+	for _, rt := range s.routes {
+		if strings.TrimPrefix(rt.Path, "/") == pattern {
+			allow = append(allow, rt.Method)
+			if rt.Method == http.MethodGet {
+				allow = append(allow, http.MethodHead)
+			}
+		}
+	}
+	slices.Sort(allow)
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	writeError(w, r, s.log, steward.Errorf(steward.EMETHOD, "%s is not allowed here; allowed: %s", r.Method, strings.Join(allow, ", ")))
 }
 
 // wrap applies authentication and error rendering to one route.

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -135,7 +136,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				UAFamily: requestlog.UAFamily(r.UserAgent()), APIKeyID: info.apiKeyID()})
 		}
 	}()
+	if !cleanPath(r.URL.Path) {
+		// The mux would redirect an unclean path (.., //, /./) to its
+		// clean form: steward answers 404 instead, never a redirect.
+		s.notFoundHandler(rec, r)
+		return
+	}
 	s.mux.ServeHTTP(rec, r)
+}
+
+// cleanPath reports whether p is already in the form path.Clean gives (a
+// trailing slash aside, which no route has and thus finds no route).
+func cleanPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	trimmed := strings.TrimSuffix(p, "/")
+	return p == "/" || path.Clean(trimmed) == trimmed
 }
 
 // routeSystem registers the unauthenticated operational endpoints.

@@ -57,7 +57,7 @@ func staffView(s *steward.StaffAccount) StaffView {
 
 func (s *Server) routeStaff() {
 	s.route(Route{Method: "POST", Path: "/v1/staff", Summary: "Create a staff account", Tag: "staff",
-		Scope: steward.ScopeAdmin, In: CreateStaffRequest{}, Out: StaffView{}, Status: http.StatusCreated},
+		Scope: steward.ScopeAdmin, In: CreateStaffRequest{}, Out: StaffView{}, Status: http.StatusCreated, Errors: []string{steward.ECONFLICT}},
 		func(w http.ResponseWriter, r *http.Request) error {
 			in, err := decode[CreateStaffRequest](w, r)
 			if err != nil {
@@ -83,7 +83,7 @@ func (s *Server) routeStaff() {
 			return respond(w, http.StatusOK, out)
 		})
 	s.route(Route{Method: "POST", Path: "/v1/staff/login", Summary: "Sign in; sets the session cookie", Tag: "staff",
-		Public: true, In: LoginRequest{}, Out: StaffView{}},
+		Public: true, In: LoginRequest{}, Out: StaffView{}, Errors: []string{steward.EUNAUTHORIZED}},
 		func(w http.ResponseWriter, r *http.Request) error {
 			in, err := decode[LoginRequest](w, r)
 			if err != nil {
@@ -111,7 +111,7 @@ func (s *Server) routeStaff() {
 			return nil
 		})
 	s.route(Route{Method: "POST", Path: "/v1/staff/totp", Summary: "Start two-factor enrolment; returns the TOTP secret once", Tag: "staff",
-		Out: auth.Enrollment{}, Status: http.StatusCreated},
+		Out: auth.Enrollment{}, Status: http.StatusCreated, Errors: []string{steward.ECONFLICT}},
 		func(w http.ResponseWriter, r *http.Request) error {
 			e, err := s.auth.EnrollTOTP(r.Context(), s.opts.Issuer)
 			if err != nil {
@@ -120,7 +120,7 @@ func (s *Server) routeStaff() {
 			return respond(w, http.StatusCreated, e)
 		})
 	s.route(Route{Method: "POST", Path: "/v1/staff/totp/confirm", Summary: "Confirm enrolment with a current code", Tag: "staff",
-		In: CodeRequest{}, Status: http.StatusNoContent},
+		In: CodeRequest{}, Status: http.StatusNoContent, Errors: []string{steward.ECONFLICT}},
 		func(w http.ResponseWriter, r *http.Request) error {
 			in, err := decode[CodeRequest](w, r)
 			if err != nil {

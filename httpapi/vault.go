@@ -55,7 +55,7 @@ func access(r *http.Request) vault.Access {
 func (s *Server) routeVault() {
 	v := s.opts.Vault
 	s.route(Route{Method: "POST", Path: "/v1/subjects", Summary: "Create a subject", Tag: "vault",
-		Scope: steward.ScopeRecordsWrite, In: vault.NewSubject{}, Out: vault.SubjectView{}, Status: http.StatusCreated},
+		Scope: steward.ScopeRecordsWrite, In: vault.NewSubject{}, Out: vault.SubjectView{}, Status: http.StatusCreated, Errors: []string{steward.ECONFLICT}},
 		func(w http.ResponseWriter, r *http.Request) error {
 			in, err := decode[vault.NewSubject](w, r)
 			if err != nil {
@@ -69,7 +69,7 @@ func (s *Server) routeVault() {
 		})
 	s.route(Route{Method: "GET", Path: "/v1/subjects", Summary: "Find a subject by external id, email or phone", Tag: "vault",
 		Scope: steward.ScopeRecordsRead, Out: vault.SubjectView{}, Query: []Param{
-			{Name: "external_id"}, {Name: "email"}, {Name: "phone", Description: "international format"}}},
+			{Name: "external_id"}, {Name: "email"}, {Name: "phone", Description: "international format"}}, Errors: []string{steward.ENOTFOUND}},
 		func(w http.ResponseWriter, r *http.Request) error {
 			q := r.URL.Query()
 			var kind, value string

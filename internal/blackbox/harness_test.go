@@ -36,7 +36,12 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "building steward:", err)
 		os.Exit(1)
 	}
+	// Every response a test receives is checked against /openapi.json.
+	http.DefaultTransport = contract
 	code := m.Run()
+	if contractViolations() > 0 && code == 0 {
+		code = 1
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -188,7 +193,7 @@ func (s *server) do(method, path, key string, body any) *response {
 		j, _ := json.Marshal(b)
 		rd, ct = bytes.NewReader(j), "application/json"
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(withTest(context.Background(), s.t), 60*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, s.URL+path, rd)
 	if err != nil {
