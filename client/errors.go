@@ -1,0 +1,139 @@
+package client
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// The error codes steward answers with, in Error.Code.
+const (
+	EINVALID      = "EINVALID"      // 400: bad input; Fields names what is wrong
+	EUNAUTHORIZED = "EUNAUTHORIZED" // 401: no, bad or revoked credential
+	EFORBIDDEN    = "EFORBIDDEN"    // 403: a missing scope or a policy denial (see Reasons)
+	ENOTFOUND     = "ENOTFOUND"     // 404: no such object in the caller's tenant
+	ECONFLICT     = "ECONFLICT"     // 409: the object exists or changed
+	ETOOLARGE     = "ETOOLARGE"     // 413: a body over the server's limit
+	ERATELIMIT    = "ERATELIMIT"    // 429: slow down; see RetryAfter
+	EINTERNAL     = "EINTERNAL"     // 500: the server failed; quote RequestID
+	EUNAVAILABLE  = "EUNAVAILABLE"  // 503: not ready, e.g. the database is unreachable
+)
+
+// Error is a failed call: the server's problem details (RFC 9457) with
+// steward's extensions. A response that is not problem+json (a proxy's page,
+// say) still becomes an *Error with its Status and an empty Code.
+type Error struct {
+	Status    int          // the HTTP status
+	Code      string       // one of the E* constants; "" if the body was not problem+json
+	Type      string       // a URI naming the problem type
+	Title     string       // the status text
+	Detail    string       // a message safe to show; never personal data
+	RequestID string       // quote it when asking the operator
+	Fields    []FieldError // for EINVALID: the paths of the fields at fault
+	Reasons   []string     // for policy denials: machine-readable reason codes
+	// RetryAfter is the wait the server asked for (429, 503), or zero.
+	RetryAfter time.Duration
+}
+
+// FieldError names one invalid field of a request.
+type FieldError struct {
+	Path    string `json:"path"`
+	Message string `json:"message"`
+}
+
+// Error describes the failure in one line.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("steward: ")
+	if e.Code != "" {
+		b.WriteString(e.Code + " ")
+	}
+	fmt.Fprintf(&b, "(%d)", e.Status)
+	if e.Detail != "" {
+		b.WriteString(": " + e.Detail)
+	}
+	for _, f := range e.Fields {
+		fmt.Fprintf(&b, "; %s: %s", f.Path, f.Message)
+	}
+	if len(e.Reasons) > 0 {
+		b.WriteString(" [" + strings.Join(e.Reasons, ", ") + "]")
+	}
+	if e.RequestID != "" {
+		b.WriteString(" (request " + e.RequestID + ")")
+	}
+	return b.String()
+}
+
+// IsCode reports whether err is, or wraps, an *Error with the given code.
+func IsCode(err error, code string) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == code
+}
+
+// StatusOf returns the HTTP status of an *Error in err's chain, or 0.
+func StatusOf(err error) int {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Status
+	}
+	return 0
+}
+
+// problem is the problem+json body as sent.
+type problem struct {
+	Type      string       `json:"type"`
+	Title     string       `json:"title"`
+	Status    int          `json:"status"`
+	Detail    string       `json:"detail"`
+	Code      string       `json:"code"`
+	RequestID string       `json:"request_id"`
+	Errors    []FieldError `json:"errors"`
+	Reasons   []string     `json:"reasons"`
+}
+
+// maxErrorBody bounds how much of an error body is read.
+const maxErrorBody = 64 << 10
+
+// responseError reads and closes an unsuccessful response and returns its
+// *Error.
+func responseError(resp *http.Response) *Error {
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	e := &Error{Status: resp.StatusCode, Title: http.StatusText(resp.StatusCode),
+		RequestID: resp.Header.Get("X-Request-Id"), RetryAfter: retryAfter(resp.Header)}
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	var p problem
+	if mt == "application/problem+json" && json.Unmarshal(body, &p) == nil {
+		e.Code, e.Type, e.Detail, e.Fields, e.Reasons = p.Code, p.Type, p.Detail, p.Errors, p.Reasons
+		if p.Title != "" {
+			e.Title = p.Title
+		}
+		if p.RequestID != "" {
+			e.RequestID = p.RequestID
+		}
+		return e
+	}
+	e.Detail = snippet(body)
+	return e
+}
+
+// snippet is the start of a non-problem body, printable and short.
+func snippet(body []byte) string {
+	s := strings.Map(func(r rune) rune {
+		if unicode.IsPrint(r) {
+			return r
+		}
+		return ' '
+	}, string(body))
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:200]) + "..."
+	}
+	return s
+}
