@@ -19,28 +19,25 @@ import (
 // staff member in with Login, after which the session cookie authenticates
 // its calls.
 type Client struct {
-	base  *url.URL
-	hc    *http.Client
-	key   apiKey
+	base *url.URL
+	hc   *http.Client
+	// auth sets the credential on a request: a closure, so that printing a
+	// Client (even with %#v) never shows the key.
+	auth  func(http.Header)
 	agent string
 	retry RetryPolicy
 }
-
-// apiKey is a credential that never prints.
-type apiKey string
-
-// String hides the key.
-func (apiKey) String() string { return "REDACTED" }
-
-// GoString hides the key from %#v.
-func (apiKey) GoString() string { return "REDACTED" }
 
 // Option configures a Client.
 type Option func(*Client)
 
 // WithAPIKey authenticates every call with an API key (stw_...), sent as
 // "Authorization: Bearer".
-func WithAPIKey(key string) Option { return func(c *Client) { c.key = apiKey(key) } }
+func WithAPIKey(key string) Option {
+	return func(c *Client) {
+		c.auth = func(h http.Header) { h.Set("Authorization", "Bearer "+key) }
+	}
+}
 
 // WithHTTPClient sends requests through hc (its transport, TLS settings,
 // timeouts). The client keeps its own shallow copy; if hc has no cookie jar,
@@ -148,8 +145,8 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, error) {
 		req.Header.Set("Accept", "application/json, application/problem+json")
 	}
 	req.Header.Set("User-Agent", c.agent)
-	if c.key != "" {
-		req.Header.Set("Authorization", "Bearer "+string(c.key))
+	if c.auth != nil {
+		c.auth(req.Header)
 	}
 	for attempt := 1; ; attempt++ {
 		resp, err := c.hc.Do(req)
