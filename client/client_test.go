@@ -51,7 +51,7 @@ func TestGETRetriedOn429AfterRetryAfter(t *testing.T) {
 		if n.Add(1) == 1 {
 			first = time.Now()
 			w.Header().Set("Retry-After", "1")
-			problem(w, 429, `{"status":429,"code":"ERATELIMIT","detail":"slow down"}`)
+			problem(w, 429, `{"status":429,"code":"rate_limited","detail":"slow down"}`)
 			return
 		}
 		if waited := time.Since(first); waited < 900*time.Millisecond {
@@ -70,7 +70,7 @@ func TestRetryAfterBeyondMaxDelayFailsAtOnce(t *testing.T) {
 	c := mustClient(t, func(w http.ResponseWriter, r *http.Request) {
 		n.Add(1)
 		w.Header().Set("Retry-After", "60")
-		problem(w, 503, `{"status":503,"code":"EUNAVAILABLE","detail":"not ready"}`)
+		problem(w, 503, `{"status":503,"code":"unavailable","detail":"not ready"}`)
 	})
 	_, err := c.Ready(context.Background())
 	var e *client.Error
@@ -83,7 +83,7 @@ func TestAttemptsAreBounded(t *testing.T) {
 	var n atomic.Int32
 	c := mustClient(t, func(w http.ResponseWriter, r *http.Request) {
 		n.Add(1)
-		problem(w, 503, `{"status":503,"code":"EUNAVAILABLE"}`)
+		problem(w, 503, `{"status":503,"code":"unavailable"}`)
 	})
 	if _, err := c.WhoAmI(context.Background()); !client.IsCode(err, client.EUNAVAILABLE) || n.Load() != int32(fast.MaxAttempts) {
 		t.Fatalf("WhoAmI = %v after %d requests; want EUNAVAILABLE after %d", err, n.Load(), fast.MaxAttempts)
@@ -111,7 +111,7 @@ func TestPUTRetryReplaysTheBody(t *testing.T) {
 		b, _ := io.ReadAll(r.Body)
 		bodies = append(bodies, string(b))
 		if len(bodies) == 1 {
-			problem(w, 503, `{"status":503,"code":"EUNAVAILABLE"}`)
+			problem(w, 503, `{"status":503,"code":"unavailable"}`)
 			return
 		}
 		w.WriteHeader(204)
@@ -144,7 +144,7 @@ func TestGETRetriedAfterNetworkError(t *testing.T) {
 func TestProblemBecomesError(t *testing.T) {
 	c := mustClient(t, func(w http.ResponseWriter, r *http.Request) {
 		problem(w, 403, `{"type":"https://steward.dev/problems/EFORBIDDEN","title":"Forbidden","status":403,
-			"detail":"the policy does not allow this purpose","code":"EFORBIDDEN","request_id":"abc123",
+			"detail":"the policy does not allow this purpose","code":"forbidden","request_id":"abc123",
 			"errors":[{"path":"purpose","message":"not declared"}],"reasons":["purpose.prohibited"]}`)
 	})
 	_, err := c.GetRecord(context.Background(), "sub_1", "user.content.prompt", client.Access{Purpose: "train_ai_system"})
@@ -152,7 +152,7 @@ func TestProblemBecomesError(t *testing.T) {
 	if !errors.As(err, &e) {
 		t.Fatalf("error %T %v is not a *client.Error", err, err)
 	}
-	want := client.Error{Status: 403, Code: "EFORBIDDEN", Type: "https://steward.dev/problems/EFORBIDDEN", Title: "Forbidden",
+	want := client.Error{Status: 403, Code: client.EFORBIDDEN, Type: "https://steward.dev/problems/EFORBIDDEN", Title: "Forbidden",
 		Detail: "the policy does not allow this purpose", RequestID: "abc123"}
 	if e.Status != want.Status || e.Code != want.Code || e.Type != want.Type || e.Title != want.Title ||
 		e.Detail != want.Detail || e.RequestID != want.RequestID ||
@@ -163,7 +163,7 @@ func TestProblemBecomesError(t *testing.T) {
 	if !client.IsCode(err, client.EFORBIDDEN) || client.IsCode(err, client.ENOTFOUND) {
 		t.Fatal("IsCode disagrees with the code")
 	}
-	for _, part := range []string{"EFORBIDDEN", "403", "purpose.prohibited", "abc123", "purpose: not declared"} {
+	for _, part := range []string{"forbidden", "403", "purpose.prohibited", "abc123", "purpose: not declared"} {
 		if !strings.Contains(err.Error(), part) {
 			t.Errorf("%q lacks %q", err.Error(), part)
 		}
@@ -279,7 +279,7 @@ func TestContextCancelStopsACall(t *testing.T) {
 func TestContextCancelStopsARetryWait(t *testing.T) {
 	c := mustClient(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "2")
-		problem(w, 429, `{"status":429,"code":"ERATELIMIT"}`)
+		problem(w, 429, `{"status":429,"code":"rate_limited"}`)
 	}, client.WithRetry(client.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: time.Minute}))
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -335,7 +335,7 @@ func TestLoginKeepsTheSession(t *testing.T) {
 			w.WriteHeader(204)
 		default:
 			if ck, err := r.Cookie("steward_session"); err != nil || ck.Value != "s3cret" {
-				problem(w, 401, `{"status":401,"code":"EUNAUTHORIZED"}`)
+				problem(w, 401, `{"status":401,"code":"unauthorized"}`)
 				return
 			}
 			ok(w, `{"tenant_id":"ten_1","kind":"staff","id":"stf_1","scopes":[]}`)
@@ -387,7 +387,7 @@ func TestExportAuditStreamsLines(t *testing.T) {
 
 func TestExportAuditReportsAFailure(t *testing.T) {
 	c := mustClient(t, func(w http.ResponseWriter, r *http.Request) {
-		problem(w, 403, `{"status":403,"code":"EFORBIDDEN"}`)
+		problem(w, 403, `{"status":403,"code":"forbidden"}`)
 	})
 	n := 0
 	for _, err := range c.ExportAudit(context.Background()) {

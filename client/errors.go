@@ -7,22 +7,24 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
 )
 
-// The error codes steward answers with, in Error.Code.
+// The error codes steward answers with, as Error.Code holds them (the
+// problem's "code" member).
 const (
-	EINVALID      = "EINVALID"      // 400: bad input; Fields names what is wrong
-	EUNAUTHORIZED = "EUNAUTHORIZED" // 401: no, bad or revoked credential
-	EFORBIDDEN    = "EFORBIDDEN"    // 403: a missing scope or a policy denial (see Reasons)
-	ENOTFOUND     = "ENOTFOUND"     // 404: no such object in the caller's tenant
-	ECONFLICT     = "ECONFLICT"     // 409: the object exists or changed
-	ETOOLARGE     = "ETOOLARGE"     // 413: a body over the server's limit
-	ERATELIMIT    = "ERATELIMIT"    // 429: slow down; see RetryAfter
-	EINTERNAL     = "EINTERNAL"     // 500: the server failed; quote RequestID
-	EUNAVAILABLE  = "EUNAVAILABLE"  // 503: not ready, e.g. the database is unreachable
+	EINVALID      = "invalid"      // 400: bad input; Fields names what is wrong
+	EUNAUTHORIZED = "unauthorized" // 401: no, bad or revoked credential
+	EFORBIDDEN    = "forbidden"    // 403: a missing scope or a policy denial (see Reasons)
+	ENOTFOUND     = "not_found"    // 404: no such object in the caller's tenant
+	ECONFLICT     = "conflict"     // 409: the object exists or changed
+	ETOOLARGE     = "too_large"    // 413: a body over the server's limit
+	ERATELIMIT    = "rate_limited" // 429: slow down; see RetryAfter
+	EINTERNAL     = "internal"     // 500: the server failed; quote RequestID
+	EUNAVAILABLE  = "unavailable"  // 503: not ready, e.g. the database is unreachable
 )
 
 // Error is a failed call: the server's problem details (RFC 9457) with
@@ -55,11 +57,14 @@ func (e *Error) Error() string {
 		b.WriteString(e.Code + " ")
 	}
 	fmt.Fprintf(&b, "(%d)", e.Status)
-	if e.Detail != "" {
-		b.WriteString(": " + e.Detail)
+	sep := ": "
+	if e.Detail != "" && !slices.ContainsFunc(e.Fields, func(f FieldError) bool { return f.Message == e.Detail }) {
+		b.WriteString(sep + e.Detail)
+		sep = "; "
 	}
 	for _, f := range e.Fields {
-		fmt.Fprintf(&b, "; %s: %s", f.Path, f.Message)
+		fmt.Fprintf(&b, "%s%s: %s", sep, f.Path, f.Message)
+		sep = "; "
 	}
 	if len(e.Reasons) > 0 {
 		b.WriteString(" [" + strings.Join(e.Reasons, ", ") + "]")
