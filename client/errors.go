@@ -28,19 +28,20 @@ const (
 )
 
 // Error is a failed call: the server's problem details (RFC 9457) with
-// steward's extensions. A response that is not problem+json (a proxy's page,
-// say) still becomes an *Error with its Status and an empty Code.
+// steward's extensions, decoded from the problem+json body. A response that
+// is not problem+json (a proxy's page, say) still becomes an *Error with its
+// Status and an empty Code.
 type Error struct {
-	Status    int          // the HTTP status
-	Code      string       // one of the E* constants; "" if the body was not problem+json
-	Type      string       // a URI naming the problem type
-	Title     string       // the status text
-	Detail    string       // a message safe to show; never personal data
-	RequestID string       // quote it when asking the operator
-	Fields    []FieldError // for EINVALID: the paths of the fields at fault
-	Reasons   []string     // for policy denials: machine-readable reason codes
+	Status    int          `json:"status"`     // the HTTP status
+	Code      string       `json:"code"`       // one of the E* constants; "" if the body was not problem+json
+	Type      string       `json:"type"`       // a URI naming the problem type
+	Title     string       `json:"title"`      // the status text
+	Detail    string       `json:"detail"`     // a message safe to show; never personal data
+	RequestID string       `json:"request_id"` // quote it when asking the operator
+	Fields    []FieldError `json:"errors"`     // for EINVALID: the paths of the fields at fault
+	Reasons   []string     `json:"reasons"`    // for policy denials: machine-readable reason codes
 	// RetryAfter is the wait the server asked for (429, 503), or zero.
-	RetryAfter time.Duration
+	RetryAfter time.Duration `json:"-"`
 }
 
 // FieldError names one invalid field of a request.
@@ -90,18 +91,6 @@ func StatusOf(err error) int {
 	return 0
 }
 
-// problem is the problem+json body as sent.
-type problem struct {
-	Type      string       `json:"type"`
-	Title     string       `json:"title"`
-	Status    int          `json:"status"`
-	Detail    string       `json:"detail"`
-	Code      string       `json:"code"`
-	RequestID string       `json:"request_id"`
-	Errors    []FieldError `json:"errors"`
-	Reasons   []string     `json:"reasons"`
-}
-
 // maxErrorBody bounds how much of an error body is read.
 const maxErrorBody = 64 << 10
 
@@ -110,21 +99,20 @@ const maxErrorBody = 64 << 10
 func responseError(resp *http.Response) *Error {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	e := &Error{Status: resp.StatusCode, Title: http.StatusText(resp.StatusCode),
-		RequestID: resp.Header.Get("X-Request-Id"), RetryAfter: retryAfter(resp.Header)}
+	// The problem+json body decodes into the Error itself; anything else
+	// is kept as a short printable detail.
+	e := &Error{}
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	var p problem
-	if mt == "application/problem+json" && json.Unmarshal(body, &p) == nil {
-		e.Code, e.Type, e.Detail, e.Fields, e.Reasons = p.Code, p.Type, p.Detail, p.Errors, p.Reasons
-		if p.Title != "" {
-			e.Title = p.Title
-		}
-		if p.RequestID != "" {
-			e.RequestID = p.RequestID
-		}
-		return e
+	if mt != "application/problem+json" || json.Unmarshal(body, e) != nil {
+		*e = Error{Detail: snippet(body)}
 	}
-	e.Detail = snippet(body)
+	e.Status, e.RetryAfter = resp.StatusCode, retryAfter(resp.Header)
+	if e.Title == "" {
+		e.Title = http.StatusText(resp.StatusCode)
+	}
+	if e.RequestID == "" {
+		e.RequestID = resp.Header.Get("X-Request-Id")
+	}
 	return e
 }
 
