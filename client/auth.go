@@ -32,6 +32,8 @@ type apiKeyList struct {
 	Keys []APIKey `json:"keys"`
 }
 
+func (l *apiKeyList) items() []APIKey { return l.Keys }
+
 // NewTenant asks for a tenant.
 type NewTenant struct {
 	Name       string `json:"name"`
@@ -67,11 +69,7 @@ func (c *Client) CreateAPIKey(ctx context.Context, in NewAPIKey) (*CreatedAPIKey
 
 // ListAPIKeys lists the tenant's keys, revoked ones included (needs admin).
 func (c *Client) ListAPIKeys(ctx context.Context) ([]APIKey, error) {
-	out, err := routeListAPIKeys.call(ctx, c, none{}, nil)
-	if err != nil {
-		return nil, err
-	}
-	return out.Keys, nil
+	return itemsOf(routeListAPIKeys.call(ctx, c, none{}, nil))
 }
 
 // RevokeAPIKey revokes a key, effective at once (needs admin).

@@ -218,11 +218,17 @@ func (e endpoint[In, Out]) call(ctx context.Context, c *Client, in In, q url.Val
 	if err != nil {
 		return nil, err
 	}
+	return decode[Out](e.route, resp)
+}
+
+// decode reads a successful response's JSON body into a new T (nothing if
+// the route has no response body) and closes it.
+func decode[T any](rt *Route, resp *http.Response) (*T, error) {
 	defer drain(resp.Body)
-	out := new(Out)
-	if e.route.Response != nil {
+	out := new(T)
+	if rt.Response != nil {
 		if err := json.NewDecoder(io.LimitReader(resp.Body, maxJSONResponse)).Decode(out); err != nil {
-			return nil, fmt.Errorf("client: %s: decoding the response: %w", e.route.Name, err)
+			return nil, fmt.Errorf("client: %s: decoding the response: %w", rt.Name, err)
 		}
 	}
 	return out, nil
@@ -244,4 +250,15 @@ func values(pairs ...string) url.Values {
 		}
 	}
 	return q
+}
+
+// lister is a list body: an object whose one field holds the items.
+type lister[E any] interface{ items() []E }
+
+// itemsOf returns the items of a list body a call returned.
+func itemsOf[E any, L lister[E]](l L, err error) ([]E, error) {
+	if err != nil {
+		return nil, err
+	}
+	return l.items(), nil
 }

@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"hash"
 	"io"
 	"strconv"
@@ -65,12 +63,7 @@ func (c *Client) UploadFile(ctx context.Context, subjectID string, up Upload, bo
 	if err != nil {
 		return nil, err
 	}
-	defer drain(resp.Body)
-	var out File
-	if err := json.NewDecoder(io.LimitReader(resp.Body, maxJSONResponse)).Decode(&out); err != nil {
-		return nil, fmt.Errorf("client: UploadFile: decoding the response: %w", err)
-	}
-	return &out, nil
+	return decode[File](routeUploadFile, resp)
 }
 
 // DownloadFile opens a file for reading for a purpose the policy allows

@@ -45,6 +45,8 @@ type jobList struct {
 	Jobs []Job `json:"jobs"`
 }
 
+func (l *jobList) items() []Job { return l.Jobs }
+
 var (
 	routeRotateKey   = jsonRoute[rotateRequest, RotationStatus]("RotateKey", "POST", "/v1/keys/rotate")
 	routeKeyRotation = jsonRoute[none, RotationStatus]("KeyRotation", "GET", "/v1/keys/rotation")
@@ -66,9 +68,5 @@ func (c *Client) KeyRotation(ctx context.Context, key string) (*RotationStatus, 
 // ListJobs reports the background jobs: last run, next run, last error
 // (needs admin).
 func (c *Client) ListJobs(ctx context.Context) ([]Job, error) {
-	out, err := routeListJobs.call(ctx, c, none{}, nil)
-	if err != nil {
-		return nil, err
-	}
-	return out.Jobs, nil
+	return itemsOf(routeListJobs.call(ctx, c, none{}, nil))
 }

@@ -16,6 +16,8 @@ type secretList struct {
 	Names []string `json:"names"`
 }
 
+func (l *secretList) items() []string { return l.Names }
+
 var (
 	routePutSecret    = jsonRoute[secretRequest, none]("PutSecret", "PUT", "/v1/secrets/{name}")
 	routeGetSecret    = jsonRoute[none, Secret]("GetSecret", "GET", "/v1/secrets/{name}")
@@ -39,11 +41,7 @@ func (c *Client) GetSecret(ctx context.Context, name string) (*Secret, error) {
 // ListSecrets lists the names of the tenant's secrets, never their values
 // (needs secrets:write).
 func (c *Client) ListSecrets(ctx context.Context) ([]string, error) {
-	out, err := routeListSecrets.call(ctx, c, none{}, nil)
-	if err != nil {
-		return nil, err
-	}
-	return out.Names, nil
+	return itemsOf(routeListSecrets.call(ctx, c, none{}, nil))
 }
 
 // DeleteSecret deletes a secret (needs secrets:write).

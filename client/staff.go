@@ -26,6 +26,8 @@ type staffList struct {
 	Staff []Staff `json:"staff"`
 }
 
+func (l *staffList) items() []Staff { return l.Staff }
+
 // Login signs a staff member in.
 type Login struct {
 	TenantID string `json:"tenant_id"`
@@ -61,11 +63,7 @@ func (c *Client) CreateStaff(ctx context.Context, in NewStaff) (*Staff, error) {
 
 // ListStaff lists the tenant's staff accounts (needs staff:read).
 func (c *Client) ListStaff(ctx context.Context) ([]Staff, error) {
-	out, err := routeListStaff.call(ctx, c, none{}, nil)
-	if err != nil {
-		return nil, err
-	}
-	return out.Staff, nil
+	return itemsOf(routeListStaff.call(ctx, c, none{}, nil))
 }
 
 // Login signs a staff member in. The client keeps the session cookie, so

@@ -79,6 +79,8 @@ type recordList struct {
 	Records []Value `json:"records"`
 }
 
+func (l *recordList) items() []Value { return l.Records }
+
 var (
 	routeCreateSubject = jsonRoute[NewSubject, Subject]("CreateSubject", "POST", "/v1/subjects")
 	routeFindSubject   = jsonRoute[none, Subject]("FindSubject", "GET", "/v1/subjects")
@@ -134,11 +136,7 @@ func (c *Client) GetRecord(ctx context.Context, subjectID, category string, a Ac
 // GetRecords reads every record of a subject the purpose may see (needs
 // records:read).
 func (c *Client) GetRecords(ctx context.Context, subjectID string, a Access) ([]Value, error) {
-	out, err := routeGetRecords.call(ctx, c, none{}, a.query(), subjectID)
-	if err != nil {
-		return nil, err
-	}
-	return out.Records, nil
+	return itemsOf(routeGetRecords.call(ctx, c, none{}, a.query(), subjectID))
 }
 
 // DeleteRecord deletes one record (needs records:write).
