@@ -44,8 +44,10 @@ func WithAPIKey(key string) Option {
 // the copy gets one, so that Login works.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *Client) {
-		cp := *hc
-		c.hc = &cp
+		if hc != nil {
+			cp := *hc
+			c.hc = &cp
+		}
 	}
 }
 
@@ -153,14 +155,14 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, error) {
 		if err == nil && resp.StatusCode >= 200 && resp.StatusCode < 300 {
 			return resp, nil
 		}
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
 		var fail error = err
 		var asked time.Duration
 		if err == nil {
-			e := responseError(resp)
+			e := responseError(resp) // reads and closes the body
 			fail, asked = e, e.RetryAfter
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
 		}
 		wait, again := c.retry.wait(attempt+1, asked)
 		if !again || !retryable(req, resp) {

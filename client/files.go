@@ -7,7 +7,6 @@ import (
 	"errors"
 	"hash"
 	"io"
-	"strconv"
 	"time"
 )
 
@@ -73,11 +72,7 @@ func (c *Client) DownloadFile(ctx context.Context, id string, a Access) (*Downlo
 	if err != nil {
 		return nil, err
 	}
-	d := &Download{Size: resp.ContentLength, SHA256: resp.Header.Get("X-Content-SHA256")}
-	if size, err := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64); err == nil {
-		d.Size = size
-	}
-	d.ReadCloser = resp.Body
+	d := &Download{ReadCloser: resp.Body, Size: resp.ContentLength, SHA256: resp.Header.Get("X-Content-SHA256")}
 	if d.SHA256 != "" {
 		d.ReadCloser = &checkedBody{ReadCloser: resp.Body, h: sha256.New(), want: d.SHA256}
 	}
