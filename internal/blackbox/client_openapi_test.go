@@ -99,13 +99,6 @@ func TestClientCoversOpenAPI(t *testing.T) {
 	}
 }
 
-// knownBugs are properties /openapi.json wrongly gives today: an embedded
-// struct's type name where its fields belong on the wire.
-// TODO(issue 11): CreatedKey is described with "KeyView, secret" and the
-// rotation status with "Progress, error, running"; remove this table once
-// the document flattens embedded structs (the check then applies).
-var knownBugs = []string{"KeyView", "Progress"}
-
 // schemaCheck compares JSON Schemas of the document with Go types.
 type schemaCheck struct {
 	t    *testing.T
@@ -178,12 +171,6 @@ func (c *schemaCheck) check(where string, s schema, typ reflect.Type) {
 // object compares an object's properties with a struct's JSON fields.
 func (c *schemaCheck) object(where string, props map[string]any, typ reflect.Type) {
 	c.t.Helper()
-	for _, bug := range knownBugs {
-		if _, ok := props[bug]; ok {
-			c.t.Logf("TODO(issue 11): %s: skipped, /openapi.json describes the embedded struct %s as a property", where, bug)
-			return
-		}
-	}
 	fields := jsonFields(typ)
 	for name, p := range props {
 		f, ok := fields[name]
