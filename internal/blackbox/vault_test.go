@@ -306,3 +306,45 @@ func TestRetentionJobDeletesEphemeralFiles(t *testing.T) {
 	expect(t, s.do("GET", "/v1/files/"+eph["id"].(string)+"?purpose=essential.service", key, nil), 404)
 	expect(t, s.do("GET", "/v1/files/"+keep["id"].(string)+"?purpose=essential.service", key, nil), 200)
 }
+
+// TestEmptyUploadRefused: a 0-byte upload is a client mistake (G7), whether
+// its length is declared or it arrives chunked: 400 problem+json naming the
+// body, and nothing is stored.
+func TestEmptyUploadRefused(t *testing.T) {
+	s := start(t, testdb.Backends()[0])
+	key := s.appKey(strings.Fields(allVault)...)
+	id := s.subject(key, map[string]any{"external_id": "u-empty"})
+	blobs := func() int {
+		n := 0
+		filepath.WalkDir(filepath.Join(s.Data, "files"), func(_ string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				n++
+			}
+			return nil
+		})
+		return n
+	}
+	before := blobs()
+	u := s.URL + "/v1/subjects/" + id + "/files?category=user.content.product_image"
+	for name, body := range map[string]io.Reader{"declared": bytes.NewReader(nil), "chunked": io.MultiReader()} {
+		req, _ := http.NewRequest("POST", u, body)
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/octet-stream")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		r := &response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+		expect(t, r, 400)
+		if p := r.JSON(t); p["code"] != "invalid" || !strings.Contains(string(b), `"body"`) {
+			t.Errorf("%s empty upload: problem %s; want code invalid naming the body", name, b)
+		}
+	}
+	if after := blobs(); after != before {
+		t.Errorf("an empty upload left %d files in the store", after-before)
+	}
+	// One byte is a file.
+	s.upload(key, id, "user.content.product_image", false, []byte("x"))
+}
