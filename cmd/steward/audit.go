@@ -25,14 +25,13 @@ const auditUsage = `usage:
 // data folder and configuration as `steward serve` (or, with --file, an
 // export, offline) and exits 1 when a chain fails.
 func (c *cli) auditCmd(args []string) int {
-	if len(args) == 0 || (args[0] != "verify" && args[0] != "export") {
-		fmt.Fprintln(c.stderr, auditUsage)
-		return 2
+	if code, done := c.subcommand("audit", args, text(auditUsage), "verify", "export"); done {
+		return code
 	}
 	var tenant, file, keysFile, anchor, out string
 	var maxAge time.Duration
 	var asJSON bool
-	cfg, _, err := loadConfig("audit "+args[0], args[1:], c.getenv, c.stderr, func(fs *flag.FlagSet) {
+	cfg, rest, err := loadConfig("audit "+args[0], args[1:], c.getenv, c.stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&tenant, "tenant", "", "only this tenant's chain (default: every tenant)")
 		if args[0] == "export" {
 			fs.StringVar(&out, "out", "", "write to this file (default: standard output)")
@@ -49,6 +48,13 @@ func (c *cli) auditCmd(args []string) int {
 	}
 	if err != nil {
 		fmt.Fprintf(c.stderr, "steward audit: %v\n", err)
+		return 2
+	}
+	if c.unexpected("audit "+args[0], rest) {
+		return 2
+	}
+	if keysFile != "" && file == "" {
+		fmt.Fprintln(c.stderr, "steward audit verify: --public-keys needs --file EXPORT.jsonl (the export to verify offline)")
 		return 2
 	}
 	o := audit.VerifyOptions{MaxAge: maxAge}
