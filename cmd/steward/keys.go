@@ -4,7 +4,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"time"
 
 	"github.com/steward-privacy/steward/vault"
 )
@@ -62,25 +61,7 @@ func (c *cli) keys(args []string) int {
 	if err != nil {
 		return c.fail("keys rotate", err)
 	}
-	started := time.Now()
-	show := func(p vault.Progress) {
-		what := "master key"
-		if p.Kind == "tenant" {
-			what = "tenant " + p.TenantID
-		}
-		state := "rewrapping"
-		if p.Finished {
-			state = "done"
-		}
-		fmt.Fprintf(c.stdout, "%s: version %d, %s %d/%d keys (%s)\n", what, p.Version, state, p.Done, p.Total,
-			time.Since(started).Round(time.Millisecond))
-		if p.Finished && len(p.Retired) > 0 {
-			fmt.Fprintf(c.stdout, "%s: destroyed old versions %v\n", what, p.Retired)
-		}
-		if p.Finished && len(p.Kept) > 0 {
-			fmt.Fprintf(c.stdout, "%s: kept old versions %v (still in use)\n", what, p.Kept)
-		}
-	}
+	show := c.newRotationView(c.stdout).show
 	if master {
 		if _, err := v.RotateMasterKey(c.ctx, a.masterKeyUsers(), show); err != nil {
 			return c.fail("keys rotate", err)

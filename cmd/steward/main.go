@@ -15,7 +15,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	c := &cli{ctx: ctx, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	c := &cli{ctx: ctx, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, tty: isTerminal}
 	code := c.run(os.Args[1:])
 	stop()
 	os.Exit(code)
@@ -29,6 +29,9 @@ type cli struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	// tty reports whether a stream is a terminal, where long operations
+	// draw a progress bar instead of plain lines; nil means never.
+	tty func(io.Writer) bool
 }
 
 // command is one top-level subcommand.
