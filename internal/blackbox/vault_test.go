@@ -35,8 +35,17 @@ func (s *server) subject(key string, body map[string]any) string {
 // upload posts raw bytes as a file.
 func (s *server) upload(key, subject, category string, ephemeral bool, data []byte) map[string]any {
 	s.t.Helper()
+	r := s.postFile(key, subject, category, ephemeral, bytes.NewReader(data))
+	expect(s.t, r, 201)
+	return r.JSON(s.t)
+}
+
+// postFile posts body as a file and returns the answer, whatever it is. A
+// body of unknown length (not a bytes or strings reader) is sent chunked.
+func (s *server) postFile(key, subject, category string, ephemeral bool, body io.Reader) *response {
+	s.t.Helper()
 	u := fmt.Sprintf("%s/v1/subjects/%s/files?category=%s&ephemeral=%v", s.URL, subject, category, ephemeral)
-	req, _ := http.NewRequest("POST", u, bytes.NewReader(data))
+	req, _ := http.NewRequest("POST", u, body)
 	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("Content-Type", "application/octet-stream")
 	resp, err := http.DefaultClient.Do(req)
@@ -45,9 +54,7 @@ func (s *server) upload(key, subject, category string, ephemeral bool, data []by
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	r := &response{Status: resp.StatusCode, Header: resp.Header, Body: b}
-	expect(s.t, r, 201)
-	return r.JSON(s.t)
+	return &response{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }
 
 const allVault = "records:read records:write files:read files:write secrets:read secrets:write"
@@ -325,21 +332,11 @@ func TestEmptyUploadRefused(t *testing.T) {
 		return n
 	}
 	before := blobs()
-	u := s.URL + "/v1/subjects/" + id + "/files?category=user.content.product_image"
 	for name, body := range map[string]io.Reader{"declared": bytes.NewReader(nil), "chunked": io.MultiReader()} {
-		req, _ := http.NewRequest("POST", u, body)
-		req.Header.Set("Authorization", "Bearer "+key)
-		req.Header.Set("Content-Type", "application/octet-stream")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		r := &response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+		r := s.postFile(key, id, "user.content.product_image", false, body)
 		expect(t, r, 400)
-		if p := r.JSON(t); p["code"] != "invalid" || !strings.Contains(string(b), `"body"`) {
-			t.Errorf("%s empty upload: problem %s; want code invalid naming the body", name, b)
+		if p := r.JSON(t); p["code"] != "invalid" || !strings.Contains(string(r.Body), `"path":"body"`) {
+			t.Errorf("%s empty upload: problem %s; want code invalid naming the body", name, r.Body)
 		}
 	}
 	if after := blobs(); after != before {
