@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -64,6 +65,10 @@ func (v *Vault) PutFile(ctx context.Context, subjectID, category string, ephemer
 	if err != nil {
 		return nil, err
 	}
+	body, err = nonEmpty(body)
+	if err != nil {
+		return nil, err
+	}
 	dk, err := v.dataKey(ctx, s)
 	if err != nil {
 		return nil, err
@@ -104,6 +109,20 @@ func (v *Vault) PutFile(ctx context.Context, subjectID, category string, ephemer
 	}
 	return &FileView{ID: f.ID, SubjectID: s.ID, Category: category, Size: f.Size, SHA256: hex.EncodeToString(digest),
 		Ephemeral: ephemeral, CreatedAt: now, ExpiresAt: f.ExpiresAt}, nil
+}
+
+// nonEmpty refuses an upload without a single byte (an empty file is a
+// client mistake, such as a path that named no file) before anything is
+// stored, and returns a reader that still yields the first byte.
+func nonEmpty(body io.Reader) (io.Reader, error) {
+	br := bufio.NewReader(body)
+	if _, err := br.Peek(1); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, steward.Invalid("body", "the file is empty: upload at least one byte")
+		}
+		return nil, uploadError(err)
+	}
+	return br, nil
 }
 
 // uploadError keeps the client's own failures (a body over the limit, a

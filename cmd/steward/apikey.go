@@ -15,9 +15,8 @@ import (
 // It acts as the system, in the tenant named by --tenant (default: the
 // operator tenant created on first start).
 func (c *cli) apikey(args []string) int {
-	if len(args) == 0 {
-		fmt.Fprintln(c.stderr, "usage: steward apikey create|list|revoke [flags]")
-		return 2
+	if code, done := c.subcommand("apikey", args, text(apikeyUsage), "create", "list", "revoke"); done {
+		return code
 	}
 	sub, args := args[0], args[1:]
 	var name, scopes, tenant string
@@ -92,16 +91,24 @@ func (c *cli) apikey(args []string) int {
 		}
 		tw.Flush()
 		return 0
-	case "revoke":
+	default: // revoke
 		if err := a.auth.RevokeAPIKey(ctx, rest[0]); err != nil {
 			return c.fail("apikey revoke", err)
 		}
 		fmt.Fprintf(c.stdout, "revoked %s\n", rest[0])
 		return 0
 	}
-	fmt.Fprintf(c.stderr, "steward apikey: unknown subcommand %q (want create, list or revoke)\n", sub)
-	return 2
 }
+
+// apikeyUsage is the help of `steward apikey`.
+const apikeyUsage = `usage:
+  steward apikey create --name NAME --scopes A,B [--tenant ID] [server flags]
+  steward apikey list [--tenant ID] [server flags]
+  steward apikey revoke [--tenant ID] [server flags] KEY_ID
+
+Works offline on the data folder or database of steward serve (same --data,
+--database and --config); a key revoked here stops working on running servers
+within a second. steward apikey SUBCOMMAND -h lists every flag.`
 
 // fail prints a coded error's safe message (field paths included) and
 // returns exit status 1.

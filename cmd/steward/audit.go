@@ -25,14 +25,13 @@ const auditUsage = `usage:
 // data folder and configuration as `steward serve` (or, with --file, an
 // export, offline) and exits 1 when a chain fails.
 func (c *cli) auditCmd(args []string) int {
-	if len(args) == 0 || (args[0] != "verify" && args[0] != "export") {
-		fmt.Fprintln(c.stderr, auditUsage)
-		return 2
+	if code, done := c.subcommand("audit", args, text(auditUsage), "verify", "export"); done {
+		return code
 	}
 	var tenant, file, keysFile, anchor, out string
 	var maxAge time.Duration
 	var asJSON bool
-	cfg, _, err := loadConfig("audit "+args[0], args[1:], c.getenv, c.stderr, func(fs *flag.FlagSet) {
+	cfg, rest, err := loadConfig("audit "+args[0], args[1:], c.getenv, c.stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&tenant, "tenant", "", "only this tenant's chain (default: every tenant)")
 		if args[0] == "export" {
 			fs.StringVar(&out, "out", "", "write to this file (default: standard output)")
@@ -49,6 +48,13 @@ func (c *cli) auditCmd(args []string) int {
 	}
 	if err != nil {
 		fmt.Fprintf(c.stderr, "steward audit: %v\n", err)
+		return 2
+	}
+	if c.unexpected("audit "+args[0], rest) {
+		return 2
+	}
+	if keysFile != "" && file == "" {
+		fmt.Fprintln(c.stderr, "steward audit verify: --public-keys needs --file EXPORT.jsonl (the export to verify offline)")
 		return 2
 	}
 	o := audit.VerifyOptions{MaxAge: maxAge}
@@ -219,17 +225,47 @@ func (c *cli) auditExport(cfg *Config, tenant, out string) int {
 	if err := l.Append(c.ctx, e); err != nil {
 		return c.fail("audit export", err)
 	}
-	var w io.Writer = c.stdout
-	if out != "" {
-		f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-		if err != nil {
+	if out == "" {
+		if err := l.Export(c.ctx, c.stdout, tenant); err != nil {
 			return c.fail("audit export", err)
 		}
-		defer f.Close()
-		w = f
+		return 0
+	}
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return c.fail("audit export", err)
+	}
+	defer f.Close()
+	// Into a file, the export shows its progress on standard error: a
+	// spinner with the bytes written on a terminal, one line at the end
+	// otherwise.
+	cw := &countingWriter{w: f}
+	var w io.Writer = cw
+	bar := c.progressBar(c.stderr, -1, "audit export: tenant "+tenant, true)
+	if bar != nil {
+		w = io.MultiWriter(cw, bar)
 	}
 	if err := l.Export(c.ctx, w, tenant); err != nil {
 		return c.fail("audit export", err)
 	}
+	if err := f.Close(); err != nil {
+		return c.fail("audit export", err)
+	}
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	fmt.Fprintf(c.stderr, "audit export: tenant %s, %d bytes written to %s\n", tenant, cw.n, out)
 	return 0
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }

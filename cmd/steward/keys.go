@@ -4,24 +4,30 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"time"
 
 	"github.com/steward-privacy/steward/vault"
 )
+
+// keysUsage is the help of `steward keys`.
+const keysUsage = `usage: steward keys rotate [--master | --tenant ID] [--grace 35s] [server flags]
+
+Makes a new tenant key version (every tenant, or --tenant ID) or, with
+--master, a new master key version, and rewraps what the old one wrapped,
+with a progress bar on a terminal. Running servers keep serving.
+steward keys rotate -h lists every flag.`
 
 // keys implements `steward keys rotate`: a new master key version (--master)
 // or tenant key version (default: every tenant, or --tenant T), with the
 // rewrap shown as it progresses. Reads and writes of running servers keep
 // working: old versions are destroyed only once nothing uses them.
 func (c *cli) keys(args []string) int {
-	if len(args) == 0 || args[0] != "rotate" {
-		fmt.Fprintln(c.stderr, "usage: steward keys rotate [--master | --tenant ID] [--grace 35s] [server flags]")
-		return 2
+	if code, done := c.subcommand("keys", args, text(keysUsage), "rotate"); done {
+		return code
 	}
 	var master bool
 	var tenant string
 	grace := vault.RetireGrace
-	cfg, _, err := loadConfig("keys rotate", args[1:], c.getenv, c.stderr, func(fs *flag.FlagSet) {
+	cfg, rest, err := loadConfig("keys rotate", args[1:], c.getenv, c.stderr, func(fs *flag.FlagSet) {
 		fs.BoolVar(&master, "master", false, "rotate the master key and rewrap every tenant key")
 		fs.StringVar(&tenant, "tenant", "", "rotate only this tenant's key (default: every tenant)")
 		fs.DurationVar(&grace, "grace", grace, "wait before destroying old tenant key versions, so running servers switch first")
@@ -31,6 +37,9 @@ func (c *cli) keys(args []string) int {
 	}
 	if err != nil {
 		fmt.Fprintf(c.stderr, "steward keys: %v\n", err)
+		return 2
+	}
+	if c.unexpected("keys rotate", rest) {
 		return 2
 	}
 	a, err := openApp(c.ctx, cfg, c.stderr)
@@ -52,25 +61,7 @@ func (c *cli) keys(args []string) int {
 	if err != nil {
 		return c.fail("keys rotate", err)
 	}
-	started := time.Now()
-	show := func(p vault.Progress) {
-		what := "master key"
-		if p.Kind == "tenant" {
-			what = "tenant " + p.TenantID
-		}
-		state := "rewrapping"
-		if p.Finished {
-			state = "done"
-		}
-		fmt.Fprintf(c.stdout, "%s: version %d, %s %d/%d keys (%s)\n", what, p.Version, state, p.Done, p.Total,
-			time.Since(started).Round(time.Millisecond))
-		if p.Finished && len(p.Retired) > 0 {
-			fmt.Fprintf(c.stdout, "%s: destroyed old versions %v\n", what, p.Retired)
-		}
-		if p.Finished && len(p.Kept) > 0 {
-			fmt.Fprintf(c.stdout, "%s: kept old versions %v (still in use)\n", what, p.Kept)
-		}
-	}
+	show := c.newRotationView(c.stdout).show
 	if master {
 		if _, err := v.RotateMasterKey(c.ctx, a.masterKeyUsers(), show); err != nil {
 			return c.fail("keys rotate", err)

@@ -6,14 +6,16 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	c := &cli{ctx: ctx, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	c := &cli{ctx: ctx, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, tty: isTerminal}
 	code := c.run(os.Args[1:])
 	stop()
 	os.Exit(code)
@@ -27,6 +29,9 @@ type cli struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	// tty reports whether a stream is a terminal, where long operations
+	// draw a progress bar instead of plain lines; nil means never.
+	tty func(io.Writer) bool
 }
 
 // command is one top-level subcommand.
@@ -77,21 +82,48 @@ func (c *cli) usage(w io.Writer) {
 // isHelp reports whether arg asks for help.
 func isHelp(arg string) bool { return arg == "help" || arg == "-h" || arg == "--help" }
 
-// dispatch runs the subcommand named by args[0] of command name. No
-// argument prints usage and returns 2; help prints it and returns 0; an
-// unknown subcommand says so, prints usage and returns 2.
+// dispatch runs the subcommand named by args[0] of command name (see
+// subcommand for what happens without one).
 func (c *cli) dispatch(name string, args []string, usage func(io.Writer), subs map[string]func([]string) int) int {
+	if code, done := c.subcommand(name, args, usage, slices.Collect(maps.Keys(subs))...); done {
+		return code
+	}
+	return subs[args[0]](args[1:])
+}
+
+// subcommand vets args[0] of command name before anything is opened, so
+// that help never touches a data folder: no argument prints usage and
+// returns (2, true); help (-h, --help, help) prints it and returns (0,
+// true); a name not in subs says so, prints usage and returns (2, true).
+// Otherwise it returns done false and the caller runs args[0].
+func (c *cli) subcommand(name string, args []string, usage func(io.Writer), subs ...string) (code int, done bool) {
 	if len(args) == 0 || isHelp(args[0]) {
 		usage(c.stderr)
 		if len(args) == 0 {
-			return 2
+			return 2, true
 		}
-		return 0
+		return 0, true
 	}
-	if run, ok := subs[args[0]]; ok {
-		return run(args[1:])
+	if slices.Contains(subs, args[0]) {
+		return 0, false
 	}
 	fmt.Fprintf(c.stderr, "steward %s: unknown subcommand %q\n", name, args[0])
 	usage(c.stderr)
-	return 2
+	return 2, true
+}
+
+// unexpected reports, after saying so, whether a command that takes only
+// flags was given other arguments (a misplaced flag, or a file it does not
+// read): they are refused rather than ignored.
+func (c *cli) unexpected(name string, rest []string) bool {
+	if len(rest) == 0 {
+		return false
+	}
+	fmt.Fprintf(c.stderr, "steward %s: unexpected argument %q (flags only; steward %s -h lists them)\n", name, rest[0], name)
+	return true
+}
+
+// text returns a usage printer for a fixed text.
+func text(s string) func(io.Writer) {
+	return func(w io.Writer) { fmt.Fprintln(w, s) }
 }

@@ -45,7 +45,7 @@ func (c *cli) piiScan(args []string) int {
 	operator := fs.String("operator", "", "replace, redact, mask[:N], hash, encrypt or pseudonymize")
 	regions := fs.String("regions", "", "comma-separated phone regions (default: "+strings.Join(pii.DefaultPhoneRegions, ",")+")")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return flagStatus(err)
 	}
 	if fs.NArg() > 1 {
 		fmt.Fprintln(c.stderr, "steward pii scan: at most one FILE")
@@ -211,7 +211,7 @@ func (c *cli) piiEval(args []string) int {
 	negatives := fs.Int("negatives", 1500, "hard-negative samples")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return flagStatus(err)
 	}
 	if *samples < 1 || *negatives < 0 || *samples > 1_000_000 || *negatives > 1_000_000 {
 		fmt.Fprintln(c.stderr, "steward pii eval: --samples must be 1..1000000 and --negatives 0..1000000")

@@ -21,14 +21,30 @@ func (c *cli) policy(args []string) int {
 }
 
 func (c *cli) policyUsage(w io.Writer) {
-	fmt.Fprintln(w, "usage: steward policy check FILE...")
-	fmt.Fprintln(w, "       steward policy render FILE [--format md|html|ropa-json|ropa-csv]")
-	fmt.Fprintln(w, "       steward policy diff OLD NEW [--json]")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "check prints each problem as FILE:LINE:COL: message and exits 1 if there is any;")
-	fmt.Fprintln(w, "render writes the privacy notice or the record of processing (GDPR Art. 30);")
-	fmt.Fprintln(w, "diff lists the changes and marks the material ones.")
+	fmt.Fprintln(w, policyUsage)
 }
+
+// policyUsage is the help of `steward policy`.
+const policyUsage = `usage: steward policy check FILE...
+       steward policy render FILE [--format md|html|ropa-json|ropa-csv]
+       steward policy diff OLD NEW [--json]
+
+Every subcommand reads the policy files it is given, and only them: never a
+data folder, a configuration or a running server. Without a FILE it prints
+this usage and exits 2. (steward serve enforces the file of --policy, or
+without one the starter policy examples/ad-asset-studio.yaml.)
+
+check   checks each FILE as steward serve does before it starts: the YAML and
+        its fields, the meaning (every category declared and given a
+        retention rule, purposes and their legal bases, prohibited uses,
+        what each processor may receive and where, regions and transfers,
+        rights and deadlines, staff access, children, signals) and that its
+        security promises (encryption at rest, API key and password
+        hashing) are ones this build keeps. It prints each problem as FILE:LINE:COL: message
+        with a hint, "FILE: ok" otherwise, and exits 1 if any file has one.
+render  writes the privacy notice (md, html) or the record of processing
+        (GDPR Art. 30: ropa-json, ropa-csv) of a FILE that passes check.
+diff    lists the changes from OLD to NEW and marks the material ones.`
 
 // policyCheck validates files, printing every problem; exit status 1 when
 // any file has one.
@@ -40,6 +56,7 @@ func (c *cli) policyCheck(args []string) int {
 	}
 	if len(files) == 0 {
 		fmt.Fprintln(c.stderr, "usage: steward policy check FILE...")
+		fmt.Fprintln(c.stderr, "steward policy check: name the policy files to check; it reads nothing else (steward policy -h says what it checks)")
 		return 2
 	}
 	status := 0

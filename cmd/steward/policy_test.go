@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -14,11 +12,7 @@ const example = "../../examples/ad-asset-studio.yaml"
 
 func runPolicy(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	c := &cli{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
-		getenv: func(string) string { return "" }}
-	code := c.policy(args)
-	return code, out.String(), errb.String()
+	return runCLI(t, append([]string{"policy"}, args...)...)
 }
 
 // writePolicy writes src to a file in a temporary folder and returns its path.

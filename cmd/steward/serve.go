@@ -21,12 +21,15 @@ import (
 
 // serve runs the server until the context is cancelled (SIGINT/SIGTERM).
 func (c *cli) serve(args []string) int {
-	cfg, _, err := loadConfig("serve", args, c.getenv, c.stderr, nil)
+	cfg, rest, err := loadConfig("serve", args, c.getenv, c.stderr, nil)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
 	if err != nil {
 		fmt.Fprintf(c.stderr, "steward serve: %v\n", err)
+		return 2
+	}
+	if c.unexpected("serve", rest) {
 		return 2
 	}
 	if err := c.runServer(cfg); err != nil {

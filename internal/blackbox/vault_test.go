@@ -35,8 +35,17 @@ func (s *server) subject(key string, body map[string]any) string {
 // upload posts raw bytes as a file.
 func (s *server) upload(key, subject, category string, ephemeral bool, data []byte) map[string]any {
 	s.t.Helper()
+	r := s.postFile(key, subject, category, ephemeral, bytes.NewReader(data))
+	expect(s.t, r, 201)
+	return r.JSON(s.t)
+}
+
+// postFile posts body as a file and returns the answer, whatever it is. A
+// body of unknown length (not a bytes or strings reader) is sent chunked.
+func (s *server) postFile(key, subject, category string, ephemeral bool, body io.Reader) *response {
+	s.t.Helper()
 	u := fmt.Sprintf("%s/v1/subjects/%s/files?category=%s&ephemeral=%v", s.URL, subject, category, ephemeral)
-	req, _ := http.NewRequest("POST", u, bytes.NewReader(data))
+	req, _ := http.NewRequest("POST", u, body)
 	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("Content-Type", "application/octet-stream")
 	resp, err := http.DefaultClient.Do(req)
@@ -45,9 +54,7 @@ func (s *server) upload(key, subject, category string, ephemeral bool, data []by
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	r := &response{Status: resp.StatusCode, Header: resp.Header, Body: b}
-	expect(s.t, r, 201)
-	return r.JSON(s.t)
+	return &response{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }
 
 const allVault = "records:read records:write files:read files:write secrets:read secrets:write"
@@ -305,4 +312,36 @@ func TestRetentionJobDeletesEphemeralFiles(t *testing.T) {
 	}
 	expect(t, s.do("GET", "/v1/files/"+eph["id"].(string)+"?purpose=essential.service", key, nil), 404)
 	expect(t, s.do("GET", "/v1/files/"+keep["id"].(string)+"?purpose=essential.service", key, nil), 200)
+}
+
+// TestEmptyUploadRefused: a 0-byte upload is a client mistake (G7), whether
+// its length is declared or it arrives chunked: 400 problem+json naming the
+// body, and nothing is stored.
+func TestEmptyUploadRefused(t *testing.T) {
+	s := start(t, testdb.Backends()[0])
+	key := s.appKey(strings.Fields(allVault)...)
+	id := s.subject(key, map[string]any{"external_id": "u-empty"})
+	blobs := func() int {
+		n := 0
+		filepath.WalkDir(filepath.Join(s.Data, "files"), func(_ string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				n++
+			}
+			return nil
+		})
+		return n
+	}
+	before := blobs()
+	for name, body := range map[string]io.Reader{"declared": bytes.NewReader(nil), "chunked": io.MultiReader()} {
+		r := s.postFile(key, id, "user.content.product_image", false, body)
+		expect(t, r, 400)
+		if p := r.JSON(t); p["code"] != "invalid" || !strings.Contains(string(r.Body), `"path":"body"`) {
+			t.Errorf("%s empty upload: problem %s; want code invalid naming the body", name, r.Body)
+		}
+	}
+	if after := blobs(); after != before {
+		t.Errorf("an empty upload left %d files in the store", after-before)
+	}
+	// One byte is a file.
+	s.upload(key, id, "user.content.product_image", false, []byte("x"))
 }
