@@ -21,15 +21,22 @@ const (
 	ScopeAuditRead    Scope = "audit:read"
 	ScopePII          Scope = "pii:use"
 	ScopeStaffRead    Scope = "staff:read"
-	ScopeAdmin        Scope = "admin"
-	ScopeTenantsWrite Scope = "tenants:write"
+	// Consents, disclosures and the event outbox.
+	ScopeConsentsRead     Scope = "consents:read"
+	ScopeConsentsWrite    Scope = "consents:write"
+	ScopeDisclosuresRead  Scope = "disclosures:read"
+	ScopeDisclosuresWrite Scope = "disclosures:write"
+	ScopeEventsRead       Scope = "events:read"
+	ScopeAdmin            Scope = "admin"
+	ScopeTenantsWrite     Scope = "tenants:write"
 )
 
 // AllScopes lists every scope a key may be given.
 var AllScopes = []Scope{
 	ScopeRecordsRead, ScopeRecordsWrite, ScopeFilesRead, ScopeFilesWrite,
 	ScopeSecretsRead, ScopeSecretsWrite, ScopePolicyRead, ScopeAuditRead,
-	ScopePII, ScopeStaffRead, ScopeAdmin, ScopeTenantsWrite,
+	ScopePII, ScopeStaffRead, ScopeConsentsRead, ScopeConsentsWrite,
+	ScopeDisclosuresRead, ScopeDisclosuresWrite, ScopeEventsRead, ScopeAdmin, ScopeTenantsWrite,
 }
 
 // Scopes is a set of scopes.
