@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -33,7 +34,18 @@ type PseudonymizerConfig struct {
 	Store Store
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// MaxValues bounds the distinct values of one conversation's mapping
+	// (DefaultMaxValues when 0; no bound when negative), so that a mapping,
+	// which is read and written whole on every call, stays small.
+	MaxValues int
 }
+
+// DefaultMaxValues is the most distinct values one conversation maps unless
+// PseudonymizerConfig.MaxValues says otherwise. A conversation of people
+// writing to a model holds tens of values; 20,000 leaves room for one text
+// of 256 KiB made of nothing but distinct e-mail addresses (about 14,000)
+// while keeping a sealed mapping to a few hundred kilobytes.
+const DefaultMaxValues = 20000
 
 // Pseudonymizer replaces personal data with consistent placeholders per
 // conversation (<PERSON_1>, <EMAIL_ADDRESS_2>): the same value gets the same
@@ -46,6 +58,7 @@ type Pseudonymizer struct {
 	ttl       time.Duration
 	store     Store
 	now       func() time.Time
+	maxValues int
 }
 
 // NewPseudonymizer returns a Pseudonymizer. It returns an EINVALID error for a
@@ -62,12 +75,18 @@ func NewPseudonymizer(cfg PseudonymizerConfig) (*Pseudonymizer, error) {
 		return nil, err
 	}
 	p := &Pseudonymizer{aead: aead, idKey: subkey(cfg.Key, "steward pii mapping id"),
-		namespace: cfg.Namespace, ttl: cfg.TTL, store: cfg.Store, now: cfg.Now}
+		namespace: cfg.Namespace, ttl: cfg.TTL, store: cfg.Store, now: cfg.Now, maxValues: cfg.MaxValues}
 	if p.ttl <= 0 {
 		p.ttl = DefaultPseudonymTTL
 	}
 	if p.now == nil {
 		p.now = time.Now
+	}
+	switch {
+	case p.maxValues == 0:
+		p.maxValues = DefaultMaxValues
+	case p.maxValues < 0:
+		p.maxValues = 0
 	}
 	return p, nil
 }
@@ -82,23 +101,13 @@ func subkey(key []byte, purpose string) []byte {
 	return m.Sum(nil)
 }
 
-// mapping is the plaintext of a conversation's placeholders; it exists only
-// in memory and is sealed before it reaches a Store.
-type mapping struct {
-	Next    map[Entity]int `json:"n"`
-	Entries []mapEntry     `json:"e"`
-}
-
-type mapEntry struct {
-	Entity Entity `json:"t"`
-	N      int    `json:"i"`
-	Value  string `json:"v"`
-	Norm   string `json:"k"`
-}
-
 // Pseudonymize replaces the findings in text with the conversation's
 // placeholders, adding new ones to its mapping, and refreshes the mapping's
-// expiry. It returns EINVALID for a bad conversation id or bad findings.
+// expiry. It returns EINVALID for a bad conversation id or bad findings, and
+// ETOOLARGE, changing nothing, when the conversation would hold more than
+// MaxValues distinct values. Its cost is linear in the text and the findings
+// plus the size of the conversation's mapping, which is read and written
+// whole.
 func (p *Pseudonymizer) Pseudonymize(ctx context.Context, conversation, text string, findings []Finding) (string, error) {
 	if err := checkConversation(conversation); err != nil {
 		return "", err
@@ -136,29 +145,101 @@ func (p *Pseudonymizer) Forget(ctx context.Context, conversation string) error {
 	return p.store.Delete(ctx, p.storeKey(conversation))
 }
 
-// Transform implements Operator: it returns the placeholder of value,
-// assigning the next number of its entity type when value is new.
-func (m *mapping) Transform(f Finding, value string) (string, error) {
-	norm := normalize(f.Entity, value)
-	for _, e := range m.Entries {
-		if e.Entity == f.Entity && e.Norm == norm {
-			return placeholder(e.Entity, e.N), nil
+// mapping is the plaintext of a conversation's placeholders; it exists only
+// in memory and is sealed before it reaches a Store.
+//
+// Sealed, it holds each distinct value once and nothing else: per entity
+// type the values in the order their placeholders were assigned, so that
+// placeholder n of a type is its value n-1. Its size is thus the size of the
+// distinct values (plus a few bytes each), whatever the length of the texts
+// and however often a value recurs. The index that finds a value's
+// placeholder is rebuilt in memory when a mapping is loaded.
+type mapping struct {
+	Values map[Entity][]string `json:"v"`
+	// Legacy is the format before 2026-11: one object per entry with the
+	// value, its normalized form and its type; read, never written.
+	Legacy []mapEntry `json:"e,omitempty"`
+
+	max   int            // most distinct values; 0: no bound
+	count int            // distinct values held
+	index map[mapKey]int // (type, normalized value) → placeholder number
+	added int            // values added since loading
+}
+
+// mapKey identifies a value by its type and normalized form.
+type mapKey struct {
+	entity Entity
+	norm   string
+}
+
+// mapEntry is one entry of the legacy format.
+type mapEntry struct {
+	Entity Entity `json:"t"`
+	N      int    `json:"i"`
+	Value  string `json:"v"`
+}
+
+// newMapping returns an empty mapping holding at most max distinct values.
+func newMapping(max int) *mapping {
+	return &mapping{Values: map[Entity][]string{}, max: max, index: map[mapKey]int{}}
+}
+
+// build converts the legacy format and indexes the values. It reports false
+// for a damaged mapping.
+func (m *mapping) build() bool {
+	if m.Values == nil {
+		m.Values = map[Entity][]string{}
+	}
+	if len(m.Legacy) > 0 {
+		legacy := m.Legacy
+		m.Legacy = nil
+		sort.SliceStable(legacy, func(i, j int) bool { return legacy[i].N < legacy[j].N })
+		for _, e := range legacy {
+			if !e.Entity.Valid() || e.N != len(m.Values[e.Entity])+1 {
+				return false
+			}
+			m.Values[e.Entity] = append(m.Values[e.Entity], e.Value)
 		}
 	}
-	m.Next[f.Entity]++
-	n := m.Next[f.Entity]
-	m.Entries = append(m.Entries, mapEntry{Entity: f.Entity, N: n, Value: value, Norm: norm})
+	m.index = make(map[mapKey]int, m.count)
+	for e, vs := range m.Values {
+		if !e.Valid() {
+			return false
+		}
+		for k, v := range vs {
+			m.index[mapKey{e, normalize(e, v)}] = k + 1
+		}
+		m.count += len(vs)
+	}
+	return true
+}
+
+// Transform implements Operator: it returns the placeholder of value,
+// assigning the next number of its entity type when value is new. It
+// returns ETOOLARGE when a new value would exceed the mapping's bound.
+func (m *mapping) Transform(f Finding, value string) (string, error) {
+	k := mapKey{f.Entity, normalize(f.Entity, value)}
+	if n, ok := m.index[k]; ok {
+		return placeholder(f.Entity, n), nil
+	}
+	if m.max > 0 && m.count >= m.max {
+		return "", steward.Errorf(steward.ETOOLARGE,
+			"a conversation holds at most %d distinct values; start a new conversation", m.max)
+	}
+	m.Values[f.Entity] = append(m.Values[f.Entity], value)
+	n := len(m.Values[f.Entity])
+	m.index[k] = n
+	m.count++
 	return placeholder(f.Entity, n), nil
 }
 
 // lookup returns the original value of placeholder (e, n).
 func (m *mapping) lookup(e Entity, n int) (string, bool) {
-	for _, x := range m.Entries {
-		if x.Entity == e && x.N == n {
-			return x.Value, true
-		}
+	vs := m.Values[e]
+	if n < 1 || n > len(vs) {
+		return "", false
 	}
-	return "", false
+	return vs[n-1], true
 }
 
 // placeholder returns "<ENTITY_N>".
@@ -213,7 +294,7 @@ func (p *Pseudonymizer) aad(conversation string) []byte {
 // load returns the conversation's mapping (empty with version 0 and an
 // ENOTFOUND error when there is none).
 func (p *Pseudonymizer) load(ctx context.Context, key, conversation string) (*mapping, uint64, error) {
-	empty := &mapping{Next: map[Entity]int{}}
+	empty := newMapping(p.maxValues)
 	sealed, version, err := p.store.Get(ctx, key)
 	if err != nil {
 		return empty, 0, err
@@ -226,8 +307,8 @@ func (p *Pseudonymizer) load(ctx context.Context, key, conversation string) (*ma
 	if err != nil {
 		return empty, 0, steward.Errorf(steward.EINTERNAL, "stored mapping does not decrypt")
 	}
-	m := &mapping{}
-	if err := json.Unmarshal(plain, m); err != nil || m.Next == nil {
+	m := newMapping(p.maxValues)
+	if err := json.Unmarshal(plain, m); err != nil || !m.build() {
 		return empty, 0, steward.Errorf(steward.EINTERNAL, "stored mapping is damaged")
 	}
 	return m, version, nil
@@ -239,6 +320,11 @@ func (p *Pseudonymizer) seal(m *mapping, conversation string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return p.sealPlain(plain, conversation)
+}
+
+// sealPlain encrypts a mapping's JSON for the Store.
+func (p *Pseudonymizer) sealPlain(plain []byte, conversation string) ([]byte, error) {
 	nonce := make([]byte, p.aead.NonceSize(), p.aead.NonceSize()+len(plain)+p.aead.Overhead())
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, errors.New("pii: no randomness")
