@@ -163,7 +163,7 @@ func TestPseudonymizeConsistentAndReversible(t *testing.T) {
 }
 
 func TestReidentifyLeavesProse(t *testing.T) {
-	m := newMapping(0)
+	m := newMapping(0, 0)
 	m.Values[Person] = []string{"Maria"}
 	for _, text := range []string{"person 1 of 3", "Person_1x", "EMAIL ME", "see PERSONAL_1"} {
 		if res := restore(text, m); res.Text != text || res.Restored != 0 {

@@ -7,11 +7,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/steward-privacy/steward"
@@ -114,7 +111,7 @@ func (p *Pseudonymizer) Pseudonymize(ctx context.Context, conversation, text str
 	}
 	key := p.storeKey(conversation)
 	for attempt := 0; ; attempt++ {
-		m, version, err := p.load(ctx, key, conversation)
+		m, version, err := p.load(ctx, key, conversation, len(findings))
 		if err != nil && steward.ErrorCode(err) != steward.ENOTFOUND {
 			return "", err
 		}
@@ -145,127 +142,9 @@ func (p *Pseudonymizer) Forget(ctx context.Context, conversation string) error {
 	return p.store.Delete(ctx, p.storeKey(conversation))
 }
 
-// mapping is the plaintext of a conversation's placeholders; it exists only
-// in memory and is sealed before it reaches a Store.
-//
-// Sealed, it holds each distinct value once and nothing else: per entity
-// type the values in the order their placeholders were assigned, so that
-// placeholder n of a type is its value n-1. Its size is thus the size of the
-// distinct values (plus a few bytes each), whatever the length of the texts
-// and however often a value recurs. The index that finds a value's
-// placeholder is rebuilt in memory when a mapping is loaded.
-type mapping struct {
-	Values map[Entity][]string `json:"v"`
-	// Legacy is the format before 2026-11: one object per entry with the
-	// value, its normalized form and its type; read, never written.
-	Legacy []mapEntry `json:"e,omitempty"`
-
-	max   int            // most distinct values; 0: no bound
-	count int            // distinct values held
-	index map[mapKey]int // (type, normalized value) → placeholder number
-	added int            // values added since loading
-}
-
-// mapKey identifies a value by its type and normalized form.
-type mapKey struct {
-	entity Entity
-	norm   string
-}
-
-// mapEntry is one entry of the legacy format.
-type mapEntry struct {
-	Entity Entity `json:"t"`
-	N      int    `json:"i"`
-	Value  string `json:"v"`
-}
-
-// newMapping returns an empty mapping holding at most max distinct values.
-func newMapping(max int) *mapping {
-	return &mapping{Values: map[Entity][]string{}, max: max, index: map[mapKey]int{}}
-}
-
-// build converts the legacy format and indexes the values. It reports false
-// for a damaged mapping.
-func (m *mapping) build() bool {
-	if m.Values == nil {
-		m.Values = map[Entity][]string{}
-	}
-	if len(m.Legacy) > 0 {
-		legacy := m.Legacy
-		m.Legacy = nil
-		sort.SliceStable(legacy, func(i, j int) bool { return legacy[i].N < legacy[j].N })
-		for _, e := range legacy {
-			if !e.Entity.Valid() || e.N != len(m.Values[e.Entity])+1 {
-				return false
-			}
-			m.Values[e.Entity] = append(m.Values[e.Entity], e.Value)
-		}
-	}
-	m.index = make(map[mapKey]int, m.count)
-	for e, vs := range m.Values {
-		if !e.Valid() {
-			return false
-		}
-		for k, v := range vs {
-			m.index[mapKey{e, normalize(e, v)}] = k + 1
-		}
-		m.count += len(vs)
-	}
-	return true
-}
-
-// Transform implements Operator: it returns the placeholder of value,
-// assigning the next number of its entity type when value is new. It
-// returns ETOOLARGE when a new value would exceed the mapping's bound.
-func (m *mapping) Transform(f Finding, value string) (string, error) {
-	k := mapKey{f.Entity, normalize(f.Entity, value)}
-	if n, ok := m.index[k]; ok {
-		return placeholder(f.Entity, n), nil
-	}
-	if m.max > 0 && m.count >= m.max {
-		return "", steward.Errorf(steward.ETOOLARGE,
-			"a conversation holds at most %d distinct values; start a new conversation", m.max)
-	}
-	m.Values[f.Entity] = append(m.Values[f.Entity], value)
-	n := len(m.Values[f.Entity])
-	m.index[k] = n
-	m.count++
-	return placeholder(f.Entity, n), nil
-}
-
-// lookup returns the original value of placeholder (e, n).
-func (m *mapping) lookup(e Entity, n int) (string, bool) {
-	vs := m.Values[e]
-	if n < 1 || n > len(vs) {
-		return "", false
-	}
-	return vs[n-1], true
-}
-
 // placeholder returns "<ENTITY_N>".
 func placeholder(e Entity, n int) string {
 	return "<" + string(e) + "_" + strconv.Itoa(n) + ">"
-}
-
-// normalize returns the form under which two values count as the same.
-func normalize(e Entity, v string) string {
-	switch e {
-	case Phone, CreditCard, USSSN, IBAN:
-		var b strings.Builder
-		for i := 0; i < len(v); i++ {
-			c := v[i]
-			if isLower(c) {
-				c -= 'a' - 'A'
-			}
-			if isAlnum(c) {
-				b.WriteByte(c)
-			}
-		}
-		return b.String()
-	case Email, Person, URL, MACAddress, IPAddress:
-		return strings.Join(strings.Fields(strings.ToLower(v)), " ")
-	}
-	return v
 }
 
 // checkConversation validates a conversation id.
@@ -292,9 +171,9 @@ func (p *Pseudonymizer) aad(conversation string) []byte {
 }
 
 // load returns the conversation's mapping (empty with version 0 and an
-// ENOTFOUND error when there is none).
-func (p *Pseudonymizer) load(ctx context.Context, key, conversation string) (*mapping, uint64, error) {
-	empty := newMapping(p.maxValues)
+// ENOTFOUND error when there is none), with room for grow new values.
+func (p *Pseudonymizer) load(ctx context.Context, key, conversation string, grow int) (*mapping, uint64, error) {
+	empty := newMapping(p.maxValues, grow)
 	sealed, version, err := p.store.Get(ctx, key)
 	if err != nil {
 		return empty, 0, err
@@ -307,8 +186,8 @@ func (p *Pseudonymizer) load(ctx context.Context, key, conversation string) (*ma
 	if err != nil {
 		return empty, 0, steward.Errorf(steward.EINTERNAL, "stored mapping does not decrypt")
 	}
-	m := newMapping(p.maxValues)
-	if err := json.Unmarshal(plain, m); err != nil || !m.build() {
+	m := newMapping(p.maxValues, 0)
+	if !m.decode(plain, grow) {
 		return empty, 0, steward.Errorf(steward.EINTERNAL, "stored mapping is damaged")
 	}
 	return m, version, nil
@@ -316,14 +195,10 @@ func (p *Pseudonymizer) load(ctx context.Context, key, conversation string) (*ma
 
 // seal encrypts a mapping for the Store.
 func (p *Pseudonymizer) seal(m *mapping, conversation string) ([]byte, error) {
-	plain, err := json.Marshal(m)
-	if err != nil {
-		return nil, err
-	}
-	return p.sealPlain(plain, conversation)
+	return p.sealPlain(m.encode(), conversation)
 }
 
-// sealPlain encrypts a mapping's JSON for the Store.
+// sealPlain encrypts an encoded mapping for the Store.
 func (p *Pseudonymizer) sealPlain(plain []byte, conversation string) ([]byte, error) {
 	nonce := make([]byte, p.aead.NonceSize(), p.aead.NonceSize()+len(plain)+p.aead.Overhead())
 	if _, err := rand.Read(nonce); err != nil {

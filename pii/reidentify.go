@@ -35,7 +35,7 @@ func (p *Pseudonymizer) Reidentify(ctx context.Context, conversation, text strin
 	if err := checkConversation(conversation); err != nil {
 		return Reidentified{}, err
 	}
-	m, _, err := p.load(ctx, p.storeKey(conversation), conversation)
+	m, _, err := p.load(ctx, p.storeKey(conversation), conversation, 0)
 	if err != nil {
 		return Reidentified{}, err
 	}
