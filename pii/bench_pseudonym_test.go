@@ -11,20 +11,8 @@ import (
 	"github.com/steward-privacy/steward/pii/corpus"
 )
 
-// denseText returns n bytes made only of personal data: the labeled values
-// of generated corpus prompts (names, emails, phones, cards, IBANs, ...),
-// separated by ", ". Values recur as the corpus does (512 prompts).
-func denseText(n int) string {
-	var b strings.Builder
-	for i, s := 0, corpus.Generate(11, 512); b.Len() < n; i++ {
-		x := s[i%len(s)]
-		for _, l := range x.Labels {
-			b.WriteString(x.Text[l.Start:l.End])
-			b.WriteString(", ")
-		}
-	}
-	return b.String()[:n]
-}
+// denseText returns n bytes made only of personal data (corpus.Dense).
+func denseText(n int) string { return corpus.Dense(11, n) }
 
 // distinctEmails returns n bytes of distinct e-mail addresses (about 55 a
 // KB, the density of the slow case reported in issue 11).
