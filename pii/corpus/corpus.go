@@ -86,6 +86,8 @@ func (g *gen) slot(name string) (string, pii.Entity, string) {
 		return g.email(), pii.Email, ""
 	case "PHONE":
 		return g.phone(), pii.Phone, ""
+	case "DRAMA":
+		return g.drama(), pii.Phone, ""
 	case "CARD":
 		return g.card(), pii.CreditCard, ""
 	case "IBAN":
@@ -142,6 +144,14 @@ func (g *gen) noise(name string) string {
 		return []string{"sdxl-1.0", "gpt-4o-2024-08-06", "flux-dev", "claude-3-5-sonnet-20241022", "llama-3.1-70b"}[g.r.IntN(5)]
 	case "INVOICE":
 		return "INV-" + g.digits(6)
+	case "BADIBAN":
+		return g.badIBAN()
+	case "LONGID":
+		return g.longID()
+	case "GROUPED":
+		return g.grouped()
+	case "BUILD":
+		return g.build()
 	}
 	return "{" + name + "}"
 }
