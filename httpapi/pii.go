@@ -76,9 +76,23 @@ func scanner(entities []string, threshold *float64) (*pii.Scanner, error) {
 	return pii.New(opts...)
 }
 
-func checkConversation(id string) error {
+// maxPIIText bounds the text of one pseudonymize or reidentify request:
+// 256 KiB is about 64,000 tokens of English, more than one turn of a
+// conversation with a model carries, and at the pseudonymizer's measured
+// 20+ MB/s on text dense with personal data at most about 13 ms of one core
+// (docs/benchmarks-pii.md), so concurrent requests cannot starve the others.
+// Longer texts are sent as several requests of the same conversation, which
+// keep their placeholders.
+const maxPIIText = 256 << 10
+
+// checkConversation checks the conversation id and the size of the text of
+// a pseudonymize or reidentify request (ETOOLARGE over maxPIIText).
+func checkConversation(id, text string) error {
 	if id == "" || len(id) > 200 {
 		return steward.Invalid("conversation_id", "is required (1 to 200 characters)")
+	}
+	if len(text) > maxPIIText {
+		return steward.Errorf(steward.ETOOLARGE, "text is over %d KiB; split it into several requests of the same conversation", maxPIIText>>10)
 	}
 	return nil
 }
@@ -135,7 +149,7 @@ func (s *Server) routePII(o *PIIOptions) {
 			if err != nil {
 				return err
 			}
-			if err := checkConversation(in.ConversationID); err != nil {
+			if err := checkConversation(in.ConversationID, in.Text); err != nil {
 				return err
 			}
 			sc, err := scanner(in.Entities, in.Threshold)
@@ -163,7 +177,7 @@ func (s *Server) routePII(o *PIIOptions) {
 			if err != nil {
 				return err
 			}
-			if err := checkConversation(in.ConversationID); err != nil {
+			if err := checkConversation(in.ConversationID, in.Text); err != nil {
 				return err
 			}
 			p, err := s.pseudonymizer(r.Context(), o)

@@ -20,8 +20,8 @@ func (st *state) cardAt(i int) {
 			continue
 		}
 		d := digitsIn(buf[:0], st.text[i:ends[g-1]])
-		if !luhn(d) || !issuerPrefix(d) || sameDigits(d) {
-			continue
+		if !luhn(d) || !issuerPrefix(d) || sameDigits(d) || (g == 3 && lens[2] == 5 && !amex(d)) {
+			continue // 4-6-5 is how American Express prints its numbers, and only it
 		}
 		score := scoreCardGrouped
 		if g == 1 {
@@ -50,6 +50,9 @@ func cardGrouping(lens []int) bool {
 	}
 	return len(lens) >= 4
 }
+
+// amex reports whether d has an American Express prefix (34, 37).
+func amex(d []byte) bool { return d[0] == '3' && (d[1] == '4' || d[1] == '7') }
 
 // luhn reports whether the digits d carry a valid Luhn check digit.
 func luhn(d []byte) bool {

@@ -2,7 +2,10 @@ package pii
 
 import (
 	"cmp"
+	"encoding/json"
+	"math"
 	"slices"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -27,6 +30,53 @@ func (f Finding) Value(text string) string {
 		return ""
 	}
 	return text[f.Start:f.End]
+}
+
+// AppendJSON appends f as JSON, the same bytes json.Marshal produces, without
+// reflection: for writers of many findings (steward pii scan --json).
+func (f Finding) AppendJSON(b []byte) []byte {
+	if !plainJSON(string(f.Entity)) || !plainJSON(f.Recognizer) || math.IsNaN(f.Score) || math.IsInf(f.Score, 0) {
+		j, err := json.Marshal(f)
+		if err != nil {
+			return append(b, "null"...)
+		}
+		return append(b, j...)
+	}
+	b = append(b, `{"type":"`...)
+	b = append(b, f.Entity...)
+	b = append(b, `","start":`...)
+	b = strconv.AppendInt(b, int64(f.Start), 10)
+	b = append(b, `,"end":`...)
+	b = strconv.AppendInt(b, int64(f.End), 10)
+	b = append(b, `,"rune_start":`...)
+	b = strconv.AppendInt(b, int64(f.RuneStart), 10)
+	b = append(b, `,"rune_end":`...)
+	b = strconv.AppendInt(b, int64(f.RuneEnd), 10)
+	b = append(b, `,"score":`...)
+	// As encoding/json formats a float64.
+	format := byte('f')
+	if a := math.Abs(f.Score); a != 0 && (a < 1e-6 || a >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f.Score, format, -1, 64)
+	if n := len(b); format == 'e' && n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+		b[n-2] = b[n-1]
+		b = b[:n-1]
+	}
+	b = append(b, `,"recognizer":"`...)
+	b = append(b, f.Recognizer...)
+	return append(b, `"}`...)
+}
+
+// plainJSON reports whether s can be written in a JSON string as it is (as
+// encoding/json would, which also escapes <, > and &).
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 // resolve drops findings below threshold, removes findings contained in

@@ -23,8 +23,11 @@ func Apply(text string, findings []Finding, op Operator) (string, error) {
 	if op == nil {
 		return "", steward.Errorf(steward.EINVALID, "no operator given")
 	}
-	fs := append([]Finding(nil), findings...)
-	sort.Slice(fs, func(i, j int) bool { return fs[i].Start < fs[j].Start })
+	fs := findings
+	if !sort.SliceIsSorted(fs, func(i, j int) bool { return fs[i].Start < fs[j].Start }) {
+		fs = append([]Finding(nil), findings...)
+		sort.Slice(fs, func(i, j int) bool { return fs[i].Start < fs[j].Start })
+	}
 	var b strings.Builder
 	b.Grow(len(text))
 	pos := 0

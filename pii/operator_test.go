@@ -163,7 +163,8 @@ func TestPseudonymizeConsistentAndReversible(t *testing.T) {
 }
 
 func TestReidentifyLeavesProse(t *testing.T) {
-	m := &mapping{Next: map[Entity]int{Person: 1}, Entries: []mapEntry{{Entity: Person, N: 1, Value: "Maria"}}}
+	m := newMapping(0, 0)
+	m.Values[Person] = []string{"Maria"}
 	for _, text := range []string{"person 1 of 3", "Person_1x", "EMAIL ME", "see PERSONAL_1"} {
 		if res := restore(text, m); res.Text != text || res.Restored != 0 {
 			t.Errorf("restore(%q) = %+v; want unchanged", text, res)

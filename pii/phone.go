@@ -23,7 +23,9 @@ const (
 // parentheses, optionally after '+' or '('. The run is reported when
 // libphonenumber's metadata makes it a valid number for one of the scanner's
 // regions (or for its own country code, in international form); phonemeta.go
-// gives the library's answer without calling it.
+// gives the library's answer without calling it. phonerules.go rejects
+// identifiers named by the word before them, digits of IBAN-shaped strings
+// and groupings no numbering plan uses, and accepts Ofcom's drama ranges.
 func (st *state) phoneAt(i int) {
 	text := st.text
 	start := i
@@ -87,7 +89,8 @@ func (st *state) phoneAt(i int) {
 	}
 	end := ends[n-1]
 	total := sumInts(lens[:n])
-	if open > 0 || total < phoneMinDigits || !numEnd(text, end) || notPhoneShape(text[i:end], lens[:n]) {
+	if open > 0 || total < phoneMinDigits || !numEnd(text, end) || notPhoneShape(text[i:end], lens[:n]) ||
+		oddGrouping(text[i:end], lens[:n]) || inIBANShape(text, start) || (text[start] != '+' && namedIdentifier(text, start)) {
 		return
 	}
 	if n == 1 && !intl {
@@ -136,5 +139,5 @@ func (st *state) validPhone(raw string) bool {
 	if raw[0] != '+' && st.phoneRegions == nil {
 		st.phoneRegions = regionsByID(st.s.regions)
 	}
-	return validPhoneDigits(string(d), raw[0] == '+', st.phoneRegions)
+	return validPhoneDigits(string(d), raw[0] == '+', st.phoneRegions) || ukDrama(string(d), raw[0] == '+', st.s.regions)
 }

@@ -7,10 +7,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/steward-privacy/steward"
@@ -33,7 +31,18 @@ type PseudonymizerConfig struct {
 	Store Store
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// MaxValues bounds the distinct values of one conversation's mapping
+	// (DefaultMaxValues when 0; no bound when negative), so that a mapping,
+	// which is read and written whole on every call, stays small.
+	MaxValues int
 }
+
+// DefaultMaxValues is the most distinct values one conversation maps unless
+// PseudonymizerConfig.MaxValues says otherwise. A conversation of people
+// writing to a model holds tens of values; 20,000 leaves room for one text
+// of 256 KiB made of nothing but distinct e-mail addresses (about 14,000)
+// while keeping a sealed mapping to a few hundred kilobytes.
+const DefaultMaxValues = 20000
 
 // Pseudonymizer replaces personal data with consistent placeholders per
 // conversation (<PERSON_1>, <EMAIL_ADDRESS_2>): the same value gets the same
@@ -46,6 +55,7 @@ type Pseudonymizer struct {
 	ttl       time.Duration
 	store     Store
 	now       func() time.Time
+	maxValues int
 }
 
 // NewPseudonymizer returns a Pseudonymizer. It returns an EINVALID error for a
@@ -62,12 +72,18 @@ func NewPseudonymizer(cfg PseudonymizerConfig) (*Pseudonymizer, error) {
 		return nil, err
 	}
 	p := &Pseudonymizer{aead: aead, idKey: subkey(cfg.Key, "steward pii mapping id"),
-		namespace: cfg.Namespace, ttl: cfg.TTL, store: cfg.Store, now: cfg.Now}
+		namespace: cfg.Namespace, ttl: cfg.TTL, store: cfg.Store, now: cfg.Now, maxValues: cfg.MaxValues}
 	if p.ttl <= 0 {
 		p.ttl = DefaultPseudonymTTL
 	}
 	if p.now == nil {
 		p.now = time.Now
+	}
+	switch {
+	case p.maxValues == 0:
+		p.maxValues = DefaultMaxValues
+	case p.maxValues < 0:
+		p.maxValues = 0
 	}
 	return p, nil
 }
@@ -82,30 +98,20 @@ func subkey(key []byte, purpose string) []byte {
 	return m.Sum(nil)
 }
 
-// mapping is the plaintext of a conversation's placeholders; it exists only
-// in memory and is sealed before it reaches a Store.
-type mapping struct {
-	Next    map[Entity]int `json:"n"`
-	Entries []mapEntry     `json:"e"`
-}
-
-type mapEntry struct {
-	Entity Entity `json:"t"`
-	N      int    `json:"i"`
-	Value  string `json:"v"`
-	Norm   string `json:"k"`
-}
-
 // Pseudonymize replaces the findings in text with the conversation's
 // placeholders, adding new ones to its mapping, and refreshes the mapping's
-// expiry. It returns EINVALID for a bad conversation id or bad findings.
+// expiry. It returns EINVALID for a bad conversation id or bad findings, and
+// ETOOLARGE, changing nothing, when the conversation would hold more than
+// MaxValues distinct values. Its cost is linear in the text and the findings
+// plus the size of the conversation's mapping, which is read and written
+// whole.
 func (p *Pseudonymizer) Pseudonymize(ctx context.Context, conversation, text string, findings []Finding) (string, error) {
 	if err := checkConversation(conversation); err != nil {
 		return "", err
 	}
 	key := p.storeKey(conversation)
 	for attempt := 0; ; attempt++ {
-		m, version, err := p.load(ctx, key, conversation)
+		m, version, err := p.load(ctx, key, conversation, len(findings))
 		if err != nil && steward.ErrorCode(err) != steward.ENOTFOUND {
 			return "", err
 		}
@@ -136,55 +142,9 @@ func (p *Pseudonymizer) Forget(ctx context.Context, conversation string) error {
 	return p.store.Delete(ctx, p.storeKey(conversation))
 }
 
-// Transform implements Operator: it returns the placeholder of value,
-// assigning the next number of its entity type when value is new.
-func (m *mapping) Transform(f Finding, value string) (string, error) {
-	norm := normalize(f.Entity, value)
-	for _, e := range m.Entries {
-		if e.Entity == f.Entity && e.Norm == norm {
-			return placeholder(e.Entity, e.N), nil
-		}
-	}
-	m.Next[f.Entity]++
-	n := m.Next[f.Entity]
-	m.Entries = append(m.Entries, mapEntry{Entity: f.Entity, N: n, Value: value, Norm: norm})
-	return placeholder(f.Entity, n), nil
-}
-
-// lookup returns the original value of placeholder (e, n).
-func (m *mapping) lookup(e Entity, n int) (string, bool) {
-	for _, x := range m.Entries {
-		if x.Entity == e && x.N == n {
-			return x.Value, true
-		}
-	}
-	return "", false
-}
-
 // placeholder returns "<ENTITY_N>".
 func placeholder(e Entity, n int) string {
 	return "<" + string(e) + "_" + strconv.Itoa(n) + ">"
-}
-
-// normalize returns the form under which two values count as the same.
-func normalize(e Entity, v string) string {
-	switch e {
-	case Phone, CreditCard, USSSN, IBAN:
-		var b strings.Builder
-		for i := 0; i < len(v); i++ {
-			c := v[i]
-			if isLower(c) {
-				c -= 'a' - 'A'
-			}
-			if isAlnum(c) {
-				b.WriteByte(c)
-			}
-		}
-		return b.String()
-	case Email, Person, URL, MACAddress, IPAddress:
-		return strings.Join(strings.Fields(strings.ToLower(v)), " ")
-	}
-	return v
 }
 
 // checkConversation validates a conversation id.
@@ -211,9 +171,9 @@ func (p *Pseudonymizer) aad(conversation string) []byte {
 }
 
 // load returns the conversation's mapping (empty with version 0 and an
-// ENOTFOUND error when there is none).
-func (p *Pseudonymizer) load(ctx context.Context, key, conversation string) (*mapping, uint64, error) {
-	empty := &mapping{Next: map[Entity]int{}}
+// ENOTFOUND error when there is none), with room for grow new values.
+func (p *Pseudonymizer) load(ctx context.Context, key, conversation string, grow int) (*mapping, uint64, error) {
+	empty := newMapping(p.maxValues, grow)
 	sealed, version, err := p.store.Get(ctx, key)
 	if err != nil {
 		return empty, 0, err
@@ -226,8 +186,8 @@ func (p *Pseudonymizer) load(ctx context.Context, key, conversation string) (*ma
 	if err != nil {
 		return empty, 0, steward.Errorf(steward.EINTERNAL, "stored mapping does not decrypt")
 	}
-	m := &mapping{}
-	if err := json.Unmarshal(plain, m); err != nil || m.Next == nil {
+	m := newMapping(p.maxValues, 0)
+	if !m.decode(plain, grow) {
 		return empty, 0, steward.Errorf(steward.EINTERNAL, "stored mapping is damaged")
 	}
 	return m, version, nil
@@ -235,10 +195,11 @@ func (p *Pseudonymizer) load(ctx context.Context, key, conversation string) (*ma
 
 // seal encrypts a mapping for the Store.
 func (p *Pseudonymizer) seal(m *mapping, conversation string) ([]byte, error) {
-	plain, err := json.Marshal(m)
-	if err != nil {
-		return nil, err
-	}
+	return p.sealPlain(m.encode(), conversation)
+}
+
+// sealPlain encrypts an encoded mapping for the Store.
+func (p *Pseudonymizer) sealPlain(plain []byte, conversation string) ([]byte, error) {
 	nonce := make([]byte, p.aead.NonceSize(), p.aead.NonceSize()+len(plain)+p.aead.Overhead())
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, errors.New("pii: no randomness")

@@ -35,7 +35,7 @@ func (p *Pseudonymizer) Reidentify(ctx context.Context, conversation, text strin
 	if err := checkConversation(conversation); err != nil {
 		return Reidentified{}, err
 	}
-	m, _, err := p.load(ctx, p.storeKey(conversation), conversation)
+	m, _, err := p.load(ctx, p.storeKey(conversation), conversation, 0)
 	if err != nil {
 		return Reidentified{}, err
 	}
@@ -113,17 +113,19 @@ func parsePlaceholder(text string, i int) (parsedPlaceholder, bool) {
 		j++
 	}
 	d := j
-	for j < len(text) && isDigit(text[j]) && j-d < 5 {
+	for j < len(text) && isDigit(text[j]) {
 		j++
 	}
-	if j == d || (j < len(text) && isAlnum(text[j])) || j-nameEnd > 2 {
+	// The separator is at most two bytes ("PERSON__1"); the number may have
+	// any length: one too long to be assigned is reported as unresolved.
+	if j == d || (j < len(text) && isAlnum(text[j])) || d-nameEnd > 2 {
 		return parsedPlaceholder{}, false
 	}
 	e, ok := entityName(strings.ToUpper(text[i:nameEnd]))
 	if !ok {
 		return parsedPlaceholder{}, false
 	}
-	ph := parsedPlaceholder{start: i, end: j, entity: e, n: atoi(text[d:j])}
+	ph := parsedPlaceholder{start: i, end: j, entity: e, n: placeholderNumber(text[d:j])}
 	// Brackets, possibly doubled, with optional spaces inside.
 	l := i
 	for l > 0 && text[l-1] == ' ' && i-l < 1 {
@@ -156,6 +158,18 @@ func parsePlaceholder(text string, i int) (parsedPlaceholder, bool) {
 		}
 	}
 	return ph, true
+}
+
+// placeholderNumber converts the digits of a placeholder number; a number
+// no mapping can hold (more than nine digits) is -1.
+func placeholderNumber(digits string) int {
+	for len(digits) > 1 && digits[0] == '0' {
+		digits = digits[1:]
+	}
+	if len(digits) > 9 {
+		return -1
+	}
+	return atoi(digits)
 }
 
 // entityName resolves a placeholder type name: exact, alias, without

@@ -13,6 +13,7 @@ package pii
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
@@ -133,7 +134,14 @@ func (s *Scanner) Scan(text string) []Finding {
 // scan runs every enabled recognizer over text and resolves the candidates;
 // rune offsets are left to the caller.
 func (s *Scanner) scan(text string) []Finding {
-	st := &state{s: s, text: text}
+	buf := candPool.Get().(*[]Finding)
+	st := &state{s: s, text: text, cands: (*buf)[:0]}
+	defer func() {
+		if cap(st.cands) <= maxPooledCands {
+			*buf = st.cands[:0]
+			candPool.Put(buf)
+		}
+	}()
 	if s.on(bitEmail) {
 		st.scanEmails()
 	}
@@ -154,6 +162,13 @@ func (s *Scanner) scan(text string) []Finding {
 	}
 	return resolve(st.cands, s.threshold)
 }
+
+// candPool recycles the candidate buffers of scans (resolve copies what it
+// keeps), so that text dense in personal data does not reallocate them on
+// every call; buffers over maxPooledCands candidates are left to the GC.
+var candPool = sync.Pool{New: func() any { return new([]Finding) }}
+
+const maxPooledCands = 1 << 16
 
 var (
 	numericMask = bits(CreditCard, USSSN, Phone, IPAddress)

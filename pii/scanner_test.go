@@ -60,6 +60,11 @@ func TestScanFinds(t *testing.T) {
 		{"Photo of Ludwig van Beethoven", "Ludwig van Beethoven", Person},
 		{"Grace Kelly wrote it", "Grace Kelly", Person},
 		{"Je connais Émile Dubois", "Émile Dubois", Person},
+		{"call +44 7700 900123 tonight", "+44 7700 900123", Phone},
+		{"ring 07700 900461 now", "07700 900461", Phone},
+		{"the office: 01632 960001.", "01632 960001", Phone},
+		{"seed 42, call 020 7946 0018", "020 7946 0018", Phone},
+		{"order 1234; phone +1 415 555 0132", "+1 415 555 0132", Phone},
 	}
 	for _, tt := range tests {
 		got := found(t, s, tt.text)
@@ -84,6 +89,9 @@ func TestScanRejects(t *testing.T) {
 		"00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff",
 		"the password is required", "released March 3, 1985",
 		"Generate a poster of Paris at night", "Write copy for the May sale", "Will it rain?",
+		"call the API with seed 4155550132", "build 20240611.3", "my order number is 2025550143",
+		"prompt id: 4155550132", "tracking no. 2025550143", "ticket 3412-119770-42201",
+		"IBAN NL77 ABNA 3187 2653 55 was refused", "version 1.2.98267.5955",
 	} {
 		if fs := s.Scan(text); len(fs) > 0 {
 			t.Errorf("Scan(%q) = %v; want nothing", text, fs)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -100,31 +101,37 @@ func (c *cli) piiScan(args []string) int {
 }
 
 // piiStream scans in bounded memory and prints findings as they come; values
-// are never printed, only types, offsets, scores and recognizers.
+// are never printed, only types, offsets, scores and recognizers. Output goes
+// through a buffer (one write a buffer, not per finding), flushed at the end
+// and when the scan fails.
 func (c *cli) piiStream(scanner *pii.Scanner, in io.Reader, asJSON bool) int {
+	w := bufio.NewWriterSize(c.stdout, 64<<10)
 	n := 0
+	var buf []byte
 	if asJSON {
-		fmt.Fprint(c.stdout, `{"entities":[`)
+		w.WriteString(`{"entities":[`)
 	}
 	err := scanner.ScanReader(in, func(f pii.Finding) error {
 		if asJSON {
-			b, err := json.Marshal(f)
-			if err != nil {
-				return err
-			}
 			if n > 0 {
-				fmt.Fprint(c.stdout, ",")
+				buf = append(buf[:0], ',')
+			} else {
+				buf = buf[:0]
 			}
-			_, err = c.stdout.Write(b)
+			buf = f.AppendJSON(buf)
 			n++
+			_, err := w.Write(buf)
 			return err
 		}
 		n++
-		_, err := fmt.Fprintf(c.stdout, "%-14s %d-%d\trunes %d-%d\tscore %.2f\t%s\n", f.Entity, f.Start, f.End, f.RuneStart, f.RuneEnd, f.Score, f.Recognizer)
+		_, err := fmt.Fprintf(w, "%-14s %d-%d\trunes %d-%d\tscore %.2f\t%s\n", f.Entity, f.Start, f.End, f.RuneStart, f.RuneEnd, f.Score, f.Recognizer)
 		return err
 	})
-	if asJSON {
-		fmt.Fprintln(c.stdout, "]}")
+	if asJSON && err == nil {
+		w.WriteString("]}\n")
+	}
+	if ferr := w.Flush(); err == nil {
+		err = ferr
 	}
 	if err != nil {
 		return c.piiFail(err)

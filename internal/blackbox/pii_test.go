@@ -1,6 +1,7 @@
 package blackbox
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -51,4 +52,54 @@ func TestPIIOverHTTP(t *testing.T) {
 	if strings.Contains(s.stderr.String(), "jane.canary") {
 		t.Fatal("scanned text reached the logs")
 	}
+}
+
+// emailRun returns count distinct addresses numbered from first, separated
+// by spaces.
+func emailRun(first, count int) string {
+	var b strings.Builder
+	for i := first; i < first+count; i++ {
+		fmt.Fprintf(&b, "u%d@example.org ", i)
+	}
+	return b.String()
+}
+
+// TestPIIPseudonymizeBounds: placeholders numbered 10 and above are restored
+// or reported; a text over 256 KiB is refused with 413 too_large; a
+// conversation maps at most 20,000 distinct values, and the request that
+// would exceed it is refused and changes nothing.
+func TestPIIPseudonymizeBounds(t *testing.T) {
+	s := start(t, testdb.Backends()[0])
+	key := s.appKey("pii:use")
+	r := s.do("POST", "/v1/pii/pseudonymize", key, map[string]any{"conversation_id": "big", "text": emailRun(1, 12)})
+	expect(t, r, 200)
+	answer := "Write to <EMAIL_ADDRESS_10> and [EMAIL_ADDRESS_12], not <EMAIL_ADDRESS_13> or <EMAIL_ADDRESS_100000000000>."
+	r = s.do("POST", "/v1/pii/reidentify", key, map[string]any{"conversation_id": "big", "text": answer})
+	expect(t, r, 200)
+	out := r.JSON(t)
+	if got := out["text"]; got != "Write to u10@example.org and u12@example.org, not <EMAIL_ADDRESS_13> or <EMAIL_ADDRESS_100000000000>." {
+		t.Errorf("reidentified: %q", got)
+	}
+	if un := out["unresolved"].([]any); len(un) != 2 || un[0].(map[string]any)["placeholder"] != "<EMAIL_ADDRESS_13>" {
+		t.Errorf("unresolved: %s", r.Body)
+	}
+
+	r = s.do("POST", "/v1/pii/pseudonymize", key, map[string]any{"conversation_id": "huge", "text": strings.Repeat("a", 256<<10+1)})
+	expect(t, r, 413)
+	if code := r.JSON(t)["code"]; code != "too_large" {
+		t.Errorf("code = %v; want too_large", code)
+	}
+
+	expect(t, s.do("POST", "/v1/pii/pseudonymize", key, map[string]any{"conversation_id": "full", "text": emailRun(1, 12000)}), 200)
+	r = s.do("POST", "/v1/pii/pseudonymize", key, map[string]any{"conversation_id": "full", "text": emailRun(12001, 12000)})
+	expect(t, r, 413)
+	if strings.Contains(string(r.Body), "example.org") {
+		t.Errorf("the error names a value: %s", r.Body)
+	}
+	r = s.do("POST", "/v1/pii/reidentify", key, map[string]any{"conversation_id": "full", "text": "<EMAIL_ADDRESS_12000> <EMAIL_ADDRESS_12001>"})
+	expect(t, r, 200)
+	if got := r.JSON(t)["text"]; got != "u12000@example.org <EMAIL_ADDRESS_12001>" {
+		t.Errorf("after the refused request: %q", got)
+	}
+	s.stop()
 }

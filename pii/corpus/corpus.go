@@ -86,6 +86,8 @@ func (g *gen) slot(name string) (string, pii.Entity, string) {
 		return g.email(), pii.Email, ""
 	case "PHONE":
 		return g.phone(), pii.Phone, ""
+	case "DRAMA":
+		return g.drama(), pii.Phone, ""
 	case "CARD":
 		return g.card(), pii.CreditCard, ""
 	case "IBAN":
@@ -142,6 +144,32 @@ func (g *gen) noise(name string) string {
 		return []string{"sdxl-1.0", "gpt-4o-2024-08-06", "flux-dev", "claude-3-5-sonnet-20241022", "llama-3.1-70b"}[g.r.IntN(5)]
 	case "INVOICE":
 		return "INV-" + g.digits(6)
+	case "BADIBAN":
+		return g.badIBAN()
+	case "LONGID":
+		return g.longID()
+	case "GROUPED":
+		return g.grouped()
+	case "BUILD":
+		return g.build()
 	}
 	return "{" + name + "}"
+}
+
+// Dense returns n bytes made only of personal data, for benchmarks of text
+// dense with findings: the labeled values of generated samples (names,
+// emails, phones, cards, IBANs, ...) separated by ", ", deterministically
+// for seed. Values recur as the 512 samples they come from do.
+func Dense(seed uint64, n int) string {
+	var b strings.Builder
+	b.Grow(n + 64)
+	samples := Generate(seed, 512)
+	for i := 0; b.Len() < n; i++ {
+		x := samples[i%len(samples)]
+		for _, l := range x.Labels {
+			b.WriteString(x.Text[l.Start:l.End])
+			b.WriteString(", ")
+		}
+	}
+	return b.String()[:n]
 }

@@ -59,7 +59,8 @@ type Report struct {
 }
 
 // Evaluate runs scan over the samples and the hard negatives and counts
-// exact-span matches per entity type.
+// exact-span matches per entity type. A finding on a hard negative is a
+// false positive of its type (and is also counted in NegativeFindings).
 func Evaluate(scan func(string) []pii.Finding, samples, negatives []Sample) Report {
 	rep := Report{Samples: len(samples), Negatives: len(negatives), NegativeFindings: map[pii.Entity]int{}}
 	counts := map[pii.Entity]*Counts{}
@@ -101,6 +102,7 @@ func Evaluate(scan func(string) []pii.Finding, samples, negatives []Sample) Repo
 	for _, s := range negatives {
 		for _, f := range scan(s.Text) {
 			rep.NegativeFindings[f.Entity]++
+			counts[f.Entity].FP++
 		}
 	}
 	for _, e := range pii.AllEntities() {

@@ -56,6 +56,15 @@ var positiveTemplates = []string{
 	"The webhook from {IP} posts to {URL} with token {SECRET}.",
 	"Send the contract to {NAME} at {EMAIL} or call {PHONE}.",
 	"Card on file: {CARD}. Billing email: {EMAIL}. Device: {MAC}.",
+	// phone numbers next to identifiers, and UK numbers of Ofcom's drama
+	// ranges (written in scripts and stories, and by people testing forms)
+	"Call me on {DRAMA} about the storyboard.",
+	"Our office line is {DRAMA}, ask for {NAME}.",
+	"Write a scene where the detective dials {DRAMA} from a phone box.",
+	"Text {PHONE} when the render with seed {LONGID} is done.",
+	"Refund reference {LONGID}; questions to {PHONE}.",
+	"Build {BUILD} is ready, call {NAME} on {PHONE}.",
+	"Ticket {GROUPED}: the customer can be reached at {DRAMA}.",
 }
 
 // negativeTemplates carry no personal data at all: identifiers, hashes,
@@ -87,4 +96,21 @@ var negativeTemplates = []string{
 	"Model {MODEL} costs {PRICE} per million tokens.",
 	"The checksum is sha256:{SHA} for release {VER}.",
 	"Image hash {SHA}, generated at {EPOCH} with seed {SEED}.",
+	// numbers that look like phone numbers: identifiers after a word that
+	// says what they are, IBAN-shaped strings failing mod-97, long groups
+	"Generate a poster of a red fox in the snow, seed {LONGID}, 30 steps.",
+	"Same prompt as before but with seed: {LONGID} and {SIZE}.",
+	"Call the image endpoint with seed {LONGID} and guidance 7.5.",
+	"Build {BUILD} crashes on start; build {LONGID} was fine.",
+	"The nightly build number {LONGID} failed the smoke tests.",
+	"Please quote reference {LONGID} in the transfer description.",
+	"Prompt id {LONGID} returned an empty image.",
+	"My order number is {LONGID}, can you check the status?",
+	"Request ID {LONGID} took twelve seconds to answer.",
+	"Tracking no. {LONGID} shows no movement since Monday.",
+	"Transfer to IBAN {BADIBAN} bounced: the bank says the account is unknown.",
+	"Is {BADIBAN} a valid account number? The form rejects it.",
+	"Case {GROUPED} was escalated to the second line.",
+	"Ticket {GROUPED}: the upscaler returns 500 for large images.",
+	"Version {BUILD} of the desktop app cannot open old projects.",
 }

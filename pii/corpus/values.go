@@ -147,7 +147,16 @@ func (g *gen) badCard() string {
 }
 
 // iban returns a valid IBAN of a random country, compact or grouped by four.
-func (g *gen) iban() string {
+func (g *gen) iban() string { return g.ibanChecked(true) }
+
+// badIBAN returns an IBAN-shaped string whose check digits are wrong (it
+// fails mod-97), compact or grouped by four: not personal data, and its
+// digits are no phone number either.
+func (g *gen) badIBAN() string { return g.ibanChecked(false) }
+
+// ibanChecked returns an IBAN of a random country with right or wrong check
+// digits.
+func (g *gen) ibanChecked(valid bool) string {
 	var cc, bban string
 	switch g.r.IntN(6) {
 	case 0:
@@ -164,6 +173,9 @@ func (g *gen) iban() string {
 		cc, bban = "NL", g.chars(4, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")+g.digits(10)
 	}
 	check := 98 - mod97(bban+cc+"00")
+	for right := check; !valid && check == right; {
+		check = 2 + g.r.IntN(97)
+	}
 	s := fmt.Sprintf("%s%02d%s", cc, check, bban)
 	if g.r.IntN(2) == 0 {
 		return s
@@ -391,4 +403,56 @@ func (g *gen) dob() string {
 		return fmt.Sprintf("%s %d, %d", monthsEn[m-1], d, y)
 	}
 	return fmt.Sprintf("%d %s %d", d, monthsEn[m-1], y)
+}
+
+// dramaRanges are UK numbers Ofcom reserves for drama (films, TV, books):
+// national significant number prefixes whose next digits are free, as
+// people write them.
+var dramaRanges = []struct{ prefix, national, intl string }{
+	{"7700900", "07700 900", "+44 7700 900"},
+	{"1632960", "01632 960", "+44 1632 960"},
+	{"1154960", "0115 496 0", "+44 115 496 0"},
+	{"1134960", "0113 496 0", "+44 113 496 0"},
+	{"1614960", "0161 496 0", "+44 161 496 0"},
+	{"2079460", "020 7946 0", "+44 20 7946 0"},
+	{"1914980", "0191 498 0", "+44 191 498 0"},
+	{"2920180", "029 2018 0", "+44 29 2018 0"},
+}
+
+// drama returns a number in one of Ofcom's drama ranges, in national or
+// international form (some of which libphonenumber deems invalid).
+func (g *gen) drama() string {
+	d := dramaRanges[g.r.IntN(len(dramaRanges))]
+	rest := g.digits(10 - len(d.prefix))
+	switch g.r.IntN(3) {
+	case 0:
+		return d.national + rest
+	case 1:
+		return d.intl + rest
+	}
+	return "+44" + d.prefix + rest
+}
+
+// longID returns a 7-10 digit identifier (seed, build, reference, order).
+func (g *gen) longID() string {
+	return string(rune('1'+g.r.IntN(9))) + g.digits(6+g.r.IntN(4))
+}
+
+// grouped returns a digit run in groups that no numbering plan uses, such as
+// 3412-119770-42201: a long group in the middle.
+func (g *gen) grouped() string {
+	sep := g.pick([]string{"-", " ", "/"})
+	return g.digits(3+g.r.IntN(3)) + sep + g.digits(6+g.r.IntN(2)) + sep + g.digits(2+g.r.IntN(4))
+}
+
+// build returns a build or version number: a date-stamped build, a four-part
+// version or a plain build counter.
+func (g *gen) build() string {
+	switch g.r.IntN(3) {
+	case 0:
+		return fmt.Sprintf("20%02d%02d%02d.%d", 18+g.r.IntN(8), 1+g.r.IntN(12), 1+g.r.IntN(28), 1+g.r.IntN(9))
+	case 1:
+		return fmt.Sprintf("%d.%d.%d.%d", 1+g.r.IntN(20), g.r.IntN(10), 10000+g.r.IntN(90000), g.r.IntN(9999))
+	}
+	return g.longID()
 }
