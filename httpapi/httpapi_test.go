@@ -82,10 +82,9 @@ func TestInternalErrorsAreNotShown(t *testing.T) {
 	}
 }
 
-// embedded is flattened into sample, as encoding/json writes it.
+// embedded is flattened into its parent, as encoding/json writes it.
 type embedded struct {
-	ID   string `json:"id"`
-	Name string `json:"name"` // shadowed by sample.Name
+	ID string `json:"id"`
 }
 
 func TestSchemaGeneration(t *testing.T) {

@@ -13,13 +13,13 @@ import (
 	"github.com/steward-privacy/steward/pii/corpus"
 )
 
-// countingWriter counts the writes it receives.
-type countingWriter struct {
+// writeCounter counts the writes it receives.
+type writeCounter struct {
 	strings.Builder
 	writes int
 }
 
-func (w *countingWriter) Write(p []byte) (int, error) {
+func (w *writeCounter) Write(p []byte) (int, error) {
 	w.writes++
 	return w.Builder.Write(p)
 }
@@ -46,7 +46,7 @@ func scanCLI(stdin io.Reader, stdout io.Writer, args ...string) (int, string) {
 func TestPIIScanBuffersOutput(t *testing.T) {
 	text := corpus.Dense(3, 64<<10)
 	for _, args := range [][]string{{"--json", "-"}, {"-"}} {
-		var out countingWriter
+		var out writeCounter
 		if code, errs := scanCLI(strings.NewReader(text), &out, args...); code != 0 {
 			t.Fatalf("scan %v: exit %d: %s", args, code, errs)
 		}
@@ -68,7 +68,7 @@ func TestPIIScanBuffersOutput(t *testing.T) {
 // so far reach the output before the error.
 func TestPIIScanFlushesOnError(t *testing.T) {
 	text := corpus.Dense(3, 3<<20)
-	var out countingWriter
+	var out writeCounter
 	code, errs := scanCLI(&failingReader{strings.NewReader(text)}, &out, "--json", "-")
 	if code == 0 || errs == "" {
 		t.Fatalf("exit %d, stderr %q; want a failure", code, errs)

@@ -312,8 +312,19 @@ func clientOps(ctx context.Context, t *testing.T, admin *client.Client, sub stri
 	if st := got(admin.RotateKey(ctx, client.TenantKey)).must(t); st.Kind != client.TenantKey {
 		t.Fatalf("rotation started: %+v", st)
 	}
-	if st := got(admin.KeyRotation(ctx, client.TenantKey)).must(t); st.Kind != client.TenantKey || st.Version == 0 {
-		t.Fatalf("rotation status: %+v", st)
+	// The rotation runs in the background: its status names the new
+	// version once the first step has reported.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		st := got(admin.KeyRotation(ctx, client.TenantKey)).must(t)
+		if st.Kind != client.TenantKey {
+			t.Fatalf("rotation status: %+v", st)
+		}
+		if st.Version != 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("rotation status after 10 s: %+v", st)
+		}
 	}
 	got(admin.ListJobs(ctx)).must(t)
 
