@@ -30,7 +30,9 @@ func (a *auditLog) Append(_ context.Context, e *steward.AuditEvent) error {
 	return nil
 }
 
-func (a *auditLog) AppendChained(ctx context.Context, e *steward.AuditEvent) error { return a.Append(ctx, e) }
+func (a *auditLog) AppendChained(ctx context.Context, e *steward.AuditEvent) error {
+	return a.Append(ctx, e)
+}
 
 func (a *auditLog) actions(action string) []*steward.AuditEvent {
 	a.mu.Lock()
@@ -50,7 +52,7 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 // starter returns the starter policy with edits (old → new pairs).
