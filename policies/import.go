@@ -18,9 +18,9 @@ import (
 
 // ImportOptions tunes Import.
 type ImportOptions struct {
-	// KeepStored skips the import when a version is in force already: the
-	// built-in starter policy is imported only into an empty database, so a
-	// replica started without --policy follows the database.
+	// KeepStored skips the import when any version is stored: the built-in
+	// starter policy is imported only into an empty database, so a replica
+	// started without --policy follows the database.
 	KeepStored bool
 	// FirstTenantRegion is the home region of the tenant a first start
 	// creates (checked against the policy's storage regions when there is
@@ -55,10 +55,8 @@ func (s *Service) Import(ctx context.Context, name string, src []byte, o ImportO
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if o.KeepStored {
-		if _, err := s.opts.Store.PolicyHead(ctx, s.opts.Now()); err == nil {
-			return &Imported{Version: version, Skipped: true}, nil
-		} else if steward.ErrorCode(err) != steward.ENOTFOUND {
-			return nil, err
+		if stored, err := s.opts.Store.PolicyVersions(ctx); err != nil || len(stored) > 0 {
+			return &Imported{Version: version, Skipped: true}, err
 		}
 	}
 	sum := sha256.Sum256(src)
