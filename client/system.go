@@ -54,9 +54,10 @@ func (c *Client) WhoAmI(ctx context.Context) (*WhoAmI, error) {
 	return routeWhoAmI.call(ctx, c, none{}, nil)
 }
 
-// readAll returns the whole body of a raw GET route without parameters.
-func (c *Client) readAll(ctx context.Context, rt *Route) ([]byte, error) {
-	resp, err := c.send(ctx, request{route: rt})
+// readAll returns the whole body of a raw GET route with its path
+// parameters.
+func (c *Client) readAll(ctx context.Context, rt *Route, path ...string) ([]byte, error) {
+	resp, err := c.send(ctx, request{route: rt, path: path})
 	if err != nil {
 		return nil, err
 	}

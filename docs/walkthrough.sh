@@ -95,7 +95,7 @@ check 204
 
 # A tenant for a customer organisation, with its own admin key; nothing crosses tenants.
 curl -s -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
-  -d '{"name": "Customer A", "home_region": "eu"}' $URL/v1/tenants
+  -d '{"name": "Customer A", "home_region": "us"}' $URL/v1/tenants
 check 201 '"secret":"stw_'
 
 # A staff account for the console: its password hashed as the policy promises (bcrypt in

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/steward-privacy/steward"
@@ -104,10 +105,25 @@ func (s *Server) routeKeys() {
 			if err != nil {
 				return err
 			}
+			if err := s.checkHomeRegion(in.HomeRegion); err != nil {
+				return err
+			}
 			t, nk, err := s.auth.CreateTenant(r.Context(), in.Name, in.HomeRegion)
 			if err != nil {
 				return err
 			}
 			return respond(w, http.StatusCreated, CreatedTenant{Tenant: t, AdminKey: createdKey(nk)})
 		})
+}
+
+// checkHomeRegion refuses a tenant home region the policy in force does not
+// store data in.
+func (s *Server) checkHomeRegion(region string) error {
+	if err := steward.ValidateRegion("home_region", region); err != nil || s.opts.Vault == nil {
+		return err
+	}
+	if d := s.opts.Vault.Policy(); !d.StoresIn(region) {
+		return steward.Invalid("home_region", "the policy in force stores data only in "+strings.Join(d.StorageRegions(), ", "))
+	}
+	return nil
 }

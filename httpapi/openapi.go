@@ -81,6 +81,10 @@ func (g *schemaGen) operation(rt Route) map[string]any {
 	responses := map[string]any{strconv.Itoa(rt.Status): ok}
 	for _, code := range errorCodes(rt) {
 		responses[strconv.Itoa(statusOf[code])] = map[string]any{"$ref": "#/components/responses/" + code}
+		if rt.HTMLErrors {
+			responses[strconv.Itoa(statusOf[code])] = map[string]any{"description": code + ": " + codeMeaning[code] + " (an HTML page)",
+				"content": map[string]any{"text/html": map[string]any{"schema": map[string]any{"type": "string"}}}}
+		}
 	}
 	op["responses"] = responses
 	if rt.Public {
@@ -185,6 +189,7 @@ var tagDescription = map[string]string{
 	"keys":    "Key rotation",
 	"audit":   "The hash-chained, signed audit log",
 	"jobs":    "Background jobs",
+	"policy":  "The policy in force, its versions and the public privacy notice",
 }
 
 func operationID(rt Route) string {

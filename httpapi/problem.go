@@ -46,6 +46,12 @@ const problemTypeBase = "https://steward.dev/problems/"
 // writeError renders err as problem+json. Uncoded errors are logged with the
 // request id and shown only as "internal error".
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	writeProblem(w, problemOf(w, r, log, err))
+}
+
+// problemOf turns err into the problem to answer with, setting the headers
+// it implies (Retry-After, WWW-Authenticate) and logging server errors.
+func problemOf(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) Problem {
 	code := steward.ErrorCode(err)
 	status, ok := statusOf[code]
 	if !ok {
@@ -75,7 +81,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="steward"`)
 	}
-	writeProblem(w, p)
+	return p
 }
 
 func writeProblem(w http.ResponseWriter, p Problem) {

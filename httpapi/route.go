@@ -33,6 +33,9 @@ type Route struct {
 	// Errors names error codes the route can answer with beyond those its
 	// shape implies (see errorCodes), e.g. ECONFLICT for a create.
 	Errors []string
+	// HTMLErrors makes the route answer errors as small HTML pages instead
+	// of problem+json: for pages people read in a browser (/privacy).
+	HTMLErrors bool
 }
 
 // Param documents a query parameter.
@@ -106,6 +109,10 @@ var errMFAPending = steward.Errorf(steward.EFORBIDDEN, "the privacy policy promi
 	"enable it first (POST /v1/staff/totp, then POST /v1/staff/totp/confirm with a current code)")
 
 func (s *Server) wrap(rt Route, h handlerFunc) http.Handler {
+	writeError := writeError
+	if rt.HTMLErrors {
+		writeError = writeHTMLError
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rt.Public {
 			if ok, wait := s.opts.IPLimit.Allow(peerAddr(r)); !ok {

@@ -20,6 +20,7 @@ import (
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/audit"
 	"github.com/steward-privacy/steward/auth"
+	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/ratelimit"
 	"github.com/steward-privacy/steward/requestlog"
 	"github.com/steward-privacy/steward/vault"
@@ -55,6 +56,9 @@ type Options struct {
 	Jobs func(context.Context) ([]*steward.JobState, error)
 	// Audit serves /v1/audit*; nil leaves them out.
 	Audit *audit.Log
+	// Policies serves /v1/policy*, the public notice (/privacy*) and
+	// /.well-known/gpc.json; nil leaves them out.
+	Policies *policies.Service
 }
 
 // Server is the HTTP API.
@@ -99,6 +103,9 @@ func New(o Options) *Server {
 	}
 	if o.Audit != nil {
 		s.routeAudit(o.Audit)
+	}
+	if o.Policies != nil {
+		s.routePolicy(o.Policies)
 	}
 	s.mux.HandleFunc("/", s.notFoundHandler)
 	return s

@@ -10,6 +10,7 @@ package vault
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/steward-privacy/steward"
@@ -51,6 +52,10 @@ type Config struct {
 	// AfterErase runs after an erasure committed (SQLite checkpoints its WAL
 	// here so erased bytes leave the log at once). Optional.
 	AfterErase func(ctx context.Context) error
+	// ConsentStaleness tells which consents a material policy change made
+	// stale (the policy versions service). Optional: without it no consent
+	// is ever stale.
+	ConsentStaleness steward.ConsentStaleness
 }
 
 // Vault is the service.
@@ -59,7 +64,8 @@ type Vault struct {
 	files   blob.Store
 	keys    Provider
 	audit   steward.AuditLog
-	policy  *policy.Decider
+	policy  atomic.Pointer[policy.Decider]
+	stale   steward.ConsentStaleness
 	now     func() time.Time
 	ttl     time.Duration
 	after   func(ctx context.Context) error
@@ -75,15 +81,36 @@ func New(c Config) *Vault {
 	if c.EphemeralTTL <= 0 {
 		c.EphemeralTTL = time.Hour
 	}
-	v := &Vault{store: c.Store, files: c.Files, keys: c.Keys, audit: c.Audit, policy: c.Policy, now: c.Now, ttl: c.EphemeralTTL,
-		after: c.AfterErase}
+	if c.ConsentStaleness == nil {
+		c.ConsentStaleness = steward.NeverStale{}
+	}
+	v := &Vault{store: c.Store, files: c.Files, keys: c.Keys, audit: c.Audit, now: c.Now, ttl: c.EphemeralTTL,
+		after: c.AfterErase, stale: c.ConsentStaleness}
+	v.policy.Store(c.Policy)
 	v.ring = newKeyring(c.Store, c.Keys, c.Now)
 	v.indexes = newIndexKeys(c.Keys)
 	return v
 }
 
-// Policy returns the policy in force.
-func (v *Vault) Policy() *policy.Decider { return v.policy }
+// Policy returns the policy in force: one atomic load, no lock, no
+// allocation. Read it once per operation and use that Decider throughout,
+// so one operation never mixes two versions.
+func (v *Vault) Policy() *policy.Decider { return v.policy.Load() }
+
+// SetPolicy switches the policy in force (the policy versions service calls
+// it when a new version comes into force); operations already running
+// finish under the Decider they loaded.
+func (v *Vault) SetPolicy(d *policy.Decider) { v.policy.Store(d) }
+
+// ConsentStaleness returns what tells whether a consent given under an
+// earlier policy version is stale; never nil (without one configured, no
+// consent is ever stale).
+func (v *Vault) ConsentStaleness() steward.ConsentStaleness {
+	if v == nil || v.stale == nil {
+		return steward.NeverStale{}
+	}
+	return v.stale
+}
 
 // record appends an audit event, filling in who and the request context.
 func (v *Vault) record(ctx context.Context, c *steward.Caller, e steward.AuditEvent) (int64, error) {

@@ -28,7 +28,9 @@ type Config struct {
 	Database string `yaml:"database"`
 	// Listen is the address to serve on; port 0 picks a free port.
 	Listen string `yaml:"listen"`
-	// Policy is the policy file; empty means the built-in starter policy.
+	// Policy is the policy file a start imports as a new version (the
+	// database holds the version in force); empty means the built-in
+	// starter policy, imported only into an empty database.
 	Policy string `yaml:"policy"`
 	// Files is where encrypted files go: empty for DATA/files, another
 	// folder, or an S3-compatible DSN (http(s)://KEY:SECRET@host/bucket).
@@ -93,7 +95,7 @@ func (c *Config) fields() []configField {
 		{name: "data", usage: "data folder", str: &c.Data},
 		{name: "database", usage: "empty for SQLite in the data folder, or a postgres:// DSN", secret: true, str: &c.Database},
 		{name: "listen", usage: "address to listen on (port 0 picks a free port)", str: &c.Listen},
-		{name: "policy", usage: "policy file (default: the built-in starter policy)", str: &c.Policy},
+		{name: "policy", usage: "policy file to import as a new version (default: the built-in starter policy, into an empty database)", str: &c.Policy},
 		{name: "files", usage: "file store: a folder (default DATA/files) or an S3 DSN http(s)://KEY:SECRET@host/bucket", secret: true, str: &c.Files},
 		{name: "master_key_file", usage: "master key file (default DATA/master.key)", str: &c.MasterKeyFile},
 		{name: "region", usage: "home region of the operator tenant created on first start", str: &c.Region},

@@ -57,7 +57,7 @@ func (c *cli) keys(args []string) int {
 		return c.fail("keys rotate", err)
 	}
 	defer auditLog.Close()
-	v, err := a.openVault(c.ctx, decider, auditLog)
+	v, err := a.openVault(c.ctx, decider, auditLog, nil)
 	if err != nil {
 		return c.fail("keys rotate", err)
 	}

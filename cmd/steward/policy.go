@@ -31,8 +31,9 @@ const policyUsage = `usage: steward policy check FILE...
 
 Every subcommand reads the policy files it is given, and only them: never a
 data folder, a configuration or a running server. Without a FILE it prints
-this usage and exits 2. (steward serve enforces the file of --policy, or
-without one the starter policy examples/ad-asset-studio.yaml.)
+this usage and exits 2. (steward serve imports the file of --policy as a
+policy version and enforces the version in force in its database; an empty
+database starts with the starter policy examples/ad-asset-studio.yaml.)
 
 check   checks each FILE as steward serve does before it starts: the YAML and
         its fields, the meaning (every category declared and given a

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/steward-privacy/steward/httpapi"
+	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/ratelimit"
 	"github.com/steward-privacy/steward/requestlog"
 )
@@ -46,38 +47,45 @@ func (c *cli) runServer(cfg *Config) error {
 	}
 	defer a.Close()
 
-	pol, decider, err := loadPolicy(cfg)
+	auditLog, err := a.openServerAudit(c.ctx)
+	if err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	defer auditLog.Close() // after the HTTP server stopped: stores pending events
+	pols, cur, err := a.openPolicies(c.ctx, auditLog)
 	if err != nil {
 		return err
 	}
-	if err := a.applySecurity(pol.Security); err != nil {
+	// Security settings come from the version in force at start; a replica
+	// takes a later version's settings on its next start.
+	if err := a.applySecurity(cur.Policy.Security); err != nil {
 		return err
 	}
 	first, err := a.auth.Bootstrap(c.ctx, "operator", cfg.Region)
 	if err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
-	auditLog, err := a.openServerAudit(c.ctx)
-	if err != nil {
-		return fmt.Errorf("audit log: %w", err)
-	}
-	defer auditLog.Close() // after the HTTP server stopped: stores pending events
-	a.cacheSubjects()      // only now: the journal's lock proves this server is alone
-	v, err := a.openVault(c.ctx, decider, auditLog)
+	a.cacheSubjects() // only now: the journal's lock proves this server is alone
+	v, err := a.openVault(c.ctx, cur.Decider, auditLog, pols)
 	if err != nil {
 		return err
 	}
+	pols.OnChange(func(c *policies.Current) { v.SetPolicy(c.Decider) })
+	polCtx, stopPolicies := context.WithCancel(context.WithoutCancel(c.ctx))
+	polDone := make(chan struct{})
+	go func() { pols.Run(polCtx); close(polDone) }()
+	defer func() { stopPolicies(); <-polDone }()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reqlog := requestlog.New(a.db, requestlog.Options{Logger: a.log, Registry: reg})
 	defer reqlog.Close()
-	sched := a.scheduler(v, auditLog, decider, reg)
+	sched := a.scheduler(v, auditLog, reg)
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(c.ctx))
 	jobsDone := make(chan struct{})
 	go func() { sched.Run(jobsCtx); close(jobsDone) }()
 	defer func() { stopJobs(); <-jobsDone }()
 	api := httpapi.New(httpapi.Options{Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
-		Vault: v, MasterKeyUsers: a.masterKeyUsers(), PII: a.piiOptions(), Jobs: a.db.Jobs, RequestLog: reqlog.Log, Audit: auditLog,
+		Vault: v, MasterKeyUsers: a.masterKeyUsers(), PII: a.piiOptions(), Jobs: a.db.Jobs, RequestLog: reqlog.Log, Audit: auditLog, Policies: pols,
 		KeyLimit: ratelimit.New(cfg.RateLimitKey, int(2*cfg.RateLimitKey), nil),
 		IPLimit:  ratelimit.New(cfg.RateLimitIP, int(2*cfg.RateLimitIP), nil)})
 
@@ -95,7 +103,7 @@ func (c *cli) runServer(cfg *Config) error {
 			ln.Close()
 			return fmt.Errorf("config: tls_cert/tls_key: %w", err)
 		}
-		srv.TLSConfig = serverTLS(cert, tlsMinimum(pol.Security))
+		srv.TLSConfig = serverTLS(cert, tlsMinimum(cur.Policy.Security))
 		ln = tls.NewListener(ln, srv.TLSConfig)
 		scheme = "https"
 	}

@@ -43,7 +43,7 @@ func drain(pass func(context.Context) (int, error)) func(context.Context) error 
 // scheduler registers steward's background jobs: retention of files and
 // records (G4), owed blob deletions, the request-log and PII-mapping purges,
 // and time-based audit checkpoints.
-func (a *app) scheduler(v *vault.Vault, log *audit.Log, d *policy.Decider, reg *prometheus.Registry) *jobs.Scheduler {
+func (a *app) scheduler(v *vault.Vault, log *audit.Log, reg *prometheus.Registry) *jobs.Scheduler {
 	s := jobs.New(a.db, jobs.Options{Lease: a.cfg.JobLease, Now: a.clock, Logger: a.log, Registry: reg})
 	mappings := a.db.PIIMappings(a.clock)
 	every := a.cfg.JobInterval
@@ -51,7 +51,10 @@ func (a *app) scheduler(v *vault.Vault, log *audit.Log, d *policy.Decider, reg *
 		{Name: "retention.files", Every: every, Run: drain(v.ExpireFiles)},
 		{Name: "retention.records", Every: 5 * every, Run: drain(v.ExpireRecords)},
 		{Name: "blob.deletions", Every: 5 * every, Run: drain(v.FlushBlobDeletions)},
-		{Name: "requestlog.purge", Every: 10 * every, Run: requestlog.Purge(a.db, requestLogRetention(d), a.clock)},
+		{Name: "requestlog.purge", Every: 10 * every, Run: func(ctx context.Context) error {
+			// The retention of the policy in force at each run.
+			return requestlog.Purge(a.db, requestLogRetention(v.Policy()), a.clock)(ctx)
+		}},
 		{Name: "pii.mappings.purge", Every: 10 * every, Run: func(ctx context.Context) error {
 			_, err := mappings.Purge(ctx)
 			return err

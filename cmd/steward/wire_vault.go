@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -14,7 +16,7 @@ import (
 	"github.com/steward-privacy/steward/blob/s3"
 	"github.com/steward-privacy/steward/examples"
 	"github.com/steward-privacy/steward/httpapi"
-	"github.com/steward-privacy/steward/internal/engine"
+	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/policy"
 	"github.com/steward-privacy/steward/sqlite"
 	"github.com/steward-privacy/steward/vault"
@@ -22,31 +24,37 @@ import (
 
 // loadPolicy reads and compiles the configured policy file, or the built-in
 // starter policy. A policy with problems, or with a security promise this
-// steward would not keep, stops the start, each problem printed as
+// steward would not keep, is an error listing each problem as
 // FILE:LINE:COL: message.
 func loadPolicy(cfg *Config) (*policy.Policy, *policy.Decider, error) {
-	var p *policy.Policy
-	var err error
-	if cfg.Policy == "" {
-		src, rerr := examples.FS.ReadFile(examples.Starter)
-		if rerr != nil {
-			return nil, nil, rerr
-		}
-		p, err = policy.Parse("starter:"+examples.Starter, src)
-	} else {
-		p, err = policy.Load(cfg.Policy)
+	name, src, _, err := readPolicyFile(cfg)
+	if err != nil {
+		return nil, nil, err
 	}
+	p, d, err := policies.Compile(name, src)
 	if err != nil {
 		return nil, nil, policyError(err)
-	}
-	d, err := policy.Compile(p)
-	if err != nil {
-		return nil, nil, policyError(err)
-	}
-	if ps := p.CheckEngine(engine.Facts()); len(ps) > 0 {
-		return nil, nil, policyError(ps)
 	}
 	return p, d, nil
+}
+
+// readPolicyFile returns the configured policy file's name and bytes, or
+// the built-in starter policy's (starter set).
+func readPolicyFile(cfg *Config) (name string, src []byte, starter bool, err error) {
+	if cfg.Policy == "" {
+		src, err = examples.FS.ReadFile(examples.Starter)
+		return "starter:" + examples.Starter, src, true, err
+	}
+	f, err := os.Open(cfg.Policy)
+	if err != nil {
+		return "", nil, false, fmt.Errorf("policy: %w", err)
+	}
+	defer f.Close()
+	src, err = io.ReadAll(io.LimitReader(f, policy.MaxFileSize+1))
+	if err != nil {
+		return "", nil, false, fmt.Errorf("policy: %w", err)
+	}
+	return cfg.Policy, src, false, nil
 }
 
 // policyError lists a policy's problems one per line as FILE:LINE:COL:
@@ -82,13 +90,14 @@ func openFiles(ctx context.Context, cfg *Config) (blob.Store, error) {
 
 // openVault wires the vault: the policy, the file store, the master key
 // provider, the audit log.
-func (a *app) openVault(ctx context.Context, d *policy.Decider, audit steward.AuditLog) (*vault.Vault, error) {
+// stale tells which consents a policy change made stale (nil: none).
+func (a *app) openVault(ctx context.Context, d *policy.Decider, audit steward.AuditLog, stale steward.ConsentStaleness) (*vault.Vault, error) {
 	files, err := openFiles(ctx, a.cfg)
 	if err != nil {
 		return nil, err
 	}
 	c := vault.Config{Store: a.db, Files: files, Keys: a.keys, Audit: audit, Policy: d, Now: a.clock,
-		EphemeralTTL: a.cfg.EphemeralTTL}
+		EphemeralTTL: a.cfg.EphemeralTTL, ConsentStaleness: stale}
 	if a.db.Dialect() == "sqlite" {
 		// After an erasure, checkpoint the WAL so that the zeroed pages
 		// replace the old ones in the database file and the log is emptied.

@@ -87,8 +87,12 @@ func (c *contractTransport) check(req *http.Request, resp *http.Response, body [
 		return []string{"loading the document: " + c.loadErr.Error()}
 	}
 	var problems []string
-	if resp.StatusCode >= 400 {
-		ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	_, pattern := c.ops.Handler(req)
+	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	// Pages people read (/privacy) answer errors as HTML where their
+	// operation declares it; the validator below checks the declaration.
+	htmlPage := ct == "text/html" && pattern != ""
+	if resp.StatusCode >= 400 && !htmlPage {
 		var p struct {
 			Type, Title, Detail, Code string
 			Status                    int
@@ -97,7 +101,7 @@ func (c *contractTransport) check(req *http.Request, resp *http.Response, body [
 			problems = append(problems, "an error that is not a complete problem+json body")
 		}
 	}
-	if _, pattern := c.ops.Handler(req); pattern == "" || req.Method == http.MethodHead || path.Clean(req.URL.Path) != req.URL.Path {
+	if pattern == "" || req.Method == http.MethodHead || path.Clean(req.URL.Path) != req.URL.Path {
 		// No operation: only a 404 (unknown path) or a 405 (known path,
 		// other method, with Allow) may answer.
 		switch {

@@ -31,7 +31,7 @@ func TestAuthAndTenantIsolation(t *testing.T) {
 		operator := who.JSON(t)["tenant_id"].(string)
 
 		// A second tenant with its own admin key.
-		r := s.do("POST", "/v1/tenants", s.Key, map[string]any{"name": "Customer A", "home_region": "eu"})
+		r := s.do("POST", "/v1/tenants", s.Key, map[string]any{"name": "Customer A", "home_region": "us"})
 		expect(t, r, 201)
 		ct := r.JSON(t)
 		adminB := ct["admin_key"].(map[string]any)["secret"].(string)
