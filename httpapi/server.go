@@ -20,6 +20,7 @@ import (
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/audit"
 	"github.com/steward-privacy/steward/auth"
+	"github.com/steward-privacy/steward/consent"
 	"github.com/steward-privacy/steward/ratelimit"
 	"github.com/steward-privacy/steward/requestlog"
 	"github.com/steward-privacy/steward/vault"
@@ -55,6 +56,9 @@ type Options struct {
 	Jobs func(context.Context) ([]*steward.JobState, error)
 	// Audit serves /v1/audit*; nil leaves them out.
 	Audit *audit.Log
+	// Consent serves the consent ledger, GPC signals and receipts, and
+	// records Sec-GPC: 1 on subject routes; nil leaves them out.
+	Consent *consent.Service
 }
 
 // Server is the HTTP API.
@@ -99,6 +103,9 @@ func New(o Options) *Server {
 	}
 	if o.Audit != nil {
 		s.routeAudit(o.Audit)
+	}
+	if o.Consent != nil {
+		s.routeConsent(o.Consent)
 	}
 	s.mux.HandleFunc("/", s.notFoundHandler)
 	return s
