@@ -30,8 +30,9 @@ func (db *DB) AddConsent(ctx context.Context, c *steward.ConsentRecord, events .
 		c.ID = steward.NewID("cns")
 	}
 	// Only this subject's consent state changes: evicted below, after the
-	// commit, so no reader can cache the state from before it.
-	err := db.txKeep(ctx, func(tx *sql.Tx) error {
+	// commit, so no reader can cache the state from before it. On SQLite
+	// the write shares a transaction with concurrent ones (group commit).
+	err := db.execTx(ctx, func(tx *sql.Tx) error {
 		res, err := db.w.txExec(ctx, tx, `INSERT INTO consents (consent_id, tenant_id, subject_id, purpose, processor, granted, policy_version,
 			channel, notice_version, form, text_sha256, at)
 			SELECT $1, tenant_id, id, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM subjects WHERE tenant_id = $11 AND id = $12`,
@@ -106,7 +107,7 @@ func (p scanPrefix) Scan(dest ...any) error { return p.row.Scan(append([]any{p.d
 // events given, in one transaction, and evicts that subject from the cache.
 func (db *DB) AddSignal(ctx context.Context, s *steward.Signal, events ...*steward.Event) error {
 	// Only this subject's consent state changes: evicted below.
-	err := db.txKeep(ctx, func(tx *sql.Tx) error {
+	err := db.execTx(ctx, func(tx *sql.Tx) error {
 		res, err := db.w.txExec(ctx, tx, `INSERT INTO signals (tenant_id, subject_id, gpc, source, policy_version, at)
 			SELECT tenant_id, id, $1, $2, $3, $4 FROM subjects WHERE tenant_id = $5 AND id = $6`,
 			boolInt(s.GPC), s.Source, s.PolicyVersion, micros(s.At), s.TenantID, s.SubjectID)

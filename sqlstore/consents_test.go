@@ -100,3 +100,40 @@ func TestConsentLedger(t *testing.T) {
 		}
 	})
 }
+
+// TestConsentWritesShareTransactions: concurrent consent writes, half of
+// them for an unknown subject, share group-committed transactions on
+// SQLite; each failing one is undone alone (its consent and its event),
+// the others all stand.
+func TestConsentWritesShareTransactions(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, b testdb.Backend) {
+		db := b.Open(t)
+		ctx := context.Background()
+		a := mustTenant(t, db, "A")
+		s := mustSubject(t, db, a.ID, "ext1", nil)
+		errs := make(chan error, 40)
+		for i := range 40 {
+			go func() {
+				subject := s.ID
+				if i%2 == 1 {
+					subject = "sub_nobody"
+				}
+				ev, _ := steward.NewEvent(a.ID, steward.EventConsentChanged, t0, map[string]any{"n": i})
+				errs <- db.AddConsent(ctx, &steward.ConsentRecord{TenantID: a.ID, SubjectID: subject, Purpose: "marketing",
+					Granted: true, PolicyVersion: "1", Channel: "api", At: t0}, ev)
+			}()
+		}
+		failed := 0
+		for range 40 {
+			if err := <-errs; err != nil {
+				wantCode(t, err, steward.ENOTFOUND)
+				failed++
+			}
+		}
+		hist, err := db.ConsentHistory(ctx, a.ID, s.ID)
+		evs, err2 := db.Events(ctx, a.ID, 0, 100)
+		if failed != 20 || err != nil || err2 != nil || len(hist) != 20 || len(evs) != 20 {
+			t.Fatalf("%d failed; %d consents (%v), %d events (%v); want 20 of each", failed, len(hist), err, len(evs), err2)
+		}
+	})
+}

@@ -223,4 +223,3 @@ func TestSubjectCacheConcurrentWrites(t *testing.T) {
 		}
 	}
 }
-
