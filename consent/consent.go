@@ -204,9 +204,17 @@ func (s *Service) Record(ctx context.Context, subjectID string, n *NewConsent) (
 		Reasons: reasons}); err != nil {
 		return nil, err
 	}
-	st, err := s.store.ConsentState(ctx, c.TenantID, subjectID)
-	if err != nil {
-		return nil, err
+	// The new decision is the most specific one for its own purpose and
+	// processor, and given under the policy in force: what else could make
+	// it ineffective is only a GPC opt-out, read when the policy's GPC uses
+	// cover the purpose.
+	st := &steward.ConsentState{Consents: []*steward.ConsentRecord{cr}}
+	if cr.Granted && pol.GPCApplies(cr.Purpose) {
+		full, err := s.store.ConsentState(ctx, c.TenantID, subjectID)
+		if err != nil {
+			return nil, err
+		}
+		st.GPC = full.GPC
 	}
 	out := s.current(pol, st, cr)
 	return &out, nil

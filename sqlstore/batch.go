@@ -125,7 +125,7 @@ func (b *writeBatcher) commit(ops []*batchedWrite) {
 			// others in it stand; an error that ends the transaction
 			// (disk full, I/O) makes the commit fail, and every op with it.
 			if op.fn != nil {
-				op.err = inSavepoint(ctx, tx, op.fn)
+				op.err = inSavepoint(ctx, db, tx, op.fn)
 				continue
 			}
 			op.rows, op.err = execRows(ctx, db, tx, op)
@@ -142,16 +142,16 @@ func (b *writeBatcher) commit(ops []*batchedWrite) {
 
 // inSavepoint runs fn's statements in a savepoint of tx: if fn fails, they
 // are undone and the rest of the shared transaction stands.
-func inSavepoint(ctx context.Context, tx *sql.Tx, fn func(*sql.Tx) error) error {
-	if _, err := tx.ExecContext(ctx, `SAVEPOINT batched_write`); err != nil {
+func inSavepoint(ctx context.Context, db *DB, tx *sql.Tx, fn func(*sql.Tx) error) error {
+	if _, err := db.w.txExec(ctx, tx, `SAVEPOINT batched_write`); err != nil {
 		return err
 	}
 	if err := fn(tx); err != nil {
-		_, _ = tx.ExecContext(ctx, `ROLLBACK TO batched_write`)
-		_, _ = tx.ExecContext(ctx, `RELEASE batched_write`)
+		_, _ = db.w.txExec(ctx, tx, `ROLLBACK TO batched_write`)
+		_, _ = db.w.txExec(ctx, tx, `RELEASE batched_write`)
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `RELEASE batched_write`)
+	_, err := db.w.txExec(ctx, tx, `RELEASE batched_write`)
 	return err
 }
 

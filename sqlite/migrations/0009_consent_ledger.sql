@@ -10,6 +10,7 @@ ALTER TABLE consents ADD COLUMN text_sha256 TEXT NOT NULL DEFAULT '';
 UPDATE consents SET consent_id = 'cns_legacy_' || id WHERE consent_id = '';
 CREATE UNIQUE INDEX consents_consent_id ON consents (consent_id);
 CREATE INDEX consents_current ON consents (subject_id, purpose, processor, id);
+DROP INDEX consents_subject; -- consents_current serves its queries; one index less to write
 
 CREATE TRIGGER consents_append_only BEFORE UPDATE ON consents
 BEGIN
