@@ -37,9 +37,9 @@ bench() {
 }
 for r in $(seq 1 "$rounds"); do
   echo "== round $r: reads under the contract purpose essential.service, 16 connections"
-  PURPOSE=essential.service bench -t2 -c16 -d"$dur" -s bench/consent_read.lua "$url"
+  PURPOSE=essential.service bench -t2 -c16 -d"$dur" -s bench/read.lua "$url"
   echo "== round $r: reads under the consent-based purpose essential.service.generation, 16 connections"
-  PURPOSE=essential.service.generation bench -t2 -c16 -d"$dur" -s bench/consent_read.lua "$url"
+  PURPOSE=essential.service.generation bench -t2 -c16 -d"$dur" -s bench/read.lua "$url"
 done
 echo "== consent writes (POST /v1/subjects/{id}/consents), 16 connections"
 bench -t2 -c16 -d"$dur" -s bench/consent_write.lua "$url"

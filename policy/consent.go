@@ -86,16 +86,7 @@ func (d *Decider) Controller() Organisation {
 // ReasonConsentRequired, ReasonConsentWithdrawn, ReasonConsentStale and
 // ReasonGPCOptOut.
 func (d *Decider) ConsentStatus(s *SubjectState, purpose, processor string) Reasons {
-	var why Reasons
-	granted, withdrawn, stale := consentGranted(s.Consents, purpose, processor)
-	switch {
-	case withdrawn:
-		why |= ReasonConsentWithdrawn
-	case stale:
-		why |= ReasonConsentStale
-	case !granted:
-		why |= ReasonConsentRequired
-	}
+	why := consentReasons(s.Consents, purpose, processor)
 	if s.GPCOptOut && d.GPCApplies(purpose) {
 		why |= ReasonGPCOptOut
 	}

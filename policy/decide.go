@@ -158,15 +158,7 @@ func (d *Decider) checkSubject(r *Request, pur *cPurpose, use *useNode) Reasons 
 	var why Reasons
 	s := &r.Subject
 	if pur.basis == BasisConsent {
-		granted, withdrawn, stale := consentGranted(s.Consents, r.Purpose, r.Processor)
-		switch {
-		case withdrawn:
-			why |= ReasonConsentWithdrawn
-		case stale:
-			why |= ReasonConsentStale
-		case !granted:
-			why |= ReasonConsentRequired
-		}
+		why |= consentReasons(s.Consents, r.Purpose, r.Processor)
 	}
 	if !pur.essential {
 		if s.Restricted {

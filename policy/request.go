@@ -105,3 +105,18 @@ func consentGranted(cs []Consent, purpose, processor string) (granted, withdrawn
 	}
 	return granted, found && !granted, false
 }
+
+// consentReasons is the consent reason for purpose (and processor): none
+// when granted, else withdrawn, stale or required.
+func consentReasons(cs []Consent, purpose, processor string) Reasons {
+	granted, withdrawn, stale := consentGranted(cs, purpose, processor)
+	switch {
+	case withdrawn:
+		return ReasonConsentWithdrawn
+	case stale:
+		return ReasonConsentStale
+	case !granted:
+		return ReasonConsentRequired
+	}
+	return 0
+}
