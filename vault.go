@@ -74,19 +74,6 @@ type StoredSecret struct {
 	UpdatedAt time.Time
 }
 
-// ConsentRecord is one consent decision of a subject, kept as history: the
-// latest decision per purpose and processor is the current one.
-type ConsentRecord struct {
-	TenantID      string
-	SubjectID     string
-	Purpose       string
-	Processor     string
-	Granted       bool
-	PolicyVersion string
-	Channel       string
-	At            time.Time
-}
-
 // Erased is what an erasure removed from the database.
 type Erased struct {
 	Records  int
@@ -136,8 +123,9 @@ type VaultStore interface {
 	DeleteFile(ctx context.Context, tenantID, id string, at time.Time) error
 	ExpiredFiles(ctx context.Context, now time.Time, limit int) ([]*FileMeta, error)
 
-	AddConsent(ctx context.Context, c *ConsentRecord) error
-	Consents(ctx context.Context, tenantID, subjectID string) ([]*ConsentRecord, error)
+	// ConsentState returns what decisions need of a subject's consents and
+	// signals (see ConsentStore).
+	ConsentState(ctx context.Context, tenantID, subjectID string) (*ConsentState, error)
 
 	PutSecret(ctx context.Context, s *StoredSecret) error
 	Secret(ctx context.Context, tenantID, name string) (*StoredSecret, error)

@@ -1,13 +1,14 @@
--- GET /v1/subjects/{id}/data/{category}?purpose=essential.service across
--- all subjects. The requests are built once, in init, and sent in turn
+-- GET /v1/subjects/{id}/data/{category}?purpose=essential.service (or
+-- $PURPOSE) across all subjects. The requests are built once, in init, and sent in turn
 -- (each thread starting elsewhere), so that the load generator spends its
 -- CPU on sending them.
 dofile(os.getenv("BENCH_DIR") .. "/common.lua")
+local purpose = os.getenv("PURPOSE") or "essential.service"
 local reqs = {}
 local i = 0
 init = function(args)
   for k = 1, #subjects do
-    reqs[k] = wrk.format("GET", "/v1/subjects/" .. subjects[k] .. "/data/user.content.prompt?purpose=essential.service", headers())
+    reqs[k] = wrk.format("GET", "/v1/subjects/" .. subjects[k] .. "/data/user.content.prompt?purpose=" .. purpose, headers())
   end
   i = (tid or 0) * 13
 end

@@ -147,6 +147,9 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, error) {
 		req.Header.Set("Accept", "application/json, application/problem+json")
 	}
 	req.Header.Set("User-Agent", c.agent)
+	if gpcFrom(ctx) {
+		req.Header.Set("Sec-GPC", "1")
+	}
 	if c.auth != nil {
 		c.auth(req.Header)
 	}

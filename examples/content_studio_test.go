@@ -17,6 +17,8 @@ func testContentStudio(t *testing.T, p *policy.Policy, d *policy.Decider) {
 	objected.Subject.Objected = true
 	gpc := consented(service("personalize.content", "user.behavior"), "personalize.content")
 	gpc.Subject.GPCOptOut = true
+	gpcMail := consented(service("marketing.communications.email", "user.contact.email"), "marketing.communications.email")
+	gpcMail.Subject.GPCOptOut = true
 	checkDecisions(t, d, []decision{
 		{name: "prompts to the text model", req: via(service(gen, "user.content.prompt"), "quill-text", "us"), allowed: true,
 			oblige: policy.ObligeNoTraining | policy.ObligeUserVisibleOnly},
@@ -27,6 +29,7 @@ func testContentStudio(t *testing.T, p *policy.Policy, d *policy.Decider) {
 		{name: "marketing email needs consent", req: service("marketing.communications.email", "user.contact.email"), reasons: policy.ReasonConsentRequired},
 		{name: "an objection stops marketing", req: objected, reasons: policy.ReasonObjected},
 		{name: "personalisation with consent, GPC does not cover it", req: gpc, allowed: true, oblige: policy.ObligeUserVisibleOnly},
+		{name: "GPC stops marketing email despite the earlier consent", req: gpcMail, reasons: policy.ReasonGPCOptOut},
 		{name: "improvement uses aggregated data", req: service("functional.service.improve", "user.behavior"), allowed: true, oblige: policy.ObligeAggregateOnly},
 		{name: "analytics provider gets aggregated behaviour only", req: via(service("functional.service.improve", "user.content.prompt"), "beacon", ""),
 			reasons: policy.ReasonCategoryNotAllowed | policy.ReasonProcessorCategoryNotAllowed},

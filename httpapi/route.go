@@ -144,6 +144,10 @@ func (s *Server) wrap(rt Route, h handlerFunc) http.Handler {
 			}
 			r = r.WithContext(steward.WithCaller(r.Context(), c))
 			setActor(r.Context(), c)
+			if err := s.headerGPC(rt, r); err != nil {
+				writeError(w, r, s.log, err)
+				return
+			}
 		}
 		if err := h(w, r); err != nil {
 			writeError(w, r, s.log, err)

@@ -20,6 +20,7 @@ import (
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/audit"
 	"github.com/steward-privacy/steward/auth"
+	"github.com/steward-privacy/steward/consent"
 	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/ratelimit"
 	"github.com/steward-privacy/steward/requestlog"
@@ -59,6 +60,9 @@ type Options struct {
 	// Policies serves /v1/policy*, the public notice (/privacy*) and
 	// /.well-known/gpc.json; nil leaves them out.
 	Policies *policies.Service
+	// Consent serves the consent ledger, GPC signals and receipts, and
+	// records Sec-GPC: 1 on subject routes; nil leaves them out.
+	Consent *consent.Service
 }
 
 // Server is the HTTP API.
@@ -106,6 +110,9 @@ func New(o Options) *Server {
 	}
 	if o.Policies != nil {
 		s.routePolicy(o.Policies)
+	}
+	if o.Consent != nil {
+		s.routeConsent(o.Consent)
 	}
 	s.mux.HandleFunc("/", s.notFoundHandler)
 	return s

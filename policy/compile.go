@@ -26,6 +26,7 @@ type Decider struct {
 
 	// Copies of the policy for the accessors.
 	version    string
+	org        Organisation
 	minAge     int
 	categories []Category
 	rights     []Right
@@ -47,6 +48,7 @@ type useNode struct {
 
 type cPurpose struct {
 	key        string
+	desc       string
 	basis      Basis
 	essential  bool
 	humanNever bool
@@ -85,7 +87,7 @@ func Compile(p *Policy) (*Decider, error) {
 		cats: newIndex(), uses: newIndex(), procIDs: map[string]int32{},
 		storage: slices.Clone(p.Regions.Storage), gpc: p.Signals.GPC == Honored,
 		below: p.Children.Below, justifiers: slices.Clone(p.Staff.Justifications),
-		version: p.Organisation.Version, minAge: p.Children.MinimumAge,
+		version: p.Organisation.Version, org: p.Organisation, minAge: p.Children.MinimumAge,
 		categories: cloneCategories(p.Categories), rights: p.Rights.List(),
 		processors: cloneProcessors(p.Processors),
 	}
@@ -185,7 +187,7 @@ func (d *Decider) compileUses(p *Policy) {
 func (d *Decider) compilePurposes(p *Policy) {
 	for _, pu := range p.Purposes {
 		c := cPurpose{
-			key: pu.Key, basis: pu.Basis, essential: pu.Essential,
+			key: pu.Key, desc: pu.Description, basis: pu.Basis, essential: pu.Essential,
 			humanNever: pu.HumanAccess == HumanNever,
 			grants: d.cats.where(func(k string) bool {
 				return slices.ContainsFunc(pu.Categories, func(g string) bool { return covers(g, k) })

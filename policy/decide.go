@@ -12,7 +12,8 @@ package policy
 //     one a requested category falls in (or, for an exact key, overlaps).
 //     Prohibitions beat every grant;
 //   - for the service and staff: a consent-based purpose has a current
-//     grant; a restricted or objecting subject only allows essential
+//     grant, not withdrawn and not stale (given under a policy version whose
+//     purpose changed since); a restricted or objecting subject only allows essential
 //     purposes; a GPC opt-out denies the policy's GPC uses when GPC is
 //     honored (a subject reading their own data is not held to these);
 //   - the subject is not below the minimum age (unless the policy only flags);
@@ -157,13 +158,7 @@ func (d *Decider) checkSubject(r *Request, pur *cPurpose, use *useNode) Reasons 
 	var why Reasons
 	s := &r.Subject
 	if pur.basis == BasisConsent {
-		granted, withdrawn := consentGranted(s.Consents, r.Purpose, r.Processor)
-		switch {
-		case withdrawn:
-			why |= ReasonConsentWithdrawn
-		case !granted:
-			why |= ReasonConsentRequired
-		}
+		why |= consentReasons(s.Consents, r.Purpose, r.Processor)
 	}
 	if !pur.essential {
 		if s.Restricted {

@@ -81,6 +81,19 @@ func TestDecide(t *testing.T) {
 			r.Subject.Consents = []Consent{{Purpose: "marketing", Granted: true}, {Purpose: "marketing"}}
 		}), reasons: ReasonConsentWithdrawn},
 
+		{name: "stale consent (policy changed) is not a grant", req: with(svc("marketing", "user.contact.email"), func(r *Request) {
+			r.Subject.Consents = []Consent{{Purpose: "marketing", Granted: true, Stale: true}}
+		}), reasons: ReasonConsentStale},
+		{name: "a fresh grant after a stale one counts", req: with(svc("marketing.communications", "user.contact.email"), func(r *Request) {
+			r.Subject.Consents = []Consent{{Purpose: "marketing", Granted: true, Stale: true}, {Purpose: "marketing.communications", Granted: true}}
+		})},
+		{name: "a stale withdrawal is still a withdrawal", req: with(svc("marketing", "user.contact.email"), func(r *Request) {
+			r.Subject.Consents = []Consent{{Purpose: "marketing", Stale: true}}
+		}), reasons: ReasonConsentWithdrawn},
+		{name: "stale grant and equally specific withdrawal: withdrawal wins", req: with(svc("marketing", "user.contact.email"), func(r *Request) {
+			r.Subject.Consents = []Consent{{Purpose: "marketing", Granted: true, Stale: true}, {Purpose: "marketing"}}
+		}), reasons: ReasonConsentWithdrawn},
+
 		// Restriction, objection, GPC, age.
 		{name: "restriction denies a non-essential purpose", req: with(svc("train_ai_system", "user.behavior"), func(r *Request) { r.Subject.Restricted = true }),
 			reasons: ReasonRestricted},
@@ -240,4 +253,27 @@ func mustCompile(tb testing.TB, src string) *Decider {
 		tb.Fatal(err)
 	}
 	return d
+}
+
+func TestConsentStatus(t *testing.T) {
+	d := mustCompileFile(t, "testdata/decide.yaml")
+	for _, c := range []struct {
+		name    string
+		s       SubjectState
+		purpose string
+		proc    string
+		want    Reasons
+	}{
+		{"no consent", SubjectState{}, "marketing", "", ReasonConsentRequired},
+		{"granted", SubjectState{Consents: granted("marketing")}, "marketing", "", 0},
+		{"withdrawn", SubjectState{Consents: []Consent{{Purpose: "marketing"}}}, "marketing", "", ReasonConsentWithdrawn},
+		{"stale", SubjectState{Consents: []Consent{{Purpose: "marketing", Granted: true, Stale: true}}}, "marketing", "", ReasonConsentStale},
+		{"gpc on a gpc use", SubjectState{Consents: granted("marketing"), GPCOptOut: true}, "marketing", "", ReasonGPCOptOut},
+		{"processor withdrawn", SubjectState{Consents: []Consent{{Purpose: "marketing", Granted: true}, {Purpose: "marketing", Processor: "mailer"}}},
+			"marketing", "mailer", ReasonConsentWithdrawn},
+	} {
+		if got := d.ConsentStatus(&c.s, c.purpose, c.proc); got != c.want {
+			t.Errorf("%s: ConsentStatus = %v; want %v", c.name, got.Codes(), c.want.Codes())
+		}
+	}
 }

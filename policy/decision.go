@@ -40,6 +40,7 @@ const (
 	ReasonProhibited                                      // a prohibition forbids it; no grant overrides this
 	ReasonConsentRequired                                 // a consent-based purpose without a current grant
 	ReasonConsentWithdrawn                                // the subject withdrew consent
+	ReasonConsentStale                                    // the consent was given under a policy version whose purpose changed since
 	ReasonRestricted                                      // the subject restricted processing
 	ReasonObjected                                        // the subject objected to processing
 	ReasonGPCOptOut                                       // a GPC signal opts out of this use
@@ -69,6 +70,7 @@ var reasonTable = []struct {
 	{ReasonProhibited, "prohibited", "the policy prohibits this: %x"},
 	{ReasonConsentRequired, "consent_required", "purpose %p needs the person's consent, which is not on record"},
 	{ReasonConsentWithdrawn, "consent_withdrawn", "the person withdrew consent for %p"},
+	{ReasonConsentStale, "consent_stale", "the person consented to %p under an earlier policy that changed since, and must consent again"},
 	{ReasonRestricted, "restricted", "the person restricted processing, and %p is not essential"},
 	{ReasonObjected, "objected", "the person objected to processing, and %p is not essential"},
 	{ReasonGPCOptOut, "gpc_opt_out", "the person opted out with Global Privacy Control"},

@@ -8,7 +8,7 @@ import (
 func TestReasonCodes(t *testing.T) {
 	want := []string{
 		"actor_unknown", "categories_missing", "purpose_not_declared", "category_not_declared",
-		"category_not_allowed", "prohibited", "consent_required", "consent_withdrawn", "restricted",
+		"category_not_allowed", "prohibited", "consent_required", "consent_withdrawn", "consent_stale", "restricted",
 		"objected", "gpc_opt_out", "below_minimum_age", "processor_not_allowed",
 		"processor_purpose_not_allowed", "processor_category_not_allowed", "region_not_allowed",
 		"justification_required", "agreement_missing", "human_access_not_allowed",

@@ -72,17 +72,20 @@ type SubjectState struct {
 }
 
 // Consent is one consent decision of a subject: granted or withdrawn, for a
-// purpose key and optionally one processor.
+// purpose key and optionally one processor. Stale marks a grant given under
+// an earlier policy version whose purpose or processor changed materially
+// since: it no longer counts (ReasonConsentStale) until given again.
 type Consent struct {
 	Purpose   string
 	Processor string
 	Granted   bool
+	Stale     bool
 }
 
 // consentGranted reports whether the consents grant purpose (for processor,
-// when not empty) and whether the deciding entry is an explicit withdrawal.
-// It never allocates.
-func consentGranted(cs []Consent, purpose, processor string) (granted, withdrawn bool) {
+// when not empty), and, when they do not, whether the deciding entry is an
+// explicit withdrawal or a stale grant. It never allocates.
+func consentGranted(cs []Consent, purpose, processor string) (granted, withdrawn, stale bool) {
 	bestLen, bestSpecific, found := -1, false, false
 	for i := range cs {
 		c := &cs[i]
@@ -92,10 +95,28 @@ func consentGranted(cs []Consent, purpose, processor string) (granted, withdrawn
 		specific := c.Processor != ""
 		switch {
 		case len(c.Purpose) > bestLen || (len(c.Purpose) == bestLen && specific && !bestSpecific):
-			bestLen, bestSpecific, found, granted = len(c.Purpose), specific, true, c.Granted
+			bestLen, bestSpecific, found, granted, stale = len(c.Purpose), specific, true, c.Granted, c.Granted && c.Stale
 		case len(c.Purpose) == bestLen && specific == bestSpecific && !c.Granted:
-			granted = false
+			granted, stale = false, false
 		}
 	}
-	return granted, found && !granted
+	if stale {
+		return false, false, true
+	}
+	return granted, found && !granted, false
+}
+
+// consentReasons is the consent reason for purpose (and processor): none
+// when granted, else withdrawn, stale or required.
+func consentReasons(cs []Consent, purpose, processor string) Reasons {
+	granted, withdrawn, stale := consentGranted(cs, purpose, processor)
+	switch {
+	case withdrawn:
+		return ReasonConsentWithdrawn
+	case stale:
+		return ReasonConsentStale
+	case !granted:
+		return ReasonConsentRequired
+	}
+	return 0
 }

@@ -33,6 +33,7 @@ type writeBatcher struct {
 type batchedWrite struct {
 	q    string
 	args []any
+	fn   func(*sql.Tx) error // set instead of q: several statements, in a savepoint
 	rows int64
 	err  error
 	done chan struct{}
@@ -59,8 +60,11 @@ func (db *DB) exec1(ctx context.Context, q string, args ...any) (int64, error) {
 		}
 		return res.RowsAffected()
 	}
-	w := &batchedWrite{q: q, args: args, done: make(chan struct{})}
-	b := db.batcher
+	return db.batcher.enqueue(ctx, &batchedWrite{q: q, args: args, done: make(chan struct{})})
+}
+
+// enqueue adds w to the next shared transaction and waits for its outcome.
+func (b *writeBatcher) enqueue(ctx context.Context, w *batchedWrite) (int64, error) {
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
@@ -120,6 +124,10 @@ func (b *writeBatcher) commit(ops []*batchedWrite) {
 			// default ABORT resolution) and keeps the transaction, so the
 			// others in it stand; an error that ends the transaction
 			// (disk full, I/O) makes the commit fail, and every op with it.
+			if op.fn != nil {
+				op.err = inSavepoint(ctx, db, tx, op.fn)
+				continue
+			}
 			op.rows, op.err = execRows(ctx, db, tx, op)
 		}
 		return nil
@@ -130,6 +138,34 @@ func (b *writeBatcher) commit(ops []*batchedWrite) {
 		}
 		close(op.done)
 	}
+}
+
+// inSavepoint runs fn's statements in a savepoint of tx: if fn fails, they
+// are undone and the rest of the shared transaction stands.
+func inSavepoint(ctx context.Context, db *DB, tx *sql.Tx, fn func(*sql.Tx) error) error {
+	if _, err := db.w.txExec(ctx, tx, `SAVEPOINT batched_write`); err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_, _ = db.w.txExec(ctx, tx, `ROLLBACK TO batched_write`)
+		_, _ = db.w.txExec(ctx, tx, `RELEASE batched_write`)
+		return err
+	}
+	_, err := db.w.txExec(ctx, tx, `RELEASE batched_write`)
+	return err
+}
+
+// execTx runs fn in a transaction: a shared one when BatchWrites is on (fn
+// in a savepoint, undone alone if it fails), else its own. fn must only
+// write rows the subject cache does not hold, or its caller must evict
+// what it changed (as txKeep).
+func (db *DB) execTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if db.batcher == nil {
+		return db.txKeep(ctx, fn)
+	}
+	w := &batchedWrite{fn: fn, done: make(chan struct{})}
+	_, err := db.batcher.enqueue(ctx, w)
+	return err
 }
 
 func execRows(ctx context.Context, db *DB, tx *sql.Tx, op *batchedWrite) (int64, error) {

@@ -9,7 +9,8 @@ import (
 )
 
 // subjectCache keeps the sealed rows SubjectRecord reads (a subject's
-// state and wrapped data key, and its sealed records by category), so that
+// state and wrapped data key, and its sealed records by category) and its
+// consent state (ConsentState: current consents and GPC signal), so that
 // a purpose-checked read on a single server does not query SQLite. It holds
 // ciphertext and wrapped keys only, in memory; decryption still needs the
 // tenant key.
@@ -41,9 +42,10 @@ type subjectCache struct {
 type subjectKey struct{ tenant, subject string }
 
 type cachedSubject struct {
-	subject steward.Subject
-	records map[string]*steward.Record // by category; nil value: no record
-	until   time.Time
+	subject  steward.Subject
+	records  map[string]*steward.Record // by category; nil value: no record
+	consents *steward.ConsentState      // nil: not cached; shared, never changed
+	until    time.Time
 }
 
 // maxCachedSubjects bounds the cache; past it, it starts over.
@@ -130,6 +132,29 @@ func (c *subjectCache) fill(mark uint64, s *steward.Subject, category string, r 
 		r = &rc
 	}
 	e.records[category] = r
+}
+
+// getConsents returns the cached consent state of a subject (shared: the
+// caller must not change it).
+func (c *subjectCache) getConsents(tenant, subject string) (*steward.ConsentState, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	e := c.m[subjectKey{tenant, subject}]
+	if e == nil || e.consents == nil || !c.now().Before(e.until) {
+		return nil, false
+	}
+	return e.consents, true
+}
+
+// fillConsents stores a subject's consent state read after the eviction
+// counter was at mark, with the subject's entry if it is cached (a state is
+// only ever cached with its subject, and evicted with it).
+func (c *subjectCache) fillConsents(mark uint64, tenant, subject string, st *steward.ConsentState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.m[subjectKey{tenant, subject}]; e != nil && c.evicted.Load() == mark && c.now().Before(e.until) {
+		e.consents = st
+	}
 }
 
 // evictRecord forgets one cached record after a write to it; the subject

@@ -113,14 +113,26 @@ func TestSubjectCache(t *testing.T) {
 			t.Fatal("the cache hands out its own rows")
 		}
 
-		// Any other write through the store (here a consent) empties it.
+		// A consent or signal evicts exactly its subject.
 		rawWrite(t, db, other.ID, cat, "o2")
 		want(other.ID, "o1")
 		if err := db.AddConsent(ctx, &steward.ConsentRecord{TenantID: a.ID, SubjectID: s.ID, Purpose: "marketing",
 			Granted: true, PolicyVersion: "1", Channel: "api", At: t0}); err != nil {
 			t.Fatal(err)
 		}
+		want(other.ID, "o1")
+		if err := db.AddSignal(ctx, &steward.Signal{TenantID: a.ID, SubjectID: other.ID, GPC: true, Source: "api",
+			PolicyVersion: "1", At: t0}); err != nil {
+			t.Fatal(err)
+		}
 		want(other.ID, "o2")
+		// Any other write through the store empties it.
+		rawWrite(t, db, other.ID, cat, "o3")
+		want(other.ID, "o2")
+		if err := db.PutSecret(ctx, &steward.StoredSecret{TenantID: a.ID, Name: "x", Sealed: []byte("s"), UpdatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		want(other.ID, "o3")
 
 		// Erasure: gone at once, not served from the cache.
 		want(s.ID, "v4")

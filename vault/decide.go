@@ -28,25 +28,41 @@ func actorOf(c *steward.Caller) policy.Actor {
 }
 
 // decide asks the policy whether the caller may use categories of subject s
-// for the access. Consents are loaded only when the first answer says a
-// consent is needed, so most reads cost no extra query.
+// for the access. The subject's consent state (its consents and GPC signal,
+// cached with the subject on a single server) is loaded only when the first
+// answer says a consent is needed or the purpose is one a GPC opt-out
+// denies, so most reads cost nothing extra.
 func (v *Vault) decide(ctx context.Context, c *steward.Caller, s *steward.Subject, a Access, categories []string) (policy.Decision, error) {
+	pol := v.Policy()
 	req := policy.Request{Purpose: a.Purpose, Categories: categories, Actor: actorOf(c), Justification: a.Justification,
 		Region: s.Region, Subject: policy.SubjectState{Restricted: s.Restricted, Objected: s.Objected,
 			BelowMinimumAge: s.BelowMinimumAge, StaffAccessAgreed: s.StaffAccessAgreed}}
-	d := v.Policy().Decide(&req)
-	if d.Allowed || !d.Reasons.Has(policy.ReasonConsentRequired) {
+	d := pol.Decide(&req)
+	if !d.Reasons.Has(policy.ReasonConsentRequired) && !(d.Allowed && pol.GPCApplies(a.Purpose)) {
 		return d, nil
 	}
-	stored, err := v.store.Consents(ctx, s.TenantID, s.ID)
-	if err != nil || len(stored) == 0 {
+	st, err := v.store.ConsentState(ctx, s.TenantID, s.ID)
+	if err != nil {
 		return d, err
 	}
-	req.Subject.Consents = make([]policy.Consent, len(stored))
-	for i, cr := range stored {
-		req.Subject.Consents[i] = policy.Consent{Purpose: cr.Purpose, Processor: cr.Processor, Granted: cr.Granted}
+	SubjectConsents(&req.Subject, st, pol.Version(), v.ConsentStaleness())
+	return pol.Decide(&req), nil
+}
+
+// SubjectConsents fills the consent part of a policy.SubjectState from a
+// stored consent state: each current decision, a grant marked stale when it
+// was given under another policy version and the staleness says its
+// purpose changed since; and the GPC opt-out.
+func SubjectConsents(dst *policy.SubjectState, st *steward.ConsentState, version string, stale steward.ConsentStaleness) {
+	dst.GPCOptOut = st.GPC
+	if len(st.Consents) == 0 {
+		return
 	}
-	return v.Policy().Decide(&req), nil
+	dst.Consents = make([]policy.Consent, len(st.Consents))
+	for i, cr := range st.Consents {
+		dst.Consents[i] = policy.Consent{Purpose: cr.Purpose, Processor: cr.Processor, Granted: cr.Granted,
+			Stale: cr.Granted && cr.PolicyVersion != version && stale.ConsentStale(cr.PolicyVersion, cr.Purpose, cr.Processor)}
+	}
 }
 
 // denied records a denial and returns the 403 error that explains it.

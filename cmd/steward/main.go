@@ -47,6 +47,7 @@ func commands() []command {
 		{"apikey", "create, list and revoke API keys", (*cli).apikey},
 		{"keys", "rotate the master key or tenant keys", (*cli).keys},
 		{"audit", "verify and export the tamper-evident audit log", (*cli).auditCmd},
+		{"consent", "verify signed consent receipts offline", (*cli).consentCmd},
 		{"policy", "check, render and diff policy files", (*cli).policy},
 		{"pii", "find and redact personal data in text", (*cli).pii},
 	}

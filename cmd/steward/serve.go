@@ -86,6 +86,7 @@ func (c *cli) runServer(cfg *Config) error {
 	defer func() { stopJobs(); <-jobsDone }()
 	api := httpapi.New(httpapi.Options{Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
 		Vault: v, MasterKeyUsers: a.masterKeyUsers(), PII: a.piiOptions(), Jobs: a.db.Jobs, RequestLog: reqlog.Log, Audit: auditLog, Policies: pols,
+		Consent:  a.openConsent(v, auditLog),
 		KeyLimit: ratelimit.New(cfg.RateLimitKey, int(2*cfg.RateLimitKey), nil),
 		IPLimit:  ratelimit.New(cfg.RateLimitIP, int(2*cfg.RateLimitIP), nil)})
 

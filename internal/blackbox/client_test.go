@@ -124,6 +124,7 @@ func TestClientDrivesEveryRoute(t *testing.T) {
 		sub := clientRecords(ctx, t, app)
 		clientFiles(ctx, t, app, sub)
 		clientSecretsAndPII(ctx, t, s, log, admin)
+		clientConsents(ctx, t, admin, sub)
 		clientOps(ctx, t, admin, sub)
 		clientPolicy(ctx, t, admin, newClient(t, s, log, ""))
 		ev := got(app.EraseSubject(ctx, sub)).must(t)
