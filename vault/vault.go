@@ -51,6 +51,16 @@ type Config struct {
 	// AfterErase runs after an erasure committed (SQLite checkpoints its WAL
 	// here so erased bytes leave the log at once). Optional.
 	AfterErase func(ctx context.Context) error
+	// Tombstones records every erasure before it happens, so that a restore
+	// of an older backup can erase the subject again (package tombstone).
+	// Optional: nil records nothing.
+	Tombstones Tombstones
+}
+
+// Tombstones records erasures durably. Append returns once the record is
+// on disk; an error stops the erasure (EINTERNAL).
+type Tombstones interface {
+	Append(ctx context.Context, tenantID, subjectID string) error
 }
 
 // Vault is the service.
@@ -63,6 +73,7 @@ type Vault struct {
 	now     func() time.Time
 	ttl     time.Duration
 	after   func(ctx context.Context) error
+	tombs   Tombstones
 	ring    *keyring
 	indexes *indexKeys
 }
@@ -76,7 +87,7 @@ func New(c Config) *Vault {
 		c.EphemeralTTL = time.Hour
 	}
 	v := &Vault{store: c.Store, files: c.Files, keys: c.Keys, audit: c.Audit, policy: c.Policy, now: c.Now, ttl: c.EphemeralTTL,
-		after: c.AfterErase}
+		after: c.AfterErase, tombs: c.Tombstones}
 	v.ring = newKeyring(c.Store, c.Keys, c.Now)
 	v.indexes = newIndexKeys(c.Keys)
 	return v
