@@ -172,4 +172,3 @@ func (s *Sweeper) report(ctx context.Context, res *Result) {
 		}
 	}
 }
-
