@@ -148,8 +148,8 @@ func (s *Sweeper) Job(ctx context.Context) error {
 }
 
 // report logs the totals and records an audit event per tenant with
-// removals: action files.reconcile, reasons orphan_blobs=N and
-// partial_uploads=M (counts, never keys' contents).
+// removals: action files.reconcile, reasons orphan_blobs:N and
+// partial_uploads:M (counts, never keys' contents).
 func (s *Sweeper) report(ctx context.Context, res *Result) {
 	if res.OrphanBlobs+res.PartialUploads == 0 {
 		return
@@ -165,7 +165,7 @@ func (s *Sweeper) report(ctx context.Context, res *Result) {
 		}
 		e := &steward.AuditEvent{TenantID: t, Actor: string(steward.ActorSystem) + ":reconcile", Action: steward.ActionFilesReconcile,
 			Decision: steward.DecisionAllow, Time: s.o.Now().UTC(),
-			Reasons: []string{"orphan_blobs=" + strconv.Itoa(c.OrphanBlobs), "partial_uploads=" + strconv.Itoa(c.PartialUploads)}}
+			Reasons: []string{"orphan_blobs:" + strconv.Itoa(c.OrphanBlobs), "partial_uploads:" + strconv.Itoa(c.PartialUploads)}}
 		if err := s.o.Audit.Append(context.WithoutCancel(ctx), e); err != nil {
 			// A folder named like no tenant (put there by hand): nothing to chain to.
 			s.o.Logger.Warn("crash leftovers: audit event not recorded", "tenant", t, "error", err.Error())

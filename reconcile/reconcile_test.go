@@ -88,7 +88,7 @@ func TestRemovesOnlyOldLeftovers(t *testing.T) {
 		}
 		got[e.TenantID] = e.Reasons
 	}
-	if !slices.Equal(got["t1"], []string{"orphan_blobs=1", "partial_uploads=1"}) || !slices.Equal(got["t2"], []string{"orphan_blobs=1", "partial_uploads=0"}) {
+	if !slices.Equal(got["t1"], []string{"orphan_blobs:1", "partial_uploads:1"}) || !slices.Equal(got["t2"], []string{"orphan_blobs:1", "partial_uploads:0"}) {
 		t.Errorf("audit events %v", got)
 	}
 	if res, _ := sw.Run(context.Background()); res.OrphanBlobs+res.PartialUploads != 0 || len(audit.events) != 2 {
