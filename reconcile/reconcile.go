@@ -87,13 +87,21 @@ type Result struct {
 func (s *Sweeper) Run(ctx context.Context) (*Result, error) {
 	cutoff := s.o.Now().Add(-s.o.Grace)
 	res := &Result{Tenants: map[string]*Counts{}}
-	tenant := func(id string) *Counts {
-		c := res.Tenants[id]
+	count := func(tenantID, kind string, size int64) {
+		c := res.Tenants[tenantID]
 		if c == nil {
 			c = &Counts{}
-			res.Tenants[id] = c
+			res.Tenants[tenantID] = c
 		}
-		return c
+		for _, c := range []*Counts{&res.Counts, c} {
+			if kind == "orphan_blob" {
+				c.OrphanBlobs++
+			} else {
+				c.PartialUploads++
+			}
+			c.Bytes += size
+		}
+		s.removed.WithLabelValues(kind).Inc()
 	}
 	var orphans []blob.Info
 	err := s.o.Files.List(ctx, "", func(i blob.Info) error {
@@ -115,29 +123,19 @@ func (s *Sweeper) Run(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return res, err
 	}
+	defer s.report(ctx, res) // what was removed, even if a later step fails
 	for _, i := range orphans {
 		if err := s.o.Files.Delete(ctx, i.Key); err != nil {
 			return res, err
 		}
 		t, _, _ := vault.ParseBlobKey(i.Key)
-		c := tenant(t)
-		c.OrphanBlobs++
-		c.Bytes += i.Size
-		res.OrphanBlobs++
-		res.Bytes += i.Size
-		s.removed.WithLabelValues("orphan_blob").Inc()
+		count(t, "orphan_blob", i.Size)
 	}
 	err = s.o.Files.RemoveLeftovers(ctx, cutoff, func(l blob.Leftover) error {
 		t, _, _ := strings.Cut(l.Key, "/")
-		c := tenant(t)
-		c.PartialUploads++
-		c.Bytes += l.Size
-		res.PartialUploads++
-		res.Bytes += l.Size
-		s.removed.WithLabelValues("partial_upload").Inc()
+		count(t, "partial_upload", l.Size)
 		return nil
 	})
-	s.report(ctx, res)
 	return res, err
 }
 

@@ -152,3 +152,11 @@ func TestReplayErasesOnlyTombstoned(t *testing.T) {
 		t.Errorf("Replay with a vanished subject = %d, %v", n, err)
 	}
 }
+
+// BenchmarkSum is the cost per subject of the replay at every start.
+func BenchmarkSum(b *testing.B) {
+	h, _ := NewHasher(crypt.Secret(bytes.Repeat([]byte{1}, 32)))
+	for b.Loop() {
+		_ = h.Sum("ten_7trc3rp7l5ua5zhenaffcp5f7e", "sub_ldwcxcqipreqz6droth2v3ra3a")
+	}
+}

@@ -48,6 +48,10 @@ Start the server afterwards with the same settings. See docs/backup.md.`
 
 // backup runs `steward backup`.
 func (c *cli) backup(args []string) int {
+	if len(args) > 0 && args[0] == "help" {
+		fmt.Fprintln(c.stdout, backupUsage)
+		return 0
+	}
 	var to, keyOut string
 	cfg, rest, err := loadConfig("backup", args, c.getenv, c.stderr, func(fs *flag.FlagSet) {
 		fs.Usage = func() { fmt.Fprintln(c.stderr, backupUsage); fs.PrintDefaults() }

@@ -15,6 +15,10 @@ import (
 
 // restore runs `steward restore`.
 func (c *cli) restore(args []string) int {
+	if len(args) > 0 && args[0] == "help" {
+		fmt.Fprintln(c.stdout, restoreUsage)
+		return 0
+	}
 	var from, keyIn string
 	var tombsFrom listFlag
 	var noTombs bool

@@ -3,18 +3,23 @@ package blackbox
 import (
 	"bytes"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to drop the schema
 
 	"github.com/steward-privacy/steward/internal/testdb"
 )
@@ -316,3 +321,76 @@ func tmpFiles(t *testing.T, dir string) []string {
 }
 
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// TestErasuresReplayOnPostgres: on PostgreSQL the database is the
+// operator's to back up (pg_dump); `steward backup` copies the files and
+// says so. After the schema is restored from a dump older than an erasure,
+// `steward erasures replay` erases the subject again: A is gone, B intact,
+// the replay audited.
+func TestErasuresReplayOnPostgres(t *testing.T) {
+	base := os.Getenv("STEWARD_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("STEWARD_TEST_POSTGRES not set")
+	}
+	for _, tool := range []string{"pg_dump", "pg_restore"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is needed (apt-get install postgresql-client)", tool)
+		}
+	}
+	dsn := testdb.PostgresDSN(t)
+	u, _ := url.Parse(dsn)
+	schema := u.Query().Get("search_path")
+	work := t.TempDir()
+	data := filepath.Join(work, "data")
+	s := startArgs(t, data, "--data", data, "--database", dsn)
+	app := s.appKey(strings.Fields(allVault)...)
+	auditor := s.appKey("audit:read")
+	a := s.subject(app, map[string]any{"external_id": "pg-a"})
+	b := s.subject(app, map[string]any{"external_id": "pg-b"})
+	expect(t, s.do("PUT", "/v1/subjects/"+b+"/data/user.content.prompt", app, map[string]any{"value": "kept"}), 204)
+	fileA := s.upload(app, a, "user.content.product_image", false, []byte("file of a"))["id"].(string)
+
+	bk := filepath.Join(work, "backup")
+	out, code := runCLI(t, "backup", "--data", data, "--database", dsn, "--to", bk)
+	if code != 0 || !strings.Contains(out, "database is NOT in this backup") {
+		t.Fatalf("backup on PostgreSQL: exit %d\n%s", code, out)
+	}
+	manifest, _ := os.ReadFile(filepath.Join(bk, "manifest.json"))
+	if !strings.Contains(string(manifest), `"database_included": false`) {
+		t.Errorf("manifest: %s", manifest)
+	}
+	dump := filepath.Join(work, "db.dump")
+	if out, err := exec.Command("pg_dump", "-Fc", "-n", schema, "-f", dump, base).CombinedOutput(); err != nil {
+		t.Fatalf("pg_dump: %v\n%s", err, out)
+	}
+	expect(t, s.do("DELETE", "/v1/subjects/"+a, app, nil), 200)
+	s.stop()
+
+	// The database is lost and restored from the dump: A is back.
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("pg_restore", "-d", base, dump).CombinedOutput(); err != nil {
+		t.Fatalf("pg_restore: %v\n%s", err, out)
+	}
+	out, code = runCLI(t, "erasures", "replay", "--data", data, "--database", dsn)
+	if code != 0 || !strings.Contains(out, "replayed 1 erasure") {
+		t.Fatalf("erasures replay: exit %d\n%s", code, out)
+	}
+	r := startArgs(t, data, "--data", data, "--database", dsn)
+	expect(t, r.do("GET", "/v1/subjects/"+a, app, nil), 404)
+	expect(t, r.do("GET", "/v1/files/"+fileA+"?purpose=essential.service", app, nil), 404)
+	expect(t, r.do("GET", "/v1/subjects/"+b+"/data/user.content.prompt?purpose=essential.service", app, nil), 200)
+	found := false
+	for _, e := range r.auditEvents(auditor, "?subject="+a+"&action=subject.erase") {
+		found = found || e["actor"] == "system:tombstone_replay"
+	}
+	if !found {
+		t.Error("the replayed erasure is not in the audit log")
+	}
+}
