@@ -49,6 +49,9 @@ const (
 	ActionAPIKeyCreate  = "apikey.create"
 	ActionAPIKeyRevoke  = "apikey.revoke"
 	ActionRetention     = "retention.purge"
+	// ActionFilesReconcile: crash leftovers (blobs without a row, partial
+	// uploads) removed from the file store; Reasons carry the counts.
+	ActionFilesReconcile = "files.reconcile"
 )
 
 // Decisions recorded in audit events.

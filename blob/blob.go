@@ -14,6 +14,7 @@ import (
 	"context"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/steward-privacy/steward"
 )
@@ -39,10 +40,28 @@ type Store interface {
 	// in no particular order, stopping at fn's first error, which it returns.
 	// Errors: EINVALID for a bad prefix (see ValidatePrefix).
 	List(ctx context.Context, prefix string, fn func(Info) error) error
+	// RemoveLeftovers deletes what Puts interrupted by a crash left behind
+	// (the local store's ".tmp-*" files, S3's incomplete multipart uploads)
+	// that were started before before, calling fn (which may be nil) for each
+	// one removed; a Put in progress is younger than any sensible before.
+	// It never touches a stored object. Errors: EUNAVAILABLE or EINTERNAL
+	// from the store, or fn's first error.
+	RemoveLeftovers(ctx context.Context, before time.Time, fn func(Leftover) error) error
 }
 
 // Info describes a stored object.
 type Info struct {
+	Key  string
+	Size int64
+	// Modified is when the object was last written (stored whole).
+	Modified time.Time
+}
+
+// Leftover describes a partial upload removed by RemoveLeftovers.
+type Leftover struct {
+	// Key is the key the upload was for (S3), or the prefix of the folder
+	// its temporary file was in (local store: "t1/files"); either way its
+	// first segment is the tenant id in steward's layout.
 	Key  string
 	Size int64
 }

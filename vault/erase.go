@@ -26,12 +26,39 @@ type Evidence struct {
 // and consents; the blobs are deleted from the file store (any that fail are
 // retried by a job, and are undecryptable already); SQLite's log is then
 // checkpointed so the zeroed pages replace the old ones. Cost grows with the
-// subject's data, not with the store.
+// subject's data, not with the store. With Config.Tombstones, the erasure's
+// tombstone is on disk before anything is erased.
 func (v *Vault) Erase(ctx context.Context, subjectID string) (*Evidence, error) {
 	c, err := require(ctx, steward.ScopeRecordsWrite)
 	if err != nil {
 		return nil, err
 	}
+	if v.tombs != nil {
+		if err := v.tombs.Append(ctx, c.TenantID, subjectID); err != nil {
+			return nil, err
+		}
+	}
+	return v.erase(ctx, c, subjectID, nil)
+}
+
+// ReasonTombstoneReplay is the reason code of the audit event of an erasure
+// replayed from a tombstone.
+const ReasonTombstoneReplay = "tombstone_replay"
+
+// ReplayActor is the actor of replayed erasures.
+const ReplayActor = "tombstone_replay"
+
+// ReplayErasure erases again a subject of a tenant whose erasure a restored
+// backup predates (its tombstone is in the tombstone file): the same
+// erasure as Erase, by the system actor "system:tombstone_replay", with the
+// reason code tombstone_replay in its audit event. It appends no tombstone:
+// the subject has one.
+func (v *Vault) ReplayErasure(ctx context.Context, tenantID, subjectID string) (*Evidence, error) {
+	c := &steward.Caller{TenantID: tenantID, Kind: steward.ActorSystem, ID: ReplayActor}
+	return v.erase(ctx, c, subjectID, []string{ReasonTombstoneReplay})
+}
+
+func (v *Vault) erase(ctx context.Context, c *steward.Caller, subjectID string, reasons []string) (*Evidence, error) {
 	now := v.now().UTC()
 	er, err := v.store.EraseSubject(ctx, c.TenantID, subjectID, now)
 	if err != nil {
@@ -53,7 +80,7 @@ func (v *Vault) Erase(ctx context.Context, subjectID string) (*Evidence, error) 
 		}
 	}
 	seq, err := v.recordChained(dctx, c, steward.AuditEvent{Action: steward.ActionSubjectErase, SubjectID: subjectID,
-		Decision: steward.DecisionAllow})
+		Decision: steward.DecisionAllow, Reasons: reasons})
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"hash"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/steward-privacy/steward"
@@ -36,6 +37,16 @@ func shaAAD(f *steward.FileMeta) []byte {
 
 // blobKey names a file's blob: ids only, never personal data.
 func blobKey(tenant, fileID string) string { return tenant + "/files/" + fileID }
+
+// ParseBlobKey splits a blob key of the vault's layout (TENANT/files/FILE)
+// into the tenant and file ids; ok is false for any other key.
+func ParseBlobKey(key string) (tenantID, fileID string, ok bool) {
+	parts := strings.Split(key, "/")
+	if len(parts) != 3 || parts[1] != "files" || parts[0] == "" || parts[2] == "" {
+		return "", "", false
+	}
+	return parts[0], parts[2], true
+}
 
 // countingHash hashes and counts the plaintext on its way to encryption.
 type countingHash struct {

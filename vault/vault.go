@@ -56,6 +56,16 @@ type Config struct {
 	// stale (the policy versions service). Optional: without it no consent
 	// is ever stale.
 	ConsentStaleness steward.ConsentStaleness
+	// Tombstones records every erasure before it happens, so that a restore
+	// of an older backup can erase the subject again (package tombstone).
+	// Optional: nil records nothing.
+	Tombstones Tombstones
+}
+
+// Tombstones records erasures durably. Append returns once the record is
+// on disk; an error stops the erasure (EINTERNAL).
+type Tombstones interface {
+	Append(ctx context.Context, tenantID, subjectID string) error
 }
 
 // Vault is the service.
@@ -69,6 +79,7 @@ type Vault struct {
 	now     func() time.Time
 	ttl     time.Duration
 	after   func(ctx context.Context) error
+	tombs   Tombstones
 	ring    *keyring
 	indexes *indexKeys
 }
@@ -85,7 +96,7 @@ func New(c Config) *Vault {
 		c.ConsentStaleness = steward.NeverStale{}
 	}
 	v := &Vault{store: c.Store, files: c.Files, keys: c.Keys, audit: c.Audit, now: c.Now, ttl: c.EphemeralTTL,
-		after: c.AfterErase, stale: c.ConsentStaleness}
+		after: c.AfterErase, stale: c.ConsentStaleness, tombs: c.Tombstones}
 	v.policy.Store(c.Policy)
 	v.ring = newKeyring(c.Store, c.Keys, c.Now)
 	v.indexes = newIndexKeys(c.Keys)

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/blob"
@@ -37,6 +38,8 @@ func Run(t *testing.T, newStore func(t *testing.T) blob.Store) {
 		{"FailedPutLeavesNothing", testFailedPut},
 		{"CancelledPutLeavesNothing", testCancelledPut},
 		{"Concurrent", testConcurrent},
+		{"ModifiedTime", testModified},
+		{"RemoveLeftoversKeepsObjects", testLeftoversKeepObjects},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.f(t, newStore(t)) })
@@ -168,7 +171,7 @@ func testOverwrite(t *testing.T, s blob.Store) {
 	}
 	var infos []blob.Info
 	_ = s.List(ctx, "ow/", func(i blob.Info) error { infos = append(infos, i); return nil })
-	if len(infos) != 1 || infos[0] != (blob.Info{Key: "ow/k", Size: 5}) {
+	if len(infos) != 1 || infos[0].Key != "ow/k" || infos[0].Size != 5 {
 		t.Errorf("List after overwrite = %+v; want one 5-byte object", infos)
 	}
 }
@@ -340,5 +343,68 @@ func testConcurrent(t *testing.T, s blob.Store) {
 	}
 	if keys := listKeys(t, s, "conc/"); len(keys) != 16 {
 		t.Errorf("List after 16 concurrent puts shows %d objects", len(keys))
+	}
+}
+
+func testModified(t *testing.T, s blob.Store) {
+	// S3 keeps whole seconds; allow for that and a little clock skew.
+	before := time.Now().Add(-2 * time.Second)
+	MustPut(t, s, "mod/k", []byte("x"))
+	after := time.Now().Add(2 * time.Second)
+	_ = s.List(ctx, "mod/", func(i blob.Info) error {
+		if i.Modified.Before(before) || i.Modified.After(after) {
+			t.Errorf("List reports %q modified at %v; want between %v and %v", i.Key, i.Modified, before, after)
+		}
+		return nil
+	})
+}
+
+func testLeftoversKeepObjects(t *testing.T, s blob.Store) {
+	MustPut(t, s, "keep/a", []byte("a"))
+	MustPut(t, s, "keep/b/c", bytes.Repeat([]byte("b"), 3<<20))
+	err := s.RemoveLeftovers(ctx, time.Now().Add(time.Hour), func(l blob.Leftover) error {
+		t.Errorf("RemoveLeftovers on a store without leftovers removed %+v", l)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("RemoveLeftovers: %v", err)
+	}
+	if keys := listKeys(t, s, ""); !slices.Equal(keys, []string{"keep/a", "keep/b/c"}) {
+		t.Errorf("after RemoveLeftovers the store holds %v", keys)
+	}
+}
+
+// RunLeftovers checks RemoveLeftovers against leftovers that leave makes the
+// adapter's own way (a temporary file, an incomplete multipart upload) for
+// the key "t1/files/f1"; it returns the Leftover.Key the store must report.
+// A leftover younger than before stays, an older one goes, stored objects
+// are untouched, and a second pass finds nothing.
+func RunLeftovers(t *testing.T, newStore func(t *testing.T) blob.Store, leave func(t *testing.T, s blob.Store) string) {
+	s := newStore(t)
+	MustPut(t, s, "t1/files/f0", []byte("stored"))
+	want := leave(t, s)
+	remove := func(before time.Time) []blob.Leftover {
+		t.Helper()
+		var got []blob.Leftover
+		if err := s.RemoveLeftovers(ctx, before, func(l blob.Leftover) error { got = append(got, l); return nil }); err != nil {
+			t.Fatalf("RemoveLeftovers: %v", err)
+		}
+		return got
+	}
+	if got := remove(time.Now().Add(-time.Hour)); len(got) != 0 {
+		t.Errorf("RemoveLeftovers(an hour ago) removed %+v, younger than that", got)
+	}
+	got := remove(time.Now().Add(time.Minute))
+	if len(got) != 1 || got[0].Key != want {
+		t.Errorf("RemoveLeftovers(now) removed %+v; want one leftover for %q", got, want)
+	}
+	if got := remove(time.Now().Add(time.Minute)); len(got) != 0 {
+		t.Errorf("a second RemoveLeftovers removed %+v", got)
+	}
+	if string(MustGet(t, s, "t1/files/f0")) != "stored" {
+		t.Error("RemoveLeftovers damaged a stored object")
+	}
+	if keys := listKeys(t, s, ""); !slices.Equal(keys, []string{"t1/files/f0"}) {
+		t.Errorf("after RemoveLeftovers the store holds %v", keys)
 	}
 }

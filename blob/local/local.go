@@ -26,6 +26,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/blob"
@@ -184,9 +185,62 @@ func (s *Store) List(ctx context.Context, prefix string, fn func(blob.Info) erro
 		} else if err != nil {
 			return ioError("stat", err)
 		}
-		return fn(blob.Info{Key: key, Size: info.Size()})
+		return fn(blob.Info{Key: key, Size: info.Size(), Modified: info.ModTime()})
 	})
 	return err
+}
+
+// RemoveLeftovers implements blob.Store: it removes the ".tmp-*" files of
+// Puts that a crash interrupted, last written before before, and fsyncs
+// their folders.
+func (s *Store) RemoveLeftovers(ctx context.Context, before time.Time, fn func(blob.Leftover) error) error {
+	return filepath.WalkDir(s.root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil // removed while walking
+			}
+			return ioError("walk", err)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if d.IsDir() || !d.Type().IsRegular() || !strings.HasPrefix(d.Name(), ".tmp-") {
+			return nil
+		}
+		info, err := d.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // renamed into place meanwhile
+		} else if err != nil {
+			return ioError("stat", err)
+		}
+		if !info.ModTime().Before(before) {
+			return nil
+		}
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return ioError("remove", err)
+		}
+		if err := syncDir(filepath.Dir(p)); err != nil {
+			return err
+		}
+		if fn == nil {
+			return nil
+		}
+		return fn(blob.Leftover{Key: s.prefixOf(filepath.Dir(p)), Size: info.Size()})
+	})
+}
+
+// prefixOf returns the key prefix of a shard folder: <root>/t1/files/@ab
+// gives "t1/files".
+func (s *Store) prefixOf(dir string) string {
+	rel, err := filepath.Rel(s.root, dir)
+	if err != nil || rel == "." {
+		return ""
+	}
+	parts := strings.Split(filepath.ToSlash(rel), "/")
+	if strings.HasPrefix(parts[len(parts)-1], "@") {
+		parts = parts[:len(parts)-1]
+	}
+	return strings.Join(parts, "/")
 }
 
 // keyOf returns the key an object file at p stores, and false for anything

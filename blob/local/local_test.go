@@ -79,3 +79,19 @@ func TestOpenErrors(t *testing.T) {
 		t.Error("Open(below a regular file) succeeded")
 	}
 }
+
+// TestLeftovers: the temporary file of a Put that a crash interrupted is
+// removed by RemoveLeftovers.
+func TestLeftovers(t *testing.T) {
+	blobtest.RunLeftovers(t, newStore, func(t *testing.T, bs blob.Store) string {
+		s := bs.(*local.Store)
+		dir := filepath.Join(s.Root(), "t1", "files", "@7f")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, ".tmp-123456"), []byte("partial ciphertext"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return "t1/files"
+	})
+}

@@ -16,6 +16,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -156,8 +157,38 @@ func (s *Store) List(ctx context.Context, prefix string, fn func(blob.Info) erro
 		if blob.ValidateKey(key) != nil {
 			continue
 		}
-		if err := fn(blob.Info{Key: key, Size: obj.Size}); err != nil {
+		if err := fn(blob.Info{Key: key, Size: obj.Size, Modified: obj.LastModified}); err != nil {
 			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// RemoveLeftovers implements blob.Store: it aborts the multipart uploads
+// under the store's prefix initiated before before (a server killed during
+// an upload leaves its parts in the bucket, invisible to List, until the
+// upload is aborted). It lists the bucket's uploads and filters by prefix
+// itself: MinIO lists uploads under a prefix only when the prefix is a whole
+// object name.
+func (s *Store) RemoveLeftovers(ctx context.Context, before time.Time, fn func(blob.Leftover) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	core := minio.Core{Client: s.client}
+	for up := range s.client.ListIncompleteUploads(ctx, s.cfg.Bucket, "", true) {
+		if up.Err != nil {
+			return s.translate(up.Err, "list incomplete uploads")
+		}
+		if !strings.HasPrefix(up.Key, s.cfg.Prefix) || !up.Initiated.Before(before) {
+			continue
+		}
+		if err := core.AbortMultipartUpload(ctx, s.cfg.Bucket, up.Key, up.UploadID); err != nil &&
+			minio.ToErrorResponse(err).Code != "NoSuchUpload" {
+			return s.translate(err, "abort upload")
+		}
+		if fn != nil {
+			if err := fn(blob.Leftover{Key: strings.TrimPrefix(up.Key, s.cfg.Prefix), Size: up.Size}); err != nil {
+				return err
+			}
 		}
 	}
 	return ctx.Err()

@@ -11,12 +11,14 @@ import (
 	"time"
 
 	"github.com/steward-privacy/steward/auth"
+	"github.com/steward-privacy/steward/blob"
 	"github.com/steward-privacy/steward/crypt"
 	"github.com/steward-privacy/steward/crypt/keyfile"
 	"github.com/steward-privacy/steward/password"
 	"github.com/steward-privacy/steward/postgres"
 	"github.com/steward-privacy/steward/sqlite"
 	"github.com/steward-privacy/steward/sqlstore"
+	"github.com/steward-privacy/steward/tombstone"
 )
 
 // app is the wired engine shared by `steward serve` and the commands that
@@ -28,6 +30,10 @@ type app struct {
 	db    *sqlstore.DB
 	auth  *auth.StaffAuth
 	clock func() time.Time
+	// tombs, when set, records erasures (openVault wires it into the vault).
+	tombs *tombstone.File
+	// files is the file store, once openVault opened it.
+	files blob.Store
 }
 
 // keyProvider is the master key provider: it wraps tenant keys and derives

@@ -70,13 +70,21 @@ type Config struct {
 	// audit.Options.JournalDelay). Longer is cheaper per event; the journal
 	// is durable either way.
 	AuditJournalDelay time.Duration `yaml:"audit_journal_delay"`
+	// Tombstones is the erasure tombstone file (default
+	// DATA/erasure-tombstones): every erasure is recorded there first, and a
+	// restore replays it. Put it on another disk than the backups.
+	Tombstones string `yaml:"tombstones"`
+	// OrphanGrace is how old a blob without a file row, or a partial upload,
+	// must be before the reconciliation job removes it.
+	OrphanGrace time.Duration `yaml:"orphan_grace"`
 }
 
 // DefaultConfig returns the zero-set-up defaults.
 func DefaultConfig() Config {
 	return Config{Data: "steward-data", Listen: "127.0.0.1:8080", Region: "us", LogLevel: "info", LogFormat: "json",
 		ShutdownTimeout: 15 * time.Second, RateLimitKey: 10000, RateLimitIP: 20, JobLease: 30 * time.Second,
-		JobInterval: time.Minute, EphemeralTTL: time.Hour, AuditJournalDelay: audit.DefaultJournalDelay}
+		JobInterval: time.Minute, EphemeralTTL: time.Hour, AuditJournalDelay: audit.DefaultJournalDelay,
+		OrphanGrace: time.Hour}
 }
 
 // configField describes one setting for the environment and flag layers.
@@ -111,6 +119,8 @@ func (c *Config) fields() []configField {
 		{name: "job_interval", usage: "period of the most frequent background jobs (retention, audit checkpoints)", dur: &c.JobInterval},
 		{name: "ephemeral_ttl", usage: "lifetime of an ephemeral file that is never downloaded", dur: &c.EphemeralTTL},
 		{name: "audit_journal_delay", usage: "on SQLite, how long a journaled audit event waits to be chained into the database", dur: &c.AuditJournalDelay},
+		{name: "tombstones", usage: "erasure tombstone file, replayed by restore (default DATA/erasure-tombstones)", str: &c.Tombstones},
+		{name: "orphan_grace", usage: "age at which a blob without a file row, or a partial upload, is removed", dur: &c.OrphanGrace},
 	}
 }
 
@@ -173,6 +183,9 @@ func loadConfig(name string, args []string, getenv func(string) string, out io.W
 	}
 	if cfg.MasterKeyFile == "" {
 		cfg.MasterKeyFile = filepath.Join(cfg.Data, "master.key")
+	}
+	if cfg.Tombstones == "" {
+		cfg.Tombstones = filepath.Join(cfg.Data, "erasure-tombstones")
 	}
 	return &cfg, fs.Args(), cfg.Validate()
 }
@@ -281,6 +294,9 @@ func (c *Config) Validate() error {
 	}
 	if c.AuditJournalDelay < time.Millisecond || c.AuditJournalDelay > time.Hour {
 		bad("audit_journal_delay", "must be between 1ms and 1h")
+	}
+	if c.OrphanGrace < time.Second {
+		bad("orphan_grace", "must be at least 1s")
 	}
 	return errors.Join(errs...)
 }

@@ -22,12 +22,13 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 // helpArgs is every command and subcommand, for the help tests.
 func helpArgs() [][]string {
 	subs := map[string][]string{
-		"apikey":  {"create", "list", "revoke"},
-		"keys":    {"rotate"},
-		"audit":   {"verify", "export"},
-		"policy":  {"check", "render", "diff"},
-		"pii":     {"scan", "eval"},
-		"consent": {"verify-receipt"},
+		"apikey":   {"create", "list", "revoke"},
+		"keys":     {"rotate"},
+		"audit":    {"verify", "export"},
+		"policy":   {"check", "render", "diff"},
+		"pii":      {"scan", "eval"},
+		"consent":  {"verify-receipt"},
+		"erasures": {"replay"},
 	}
 	var all [][]string
 	for _, cmd := range commands() {

@@ -50,6 +50,9 @@ func commands() []command {
 		{"consent", "verify signed consent receipts offline", (*cli).consentCmd},
 		{"policy", "check, render and diff policy files", (*cli).policy},
 		{"pii", "find and redact personal data in text", (*cli).pii},
+		{"backup", "copy the data folder and files while the server runs", (*cli).backup},
+		{"restore", "restore a backup into an empty data folder, replaying erasures", (*cli).restore},
+		{"erasures", "replay erasure tombstones on a restored database", (*cli).erasures},
 	}
 }
 

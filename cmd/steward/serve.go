@@ -66,9 +66,18 @@ func (c *cli) runServer(cfg *Config) error {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
 	a.cacheSubjects() // only now: the journal's lock proves this server is alone
+	if a.tombs, err = a.openTombstones(c.ctx); err != nil {
+		return err
+	}
+	defer a.tombs.Close()
 	v, err := a.openVault(c.ctx, cur.Decider, auditLog, pols)
 	if err != nil {
 		return err
+	}
+	// Before serving: anyone erased after the database's backup was taken
+	// is erased again (one HMAC per subject; see docs/backup.md).
+	if _, err := a.replayErasures(c.ctx, v, a.tombs); err != nil {
+		return fmt.Errorf("erasure tombstones: %w", err)
 	}
 	pols.OnChange(func(c *policies.Current) { v.SetPolicy(c.Decider) })
 	polCtx, stopPolicies := context.WithCancel(context.WithoutCancel(c.ctx))

@@ -9,6 +9,7 @@ import (
 	"github.com/steward-privacy/steward/audit"
 	"github.com/steward-privacy/steward/jobs"
 	"github.com/steward-privacy/steward/policy"
+	"github.com/steward-privacy/steward/reconcile"
 	"github.com/steward-privacy/steward/requestlog"
 	"github.com/steward-privacy/steward/vault"
 )
@@ -42,7 +43,8 @@ func drain(pass func(context.Context) (int, error)) func(context.Context) error 
 
 // scheduler registers steward's background jobs: retention of files and
 // records (G4), owed blob deletions, the request-log and PII-mapping purges,
-// and time-based audit checkpoints.
+// time-based audit checkpoints, and the removal of crash leftovers from the
+// file store (package reconcile).
 func (a *app) scheduler(v *vault.Vault, log *audit.Log, reg *prometheus.Registry) *jobs.Scheduler {
 	s := jobs.New(a.db, jobs.Options{Lease: a.cfg.JobLease, Now: a.clock, Logger: a.log, Registry: reg})
 	mappings := a.db.PIIMappings(a.clock)
@@ -60,6 +62,8 @@ func (a *app) scheduler(v *vault.Vault, log *audit.Log, reg *prometheus.Registry
 			return err
 		}},
 		{Name: "audit.checkpoint", Every: every, Run: log.CheckpointAll},
+		{Name: "files.reconcile", Every: 10 * every, Run: reconcile.New(reconcile.Options{Files: a.files, Rows: a.db,
+			Audit: log, Grace: a.cfg.OrphanGrace, Now: a.clock, Logger: a.log, Registry: reg}).Job},
 	} {
 		s.Add(j)
 	}

@@ -96,8 +96,12 @@ func (a *app) openVault(ctx context.Context, d *policy.Decider, audit steward.Au
 	if err != nil {
 		return nil, err
 	}
+	a.files = files
 	c := vault.Config{Store: a.db, Files: files, Keys: a.keys, Audit: audit, Policy: d, Now: a.clock,
 		EphemeralTTL: a.cfg.EphemeralTTL, ConsentStaleness: stale}
+	if a.tombs != nil {
+		c.Tombstones = a.tombs
+	}
 	if a.db.Dialect() == "sqlite" {
 		// After an erasure, checkpoint the WAL so that the zeroed pages
 		// replace the old ones in the database file and the log is emptied.
