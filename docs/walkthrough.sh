@@ -75,9 +75,11 @@ field() { sed -n 's/.*"'"$1"'": *"\([^"]*\)".*/\1/p'; }
 curl -s -H "Authorization: Bearer $KEY" $URL/v1/whoami
 check 200 '"tenant_id"'
 
-# The keys your application uses: one for personal data, one for finding it in prompts.
+# The keys your application uses: one for personal data and consents, one for finding
+# personal data in prompts.
 APP=$(curl -s -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
-  -d '{"name": "app backend", "scopes": ["records:read", "records:write", "files:read", "files:write"]}' \
+  -d '{"name": "app backend", "scopes": ["records:read", "records:write", "files:read", "files:write",
+       "consents:read", "consents:write"]}' \
   $URL/v1/apikeys | field secret)
 check 201 '"secret":"stw_'
 PII=$(curl -s -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
@@ -126,6 +128,36 @@ curl -s -H "Authorization: Bearer $APP" \
   "$URL/v1/subjects/$SUB/data/user.content.prompt?purpose=train_ai_system"
 check 403 '"code":"forbidden"'
 
+# Consent: the starter policy sends prompts to AI model partners only with the person's
+# consent. Without it the read is refused; the consent is recorded with its proof (here
+# the SHA-256 of the sentence the person agreed to) against the policy version in force.
+curl -s -H "Authorization: Bearer $APP" \
+  "$URL/v1/subjects/$SUB/data/user.content.prompt?purpose=essential.service.generation"
+check 403 '"consent_required"'
+AGREED=$(printf '%s' 'Send my prompts and images to the AI partners that make my ads.' | sha256sum | cut -d' ' -f1)
+CONSENT=$(curl -s -H "Authorization: Bearer $APP" -H 'Content-Type: application/json' \
+  -d '{"purpose": "essential.service.generation", "granted": true, "channel": "web",
+       "proof": {"notice_version": "2026-05-21", "form": "signup", "text_sha256": "'$AGREED'"}}' \
+  $URL/v1/subjects/$SUB/consents | field id)
+check 201 '"effective":true'
+curl -s -H "Authorization: Bearer $APP" \
+  "$URL/v1/subjects/$SUB/data/user.content.prompt?purpose=essential.service.generation"
+check 200 '"value":"a red sneaker on a beach"'
+# A signed receipt the person can keep, verifiable offline with the published keys.
+curl -s -H "Authorization: Bearer $APP" -o "$WORK/receipt.json" $URL/v1/consents/$CONSENT/receipt
+check 200
+curl -s -H "Authorization: Bearer $KEY" -o "$WORK/keys.json" $URL/v1/audit/public-key
+check 200
+./steward consent verify-receipt --public-keys "$WORK/keys.json" "$WORK/receipt.json"
+# A withdrawal is a new record, effective for the very next read.
+curl -s -H "Authorization: Bearer $APP" -H 'Content-Type: application/json' \
+  -d '{"purpose": "essential.service.generation", "granted": false, "channel": "web"}' \
+  $URL/v1/subjects/$SUB/consents
+check 201 '"granted":false'
+curl -s -H "Authorization: Bearer $APP" \
+  "$URL/v1/subjects/$SUB/data/user.content.prompt?purpose=essential.service.generation"
+check 403 '"consent_withdrawn"'
+
 # Files are streamed and encrypted in segments. This one is ephemeral: deleted after
 # its first complete download. An empty upload is refused (400).
 head -c 65536 /dev/urandom >"$WORK/picture.bin"
@@ -151,9 +183,9 @@ curl -s -H "Authorization: Bearer $PII" -H 'Content-Type: application/json' \
   $URL/v1/pii/scan
 check 200 '<EMAIL_ADDRESS>'
 
-# The audit log holds the subject's events above: creation, the write, both reads
-# (allowed and denied, with the purpose and reasons), the upload, the download, the
-# ephemeral file's deletion and the erasure. It is hash-chained, and checkpoints of
+# The audit log holds the subject's events above: creation, the write, the reads
+# (allowed and denied, with the purpose and reasons), the consents, the upload, the
+# download, the ephemeral file's deletion and the erasure. It is hash-chained, and checkpoints of
 # the chain are signed in the background ("unsigned" counts the newer events).
 # Verify it here, or export it for an auditor (key scope audit:read).
 curl -s -H "Authorization: Bearer $KEY" "$URL/v1/audit?subject=$SUB"
