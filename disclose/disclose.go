@@ -21,6 +21,7 @@ import (
 
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/pii"
+	"github.com/steward-privacy/steward/policy"
 	"github.com/steward-privacy/steward/vault"
 )
 
@@ -216,7 +217,7 @@ func (s *Service) Disclose(ctx context.Context, subjectID string, r *Request) (*
 	now := s.now().UTC()
 	res := &Result{Disclosure: steward.Disclosure{ID: steward.NewID("dsc"), TenantID: c.TenantID, SubjectID: t.Subject.ID,
 		Processor: proc.Key, Purpose: r.Purpose, Categories: t.Categories, Files: make([]string, 0, len(t.Files)), Text: r.Text != nil,
-		PolicyVersion: pol.Version(), Retention: proc.Retention.String(), Obligations: t.Decision.Obligations.Names(), At: now},
+		PolicyVersion: pol.Version(), Retention: retention(proc.Retention), Obligations: t.Decision.Obligations.Names(), At: now},
 		Downloads: make([]Link, 0, len(t.Files))}
 	if res.Obligations == nil {
 		res.Obligations = []string{}
@@ -283,3 +284,12 @@ func (s *Service) List(ctx context.Context, subjectID string, limit int) ([]*ste
 
 // index names one element of a list field, e.g. categories[3].
 func index(field string, i int) string { return field + "[" + strconv.Itoa(i) + "]" }
+
+// retention names a processor's declared retention as the policy spells it
+// for a processor: not-retained rather than ephemeral.
+func retention(r policy.Retention) string {
+	if r.Kind == policy.RetainEphemeral {
+		return "not-retained"
+	}
+	return r.String()
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/audit"
 	"github.com/steward-privacy/steward/auth"
+	"github.com/steward-privacy/steward/disclose"
 	"github.com/steward-privacy/steward/ratelimit"
 	"github.com/steward-privacy/steward/requestlog"
 	"github.com/steward-privacy/steward/vault"
@@ -55,6 +56,9 @@ type Options struct {
 	Jobs func(context.Context) ([]*steward.JobState, error)
 	// Audit serves /v1/audit*; nil leaves them out.
 	Audit *audit.Log
+	// Disclose serves the sharing gate: /v1/subjects/{id}/disclosures and
+	// the one-time links /v1/downloads/{token}; nil leaves them out.
+	Disclose *disclose.Service
 }
 
 // Server is the HTTP API.
@@ -99,6 +103,9 @@ func New(o Options) *Server {
 	}
 	if o.Audit != nil {
 		s.routeAudit(o.Audit)
+	}
+	if o.Disclose != nil {
+		s.routeDisclosures(o.Disclose)
 	}
 	s.mux.HandleFunc("/", s.notFoundHandler)
 	return s
