@@ -125,6 +125,7 @@ func TestClientDrivesEveryRoute(t *testing.T) {
 		clientFiles(ctx, t, app, sub)
 		clientSecretsAndPII(ctx, t, s, log, admin)
 		clientOps(ctx, t, admin, sub)
+		clientDisclosures(ctx, t, b, log)
 		ev := got(app.EraseSubject(ctx, sub)).must(t)
 		if !ev.DataKeyDestroyed || ev.SubjectID != sub {
 			t.Fatalf("erasure evidence: %+v", ev)

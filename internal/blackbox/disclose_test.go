@@ -2,6 +2,8 @@ package blackbox
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/steward-privacy/steward/client"
 	"github.com/steward-privacy/steward/internal/testdb"
 )
 
@@ -320,5 +323,43 @@ func TestDisclosureConsentAndRedaction(t *testing.T) {
 	r = s.do("GET", "/v1/subjects/"+id+"/data/user.content.search_query?purpose=essential.service", key, nil)
 	if expect(t, r, 200); !strings.Contains(string(r.Body), canaryEmail) {
 		t.Fatalf("a read for the service itself is redacted: %s", r.Body)
+	}
+}
+
+// clientDisclosures drives the sharing gate through the Go client, on a
+// server of its own with the content studio example (the starter policy's
+// AI partners all need a consent): a disclosure of a value, text and a
+// file, the file streamed once through its one-time link, the ledger.
+func clientDisclosures(ctx context.Context, t *testing.T, b testdb.Backend, log *routeLog) {
+	s := start(t, b, "--policy", examplePolicy(t, "content-studio.yaml"))
+	c := newClient(t, s, log, s.appKey(strings.Fields(shareScopes)...))
+	sub := got(c.CreateSubject(ctx, client.NewSubject{ExternalID: "client-share"})).must(t)
+	if err := c.PutRecord(ctx, sub.ID, "user.content.prompt", "a lighthouse at dusk"); err != nil {
+		t.Fatal(err)
+	}
+	f := got(c.UploadFile(ctx, sub.ID, client.Upload{Category: "user.content.prompt"}, strings.NewReader("file for the model"))).must(t)
+	text := canaryText
+	d := got(c.Disclose(ctx, sub.ID, client.NewDisclosure{Processor: "quill-text", Purpose: "essential.service.generation",
+		Categories: []string{"user.content.prompt"}, Files: []string{f.ID}, Text: &text})).must(t)
+	if len(d.Values) != 1 || len(d.Downloads) != 1 || d.Text == nil || len(leaks([]byte(*d.Text))) > 0 || d.ConversationID == "" ||
+		!slices.Contains(d.Obligations, "no_training") {
+		t.Fatalf("disclosed: %+v", d)
+	}
+	dl := got(c.DownloadLink(ctx, d.Downloads[0].URL)).must(t)
+	body, err := io.ReadAll(dl)
+	dl.Close()
+	if err != nil || string(body) != "file for the model" {
+		t.Fatalf("download through the link: %q, %v", body, err)
+	}
+	_, err = c.DownloadLink(ctx, d.Downloads[0].URL)
+	wantCode(t, err, client.ENOTFOUND)
+	_, err = c.Disclose(ctx, sub.ID, client.NewDisclosure{Processor: "quill-text", Purpose: "essential.service.generation",
+		Categories: []string{"user.contact.email"}})
+	var e *client.Error
+	if !errors.As(err, &e) || e.Code != client.EFORBIDDEN || !slices.Contains(e.Reasons, "processor_category_not_allowed") {
+		t.Fatalf("a category the processor may not receive: %v", err)
+	}
+	if l := got(c.ListDisclosures(ctx, sub.ID, 10)).must(t); len(l) != 1 || l[0].ID != d.ID || !l[0].Text {
+		t.Fatalf("ledger: %+v", l)
 	}
 }
