@@ -33,9 +33,13 @@ type writeBatcher struct {
 type batchedWrite struct {
 	q    string
 	args []any
-	rows int64
-	err  error
-	done chan struct{}
+	// values, when set, makes the write one row of a multi-row insert: the
+	// consecutive rows of a batch for the same statement are inserted by
+	// one statement (see insertRow).
+	values *valuesCache
+	rows   int64
+	err    error
+	done   chan struct{}
 }
 
 // maxWriteBatch bounds one shared transaction.
@@ -59,8 +63,24 @@ func (db *DB) exec1(ctx context.Context, q string, args ...any) (int64, error) {
 		}
 		return res.RowsAffected()
 	}
-	w := &batchedWrite{q: q, args: args, done: make(chan struct{})}
-	b := db.batcher
+	return db.batcher.wait(ctx, &batchedWrite{q: q, args: args, done: make(chan struct{})})
+}
+
+// insertRow inserts one row through a multi-row insert statement. With
+// BatchWrites on, the rows of concurrent callers share one statement as
+// well as one transaction (the statement, not each row, is what a commit
+// pays for on SQLite); a failing row then fails the rows inserted with it.
+// The insert must not change a row the subject cache holds.
+func (db *DB) insertRow(ctx context.Context, vc *valuesCache, args ...any) error {
+	if db.batcher == nil {
+		return db.txKeep(ctx, func(tx *sql.Tx) error { return vc.exec(ctx, db, tx, args) })
+	}
+	_, err := db.batcher.wait(ctx, &batchedWrite{values: vc, args: args, done: make(chan struct{})})
+	return err
+}
+
+// wait queues w and waits for its commit.
+func (b *writeBatcher) wait(ctx context.Context, w *batchedWrite) (int64, error) {
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
@@ -115,12 +135,26 @@ func (b *writeBatcher) commit(ops []*batchedWrite) {
 	defer cancel()
 	db := b.db
 	err := db.txKeep(ctx, func(tx *sql.Tx) error {
-		for _, op := range ops {
+		for i := 0; i < len(ops); {
 			// SQLite undoes a failed statement (a constraint, with the
 			// default ABORT resolution) and keeps the transaction, so the
 			// others in it stand; an error that ends the transaction
 			// (disk full, I/O) makes the commit fail, and every op with it.
-			op.rows, op.err = execRows(ctx, db, tx, op)
+			op := ops[i]
+			if op.values == nil {
+				op.rows, op.err = execRows(ctx, db, tx, op)
+				i++
+				continue
+			}
+			j, args := i, []any(nil)
+			for ; j < len(ops) && ops[j].values == op.values; j++ {
+				args = append(args, ops[j].args...)
+			}
+			err := op.values.exec(ctx, db, tx, args)
+			for _, o := range ops[i:j] {
+				o.rows, o.err = 1, err
+			}
+			i = j
 		}
 		return nil
 	})

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -64,18 +63,6 @@ func (s *server) ledger(key, subject string) []any {
 	r := s.do("GET", "/v1/subjects/"+subject+"/disclosures", key, nil)
 	expect(s.t, r, 200)
 	return r.JSON(s.t)["disclosures"].([]any)
-}
-
-// getURL fetches an absolute URL without a key.
-func getURL(t *testing.T, url string) *response {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return &response{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }
 
 const shareScopes = "records:read records:write files:read files:write disclosures:read disclosures:write pii:use audit:read"
@@ -152,13 +139,13 @@ func TestDisclosureGate(t *testing.T) {
 		if !strings.HasPrefix(link, s.URL+"/v1/downloads/dl_") {
 			t.Fatalf("link %q is not under the server's public URL", link)
 		}
-		got := getURL(t, link)
+		got := s.do("GET", strings.TrimPrefix(link, s.URL), "", nil)
 		expect(t, got, 200)
 		if string(got.Body) != "prompt file bytes" {
 			t.Fatalf("download gave %q", got.Body)
 		}
-		expect(t, getURL(t, link), 404)
-		expect(t, getURL(t, s.URL+"/v1/downloads/dl_guess"), 404)
+		expect(t, s.do("GET", strings.TrimPrefix(link, s.URL), "", nil), 404)
+		expect(t, s.do("GET", "/v1/downloads/dl_guess", "", nil), 404)
 		if strings.Contains(s.stderr.String(), strings.TrimPrefix(link, s.URL+"/v1/downloads/")) {
 			t.Fatal("a one-time token reached the logs")
 		}
@@ -236,7 +223,7 @@ func TestDisclosureLinkExpires(t *testing.T) {
 	expect(t, r, 200)
 	link := r.JSON(t)["downloads"].([]any)[0].(map[string]any)["url"].(string)
 	time.Sleep(1500 * time.Millisecond)
-	expect(t, getURL(t, link), 404)
+	expect(t, s.do("GET", strings.TrimPrefix(link, s.URL), "", nil), 404)
 }
 
 // TestDisclosureResidency: a subject's region must be a storage region, and

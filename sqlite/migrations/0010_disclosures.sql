@@ -8,7 +8,7 @@
 -- processors the erasure must reach.
 CREATE TABLE disclosures (
 	seq            INTEGER PRIMARY KEY AUTOINCREMENT,
-	id             TEXT NOT NULL UNIQUE,
+	id             TEXT NOT NULL, -- random (dsc_ + 128 bits); no unique index: one b-tree less per disclosure
 	tenant_id      TEXT NOT NULL,
 	subject_id     TEXT NOT NULL,
 	processor      TEXT NOT NULL,
