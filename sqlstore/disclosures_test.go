@@ -88,3 +88,39 @@ func TestDisclosureLedgerAndLinks(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentDisclosuresShareStatements: ledger rows written at once
+// (merged into multi-row inserts by the write batcher on SQLite) are all
+// stored, each exactly once.
+func TestConcurrentDisclosuresShareStatements(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, b testdb.Backend) {
+		db := b.Open(t)
+		ctx := context.Background()
+		a := mustTenant(t, db, "A")
+		s := mustSubject(t, db, a.ID, "ext1", nil)
+		var wg sync.WaitGroup
+		ids := make([]string, 40)
+		for i := range ids {
+			ids[i] = steward.NewID("dsc")
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				d := &steward.Disclosure{ID: ids[i], TenantID: a.ID, SubjectID: s.ID, Processor: "p", Purpose: "essential.service",
+					Categories: []string{"user.name"}, PolicyVersion: "1", Retention: "P1D", At: t0.Add(time.Duration(i))}
+				if err := db.AddDisclosure(ctx, d, nil); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		got, err := db.Disclosures(ctx, a.ID, s.ID, 100)
+		if err != nil || len(got) != len(ids) {
+			t.Fatalf("stored %d of %d disclosures (%v)", len(got), len(ids), err)
+		}
+		for _, d := range got {
+			if !slices.Contains(ids, d.ID) || len(d.Files) != 0 {
+				t.Fatalf("stored disclosure %+v", d)
+			}
+		}
+	})
+}
