@@ -7,6 +7,7 @@ import (
 	"errors"
 	"hash"
 	"io"
+	"net/http"
 	"time"
 )
 
@@ -72,11 +73,17 @@ func (c *Client) DownloadFile(ctx context.Context, id string, a Access) (*Downlo
 	if err != nil {
 		return nil, err
 	}
+	return checkedDownload(resp), nil
+}
+
+// checkedDownload wraps a file response: its body is checked against the
+// SHA-256 the server announced.
+func checkedDownload(resp *http.Response) *Download {
 	d := &Download{ReadCloser: resp.Body, Size: resp.ContentLength, SHA256: resp.Header.Get("X-Content-SHA256")}
 	if d.SHA256 != "" {
 		d.ReadCloser = &checkedBody{ReadCloser: resp.Body, h: sha256.New(), want: d.SHA256}
 	}
-	return d, nil
+	return d
 }
 
 // DeleteFile deletes a file (needs files:write).

@@ -65,6 +65,7 @@ type Value struct {
 	Category    string          `json:"category,omitempty"`
 	Value       json.RawMessage `json:"value"`
 	Masked      bool            `json:"masked,omitempty"`
+	Redacted    bool            `json:"redacted,omitempty"` // personal data replaced (redact_pii_before_sending)
 	Obligations []string        `json:"obligations,omitempty"`
 }
 

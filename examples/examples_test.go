@@ -113,6 +113,13 @@ func consented(r policy.Request, purposes ...string) policy.Request {
 	return r
 }
 
+// aggregated marks r as a use of many subjects' aggregated data, which an
+// aggregate-only purpose allows (one subject's values it refuses).
+func aggregated(r policy.Request) policy.Request {
+	r.Aggregate = true
+	return r
+}
+
 func via(r policy.Request, processor, region string) policy.Request {
 	r.Processor, r.Region = processor, region
 	return r

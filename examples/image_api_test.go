@@ -16,8 +16,9 @@ func testImageAPI(t *testing.T, p *policy.Policy, d *policy.Decider) {
 	images := []string{"user.content.self_image", "user.content.product_image"}
 	checkDecisions(t, d, []decision{
 		{name: "images processed as requested", req: service("essential.service", append(images, "user.content.output_image")...), allowed: true},
-		{name: "training only on aggregated data", req: service("train_ai_system", images...), allowed: true, oblige: policy.ObligeAggregateOnly},
-		{name: "safety checks on anonymised images", req: service("essential.service.security.safety", images...), allowed: true, oblige: policy.ObligeAggregateOnly},
+		{name: "training only on aggregated data", req: aggregated(service("train_ai_system", images...)), allowed: true, oblige: policy.ObligeAggregateOnly},
+		{name: "training never reads one shopper's photos", req: service("train_ai_system", images...), reasons: policy.ReasonAggregateOnly},
+		{name: "safety checks on anonymised images", req: aggregated(service("essential.service.security.safety", images...)), allowed: true, oblige: policy.ObligeAggregateOnly},
 		{name: "images to the hosting provider, from the EU under SCCs", req: via(service("essential.service", images...), "nimbus", "eu"),
 			allowed: true, oblige: policy.ObligeNoTraining},
 		{name: "images never reach the payment provider", req: via(service("essential.service", images...), "tollgate", "eu"),

@@ -24,7 +24,7 @@ func testVideoSearchAPI(t *testing.T, p *policy.Policy, d *policy.Decider) {
 		{name: "analytics cookies need consent", req: service("analytics.reporting", "user.device.cookie_id"), reasons: policy.ReasonConsentRequired},
 		{name: "analytics cookies with consent", req: consented(service("analytics.reporting", "user.device.cookie_id"), "analytics.reporting"), allowed: true},
 		{name: "API performance is monitored in aggregate, without consent",
-			req: service("analytics.reporting.system.performance", "system.operations.api_usage"), allowed: true, oblige: policy.ObligeAggregateOnly},
+			req: aggregated(service("analytics.reporting.system.performance", "system.operations.api_usage")), allowed: true, oblige: policy.ObligeAggregateOnly},
 		{name: "no processor receives data", req: via(service("essential.service", "user.content.search_query"), "any-host", ""), reasons: policy.ReasonProcessorNotAllowed},
 		{name: "advertising is no declared purpose", req: service("marketing.advertising", "user.contact.email"), reasons: policy.ReasonPurposeNotDeclared},
 	})

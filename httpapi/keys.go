@@ -122,7 +122,7 @@ func (s *Server) checkHomeRegion(region string) error {
 	if err := steward.ValidateRegion("home_region", region); err != nil || s.opts.Vault == nil {
 		return err
 	}
-	if d := s.opts.Vault.Policy(); !d.StoresIn(region) {
+	if d := s.opts.Vault.Policy(); !d.IsStorageRegion(region) {
 		return steward.Invalid("home_region", "the policy in force stores data only in "+strings.Join(d.StorageRegions(), ", "))
 	}
 	return nil

@@ -98,12 +98,18 @@ func checkConversation(id, text string) error {
 }
 
 func (s *Server) pseudonymizer(ctx context.Context, o *PIIOptions) (*pii.Pseudonymizer, error) {
-	c := steward.CallerFrom(ctx)
-	key, err := o.Key(ctx, c.TenantID, "pseudonym")
+	return o.Pseudonymizer(ctx, steward.CallerFrom(ctx).TenantID)
+}
+
+// Pseudonymizer returns a tenant's pseudonymizer: the one behind
+// /v1/pii/pseudonymize and /v1/pii/reidentify, which the sharing gate uses
+// too, so that a disclosure's placeholders are restored there.
+func (o *PIIOptions) Pseudonymizer(ctx context.Context, tenantID string) (*pii.Pseudonymizer, error) {
+	key, err := o.Key(ctx, tenantID, "pseudonym")
 	if err != nil {
 		return nil, err
 	}
-	return pii.NewPseudonymizer(pii.PseudonymizerConfig{Key: key, Namespace: c.TenantID, TTL: o.TTL, Store: o.Store, Now: o.Now})
+	return pii.NewPseudonymizer(pii.PseudonymizerConfig{Key: key, Namespace: tenantID, TTL: o.TTL, Store: o.Store, Now: o.Now})
 }
 
 func (s *Server) routePII(o *PIIOptions) {

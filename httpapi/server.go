@@ -22,6 +22,7 @@ import (
 	"github.com/steward-privacy/steward/auth"
 	"github.com/steward-privacy/steward/consent"
 	"github.com/steward-privacy/steward/policies"
+	"github.com/steward-privacy/steward/disclose"
 	"github.com/steward-privacy/steward/ratelimit"
 	"github.com/steward-privacy/steward/requestlog"
 	"github.com/steward-privacy/steward/vault"
@@ -63,6 +64,9 @@ type Options struct {
 	// Consent serves the consent ledger, GPC signals and receipts, and
 	// records Sec-GPC: 1 on subject routes; nil leaves them out.
 	Consent *consent.Service
+	// Disclose serves the sharing gate: /v1/subjects/{id}/disclosures and
+	// the one-time links /v1/downloads/{token}; nil leaves them out.
+	Disclose *disclose.Service
 }
 
 // Server is the HTTP API.
@@ -113,6 +117,9 @@ func New(o Options) *Server {
 	}
 	if o.Consent != nil {
 		s.routeConsent(o.Consent)
+	}
+	if o.Disclose != nil {
+		s.routeDisclosures(o.Disclose)
 	}
 	s.mux.HandleFunc("/", s.notFoundHandler)
 	return s

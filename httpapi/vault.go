@@ -3,7 +3,6 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -184,23 +183,7 @@ func (s *Server) routeFiles(v *vault.Vault) {
 				return err
 			}
 			defer body.Close()
-			rc := http.NewResponseController(w)
-			_ = rc.SetWriteDeadline(time.Now().Add(time.Hour))
-			h := w.Header()
-			h.Set("Content-Type", "application/octet-stream")
-			h.Set("Content-Length", strconv.FormatInt(f.Size, 10))
-			h.Set("Cache-Control", "no-store")
-			h.Set("X-Content-SHA256", f.SHA256)
-			w.WriteHeader(http.StatusOK)
-			n, err := io.Copy(w, body)
-			// A tampered or truncated ciphertext stops the stream with an error:
-			// the client sees a short body against Content-Length, never wrong
-			// bytes presented as complete.
-			done(err == nil && n == f.Size)
-			if err != nil {
-				s.log.Warn("file download stopped", "request_id", requestID(r.Context()), "file", f.ID, "error", err.Error())
-				panic(http.ErrAbortHandler)
-			}
+			s.streamFile(w, r, f.ID, f.Size, f.SHA256, body, done)
 			return nil
 		})
 	s.route(Route{Method: "DELETE", Path: "/v1/files/{id}", Summary: "Delete a file", Tag: "vault",

@@ -133,7 +133,7 @@ func (s *Service) checkTenants(ctx context.Context, name string, d *policy.Decid
 	}
 	regions := strings.Join(d.StorageRegions(), ", ")
 	if len(tenants) == 0 {
-		if firstRegion != "" && !d.StoresIn(firstRegion) {
+		if firstRegion != "" && !d.IsStorageRegion(firstRegion) {
 			return fmt.Errorf("policy %s stores data only in [%s], not in %q, the home region of the operator tenant a first start creates: "+
 				"set region (--region) to one of them", name, regions, firstRegion)
 		}
@@ -141,7 +141,7 @@ func (s *Service) checkTenants(ctx context.Context, name string, d *policy.Decid
 	}
 	var bad []string
 	for _, t := range tenants {
-		if !d.StoresIn(t.HomeRegion) {
+		if !d.IsStorageRegion(t.HomeRegion) {
 			bad = append(bad, t.ID+" ("+t.HomeRegion+")")
 		}
 	}

@@ -120,3 +120,26 @@ func TestCategoriesFor(t *testing.T) {
 		}
 	}
 }
+
+func TestStorageRegionsAndProcessor(t *testing.T) {
+	d := mustCompileFile(t, "testdata/decide.yaml")
+	regions := d.StorageRegions()
+	if len(regions) == 0 || !d.IsStorageRegion(regions[0]) || d.IsStorageRegion("mars") || d.IsStorageRegion("") {
+		t.Fatalf("storage regions %v: IsStorageRegion disagrees", regions)
+	}
+	regions[0] = "changed"
+	if d.IsStorageRegion("changed") {
+		t.Fatal("StorageRegions shares memory with the Decider")
+	}
+	p, ok := d.Processor("mailer")
+	if !ok || p.Key != "mailer" || len(p.Categories) == 0 {
+		t.Fatalf("Processor(mailer) = %+v, %v", p, ok)
+	}
+	p.Categories[0] = "changed"
+	if q, _ := d.Processor("mailer"); q.Categories[0] == "changed" {
+		t.Fatal("Processor shares memory with the Decider")
+	}
+	if _, ok := d.Processor("stranger"); ok {
+		t.Fatal("Processor(stranger) found an undeclared processor")
+	}
+}

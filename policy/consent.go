@@ -24,16 +24,6 @@ func (d *Decider) PurposeDescription(key string) string {
 	return ""
 }
 
-// Processor returns the declared processor with this key.
-func (d *Decider) Processor(key string) (Processor, bool) {
-	for _, p := range d.processors {
-		if p.Key == key {
-			return cloneProcessors([]Processor{p})[0], true
-		}
-	}
-	return Processor{}, false
-}
-
 // ProcessorServes reports whether the declared processor serves purpose (or
 // a purpose covering it).
 func (d *Decider) ProcessorServes(processor, purpose string) bool {

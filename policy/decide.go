@@ -19,7 +19,9 @@ package policy
 //   - the subject is not below the minimum age (unless the policy only flags);
 //   - with a processor: it is declared, serves the purpose, may receive every
 //     category and may receive data from the request's region;
-//   - the region, if given, is a storage region.
+//   - the region, if given, is a storage region;
+//   - an aggregate-only purpose is asked for aggregated data
+//     (Request.Aggregate), never for one subject's values.
 //
 // Staff without an accepted justification, or for a purpose without human
 // access, are allowed with ObligeMask: they see masked values.
@@ -70,6 +72,9 @@ func (d *Decider) Decide(r *Request) Decision {
 	}
 	if r.Region != "" && !d.regionAllowed(r.Region, proc) {
 		why |= ReasonRegionNotAllowed
+	}
+	if pur != nil && pur.oblige.Has(ObligeAggregateOnly) && !r.Aggregate {
+		why |= ReasonAggregateOnly
 	}
 	if r.Actor == ActorStaff {
 		why |= d.checkStaff(r, pur)

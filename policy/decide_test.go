@@ -17,6 +17,12 @@ func with(r Request, change func(*Request)) Request {
 	return r
 }
 
+// aggregate marks r as a use of aggregated data.
+func aggregate(r Request) Request {
+	r.Aggregate = true
+	return r
+}
+
 func granted(purpose string) []Consent { return []Consent{{Purpose: purpose, Granted: true}} }
 
 func TestDecide(t *testing.T) {
@@ -48,11 +54,18 @@ func TestDecide(t *testing.T) {
 		{name: "prohibited sub-use of a declared purpose", req: with(svc("marketing.advertising", "user.contact.email"), func(r *Request) {
 			r.Subject.Consents = granted("marketing")
 		}), reasons: ReasonProhibited},
-		{name: "scoped prohibition on a category inside the scope", req: svc("train_ai_system", "user.content.self_image"), reasons: ReasonProhibited},
-		{name: "scoped prohibition on an exact key above the scope", req: svc("train_ai_system", "user.content"),
+		{name: "scoped prohibition on a category inside the scope", req: aggregate(svc("train_ai_system", "user.content.self_image")), reasons: ReasonProhibited},
+		{name: "scoped prohibition on an exact key above the scope", req: aggregate(svc("train_ai_system", "user.content")),
 			reasons: ReasonProhibited | ReasonCategoryNotDeclared},
-		{name: "scoped prohibition leaves other categories", req: svc("train_ai_system", "user.content.prompt"), oblige: ObligeAggregateOnly | ObligeRedactPII},
-		{name: "prohibited kind of recipient for a scoped category", req: with(svc("train_ai_system", "user.content.self_image"), func(r *Request) { r.Processor = "gpu" }),
+		{name: "scoped prohibition leaves other categories", req: aggregate(svc("train_ai_system", "user.content.prompt")), oblige: ObligeAggregateOnly | ObligeRedactPII},
+		{name: "aggregate-only purpose refuses one subject's values", req: svc("train_ai_system", "user.content.prompt"), reasons: ReasonAggregateOnly},
+		{name: "aggregate-only purpose refuses a processor one subject's values", req: with(svc("train_ai_system", "user.content.prompt"), func(r *Request) { r.Processor = "gpu" }),
+			reasons: ReasonAggregateOnly},
+		{name: "aggregate-only purpose refuses even staff with a justification", req: with(svc("train_ai_system", "user.content.prompt"), func(r *Request) {
+			r.Actor, r.Justification = ActorStaff, "security-investigation"
+		}), reasons: ReasonAggregateOnly},
+		{name: "aggregate flag on a purpose that is not aggregate-only changes nothing", req: aggregate(svc("essential.service", "user.contact.email"))},
+		{name: "prohibited kind of recipient for a scoped category", req: with(aggregate(svc("train_ai_system", "user.content.self_image")), func(r *Request) { r.Processor = "gpu" }),
 			reasons: ReasonProhibited | ReasonProcessorCategoryNotAllowed},
 
 		// Consent.
@@ -95,10 +108,10 @@ func TestDecide(t *testing.T) {
 		}), reasons: ReasonConsentWithdrawn},
 
 		// Restriction, objection, GPC, age.
-		{name: "restriction denies a non-essential purpose", req: with(svc("train_ai_system", "user.behavior"), func(r *Request) { r.Subject.Restricted = true }),
+		{name: "restriction denies a non-essential purpose", req: with(aggregate(svc("train_ai_system", "user.behavior")), func(r *Request) { r.Subject.Restricted = true }),
 			reasons: ReasonRestricted},
 		{name: "restriction allows an essential purpose", req: with(svc("essential.service", "user.contact"), func(r *Request) { r.Subject.Restricted = true })},
-		{name: "objection denies a non-essential purpose", req: with(svc("train_ai_system", "user.behavior"), func(r *Request) { r.Subject.Objected = true }),
+		{name: "objection denies a non-essential purpose", req: with(aggregate(svc("train_ai_system", "user.behavior")), func(r *Request) { r.Subject.Objected = true }),
 			reasons: ReasonObjected},
 		{name: "objection allows an essential purpose", req: with(svc("essential.service.security", "user.device.ip_address"), func(r *Request) { r.Subject.Objected = true })},
 		{name: "GPC opts out of a GPC use", req: with(svc("marketing", "user.contact.email"), func(r *Request) {
@@ -125,7 +138,7 @@ func TestDecide(t *testing.T) {
 		// Processors and regions.
 		{name: "processor serving the purpose", req: with(svc("essential.service", "user.content.prompt"), func(r *Request) { r.Processor = "cloud" }),
 			oblige: ObligeNoTraining},
-		{name: "processor that may train gets no no_training obligation", req: with(svc("train_ai_system", "user.content.prompt"), func(r *Request) { r.Processor = "gpu" }),
+		{name: "processor that may train gets no no_training obligation", req: with(aggregate(svc("train_ai_system", "user.content.prompt")), func(r *Request) { r.Processor = "gpu" }),
 			oblige: ObligeAggregateOnly | ObligeRedactPII},
 		{name: "undeclared processor", req: with(svc("essential.service", "user.contact"), func(r *Request) { r.Processor = "stranger" }),
 			reasons: ReasonProcessorNotAllowed},
@@ -138,7 +151,7 @@ func TestDecide(t *testing.T) {
 		{name: "storage region", req: with(svc("essential.service", "user.contact"), func(r *Request) { r.Region = "eu" })},
 		{name: "region that is not a storage region", req: with(svc("essential.service", "user.contact"), func(r *Request) { r.Region = "mars" }),
 			reasons: ReasonRegionNotAllowed},
-		{name: "declared transfer to the processor's location", req: with(svc("train_ai_system", "user.behavior"), func(r *Request) { r.Processor, r.Region = "gpu", "eu" }),
+		{name: "declared transfer to the processor's location", req: with(aggregate(svc("train_ai_system", "user.behavior")), func(r *Request) { r.Processor, r.Region = "gpu", "eu" }),
 			oblige: ObligeAggregateOnly | ObligeRedactPII},
 		{name: "no transfer to the processor's location", req: with(svc("marketing", "user.contact.email"), func(r *Request) {
 			r.Processor, r.Region = "mailer", "us"
@@ -217,7 +230,8 @@ func TestDecideSentence(t *testing.T) {
 	}{
 		{svc("essential.service", "user.contact.email"), "Allowed for essential.service."},
 		{svc("essential.service", "user.device.ip_address"), "Denied: purpose essential.service may not use user.device.ip_address."},
-		{svc("train_ai_system", "user.content.self_image"), "Denied: the policy prohibits this: Pictures of you never train models."},
+		{aggregate(svc("train_ai_system", "user.content.self_image")), "Denied: the policy prohibits this: Pictures of you never train models."},
+		{svc("train_ai_system", "user.content.prompt"), "Denied: purpose train_ai_system uses only aggregated or de-identified data, never one person's values."},
 		{with(svc("essential.service", "user.content.upload"), func(r *Request) { r.Actor = ActorStaff }),
 			"Allowed for essential.service, with conditions: values must be masked; the data must be deleted right after use (staff need an accepted justification to see values)."},
 		{with(svc("marketing", "user.contact.phone_number"), func(r *Request) { r.Processor = "mailer" }),

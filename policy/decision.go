@@ -49,6 +49,7 @@ const (
 	ReasonProcessorPurposeNotAllowed                      // the processor does not serve this purpose
 	ReasonProcessorCategoryNotAllowed                     // the processor may not receive a category
 	ReasonRegionNotAllowed                                // the region is not allowed (storage or transfer)
+	ReasonAggregateOnly                                   // the purpose uses aggregated data only, not one subject's values
 	ReasonJustificationRequired                           // staff without an accepted justification: masked
 	ReasonAgreementMissing                                // subject-agreement invoked without the agreement: masked
 	ReasonHumanAccessNotAllowed                           // the purpose allows no human access: masked
@@ -79,6 +80,7 @@ var reasonTable = []struct {
 	{ReasonProcessorPurposeNotAllowed, "processor_purpose_not_allowed", "processor %r does not serve %p"},
 	{ReasonProcessorCategoryNotAllowed, "processor_category_not_allowed", "processor %r may not receive %c"},
 	{ReasonRegionNotAllowed, "region_not_allowed", "the data's region is not allowed here"},
+	{ReasonAggregateOnly, "aggregate_only", "purpose %p uses only aggregated or de-identified data, never one person's values"},
 	{ReasonJustificationRequired, "justification_required", "staff need an accepted justification to see values"},
 	{ReasonAgreementMissing, "agreement_missing", "the person has not agreed to staff access"},
 	{ReasonHumanAccessNotAllowed, "human_access_not_allowed", "no human may see data used for %p"},

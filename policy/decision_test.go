@@ -11,7 +11,7 @@ func TestReasonCodes(t *testing.T) {
 		"category_not_allowed", "prohibited", "consent_required", "consent_withdrawn", "consent_stale", "restricted",
 		"objected", "gpc_opt_out", "below_minimum_age", "processor_not_allowed",
 		"processor_purpose_not_allowed", "processor_category_not_allowed", "region_not_allowed",
-		"justification_required", "agreement_missing", "human_access_not_allowed",
+		"aggregate_only", "justification_required", "agreement_missing", "human_access_not_allowed",
 	}
 	if got := ReasonCodes(); !slices.Equal(got, want) {
 		t.Errorf("ReasonCodes = %v; want %v", got, want)

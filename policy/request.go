@@ -43,6 +43,12 @@ type Request struct {
 	Region string
 	// Subject is the state of the person the data is about.
 	Subject SubjectState
+	// Aggregate marks a use of many subjects' data, aggregated or
+	// de-identified (a training export). Without it the request is for one
+	// subject's values, which an aggregate-only purpose refuses
+	// (ReasonAggregateOnly); with it such a purpose is allowed under
+	// ObligeAggregateOnly.
+	Aggregate bool
 }
 
 // SubjectState is what the Decider needs to know about the person whose data

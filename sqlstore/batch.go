@@ -33,10 +33,14 @@ type writeBatcher struct {
 type batchedWrite struct {
 	q    string
 	args []any
-	fn   func(*sql.Tx) error // set instead of q: several statements, in a savepoint
-	rows int64
-	err  error
-	done chan struct{}
+	// values, when set, makes the write one row of a multi-row insert: the
+	// consecutive rows of a batch for the same statement are inserted by
+	// one statement (see insertRow).
+	values *valuesCache
+	fn     func(*sql.Tx) error // set instead of q: several statements, in a savepoint
+	rows   int64
+	err    error
+	done   chan struct{}
 }
 
 // maxWriteBatch bounds one shared transaction.
@@ -60,11 +64,24 @@ func (db *DB) exec1(ctx context.Context, q string, args ...any) (int64, error) {
 		}
 		return res.RowsAffected()
 	}
-	return db.batcher.enqueue(ctx, &batchedWrite{q: q, args: args, done: make(chan struct{})})
+	return db.batcher.wait(ctx, &batchedWrite{q: q, args: args, done: make(chan struct{})})
 }
 
-// enqueue adds w to the next shared transaction and waits for its outcome.
-func (b *writeBatcher) enqueue(ctx context.Context, w *batchedWrite) (int64, error) {
+// insertRow inserts one row through a multi-row insert statement. With
+// BatchWrites on, the rows of concurrent callers share one statement as
+// well as one transaction (the statement, not each row, is what a commit
+// pays for on SQLite); a failing row then fails the rows inserted with it.
+// The insert must not change a row the subject cache holds.
+func (db *DB) insertRow(ctx context.Context, vc *valuesCache, args ...any) error {
+	if db.batcher == nil {
+		return db.txKeep(ctx, func(tx *sql.Tx) error { return vc.exec(ctx, db, tx, args) })
+	}
+	_, err := db.batcher.wait(ctx, &batchedWrite{values: vc, args: args, done: make(chan struct{})})
+	return err
+}
+
+// wait queues w and waits for its commit.
+func (b *writeBatcher) wait(ctx context.Context, w *batchedWrite) (int64, error) {
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
@@ -119,16 +136,31 @@ func (b *writeBatcher) commit(ops []*batchedWrite) {
 	defer cancel()
 	db := b.db
 	err := db.txKeep(ctx, func(tx *sql.Tx) error {
-		for _, op := range ops {
+		for i := 0; i < len(ops); {
 			// SQLite undoes a failed statement (a constraint, with the
 			// default ABORT resolution) and keeps the transaction, so the
 			// others in it stand; an error that ends the transaction
 			// (disk full, I/O) makes the commit fail, and every op with it.
+			op := ops[i]
 			if op.fn != nil {
 				op.err = inSavepoint(ctx, db, tx, op.fn)
+				i++
 				continue
 			}
-			op.rows, op.err = execRows(ctx, db, tx, op)
+			if op.values == nil {
+				op.rows, op.err = execRows(ctx, db, tx, op)
+				i++
+				continue
+			}
+			j, args := i, []any(nil)
+			for ; j < len(ops) && ops[j].values == op.values; j++ {
+				args = append(args, ops[j].args...)
+			}
+			err := op.values.exec(ctx, db, tx, args)
+			for _, o := range ops[i:j] {
+				o.rows, o.err = 1, err
+			}
+			i = j
 		}
 		return nil
 	})
@@ -138,6 +170,25 @@ func (b *writeBatcher) commit(ops []*batchedWrite) {
 		}
 		close(op.done)
 	}
+}
+
+func execRows(ctx context.Context, db *DB, tx *sql.Tx, op *batchedWrite) (int64, error) {
+	res, err := db.w.txExec(ctx, tx, op.q, op.args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// close stops the loop after the queued writes.
+func (b *writeBatcher) close() {
+	b.mu.Lock()
+	if !b.closed {
+		b.closed = true
+		close(b.wake)
+	}
+	b.mu.Unlock()
+	<-b.done
 }
 
 // inSavepoint runs fn's statements in a savepoint of tx: if fn fails, they
@@ -164,25 +215,7 @@ func (db *DB) execTx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return db.txKeep(ctx, fn)
 	}
 	w := &batchedWrite{fn: fn, done: make(chan struct{})}
-	_, err := db.batcher.enqueue(ctx, w)
+	_, err := db.batcher.wait(ctx, w)
 	return err
 }
 
-func execRows(ctx context.Context, db *DB, tx *sql.Tx, op *batchedWrite) (int64, error) {
-	res, err := db.w.txExec(ctx, tx, op.q, op.args...)
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
-}
-
-// close stops the loop after the queued writes.
-func (b *writeBatcher) close() {
-	b.mu.Lock()
-	if !b.closed {
-		b.closed = true
-		close(b.wake)
-	}
-	b.mu.Unlock()
-	<-b.done
-}

@@ -7,11 +7,13 @@ import (
 	"github.com/steward-privacy/steward/policy"
 )
 
-// Access names why and how data is read: the purpose (required), and for
-// staff the justification they invoke.
+// Access names why and how data is read: the purpose (required), for
+// staff the justification they invoke, and for a disclosure the processor
+// the data is sent to.
 type Access struct {
 	Purpose       string
 	Justification string
+	Processor     string
 }
 
 // actorOf maps the caller to the policy's notion of actor.
@@ -35,7 +37,7 @@ func actorOf(c *steward.Caller) policy.Actor {
 func (v *Vault) decide(ctx context.Context, c *steward.Caller, s *steward.Subject, a Access, categories []string) (policy.Decision, error) {
 	pol := v.Policy()
 	req := policy.Request{Purpose: a.Purpose, Categories: categories, Actor: actorOf(c), Justification: a.Justification,
-		Region: s.Region, Subject: policy.SubjectState{Restricted: s.Restricted, Objected: s.Objected,
+		Processor: a.Processor, Region: s.Region, Subject: policy.SubjectState{Restricted: s.Restricted, Objected: s.Objected,
 			BelowMinimumAge: s.BelowMinimumAge, StaffAccessAgreed: s.StaffAccessAgreed}}
 	d := pol.Decide(&req)
 	if !d.Reasons.Has(policy.ReasonConsentRequired) && !(d.Allowed && pol.GPCApplies(a.Purpose)) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/crypt"
+	"github.com/steward-privacy/steward/policy"
 )
 
 // maxRecordValue bounds one record's JSON value.
@@ -14,10 +15,35 @@ const maxRecordValue = 256 << 10
 // Value is a record value as read: the JSON value (masked for staff without
 // an accepted justification) and the obligations the caller must honour.
 type Value struct {
-	Category    string          `json:"category,omitempty"`
-	Value       json.RawMessage `json:"value"`
-	Masked      bool            `json:"masked,omitempty"`
-	Obligations []string        `json:"obligations,omitempty"`
+	Category string          `json:"category,omitempty"`
+	Value    json.RawMessage `json:"value"`
+	Masked   bool            `json:"masked,omitempty"`
+	// Redacted says the personal data in the value was replaced, as the
+	// obligation redact_pii_before_sending requires.
+	Redacted    bool     `json:"redacted,omitempty"`
+	Obligations []string `json:"obligations,omitempty"`
+}
+
+// shown returns the value as the decision lets it leave: masked for staff
+// without an accepted justification, with its personal data replaced under
+// redact_pii_before_sending, as stored otherwise. A replaced plaintext is
+// wiped.
+func shown(d policy.Decision, category string, plain []byte) (Value, error) {
+	out := Value{Category: category, Value: plain, Obligations: d.Obligations.Names()}
+	switch {
+	case mustMask(d):
+		out.Value, out.Masked = Mask(plain), true
+	case mustRedact(d):
+		red, err := RedactValue(plain)
+		if err != nil {
+			return Value{}, err
+		}
+		out.Value, out.Redacted = red, true
+	default:
+		return out, nil
+	}
+	crypt.Wipe(plain)
+	return out, nil
 }
 
 func recordAAD(s *steward.Subject, category string) []byte {
@@ -105,16 +131,15 @@ func (v *Vault) GetRecord(ctx context.Context, subjectID, category string, a Acc
 	if err != nil {
 		return nil, err
 	}
-	out := &Value{Value: plain, Obligations: d.Obligations.Names()}
-	event.Decision, event.Reasons = steward.DecisionAllow, d.Codes()
-	if mustMask(d) {
-		out.Value, out.Masked = Mask(plain), true
-		crypt.Wipe(plain)
+	out, err := shown(d, "", plain)
+	if err != nil {
+		return nil, err
 	}
+	event.Decision, event.Reasons = steward.DecisionAllow, d.Codes()
 	if _, err := v.record(ctx, c, event); err != nil {
 		return nil, err
 	}
-	return out, nil
+	return &out, nil
 }
 
 // GetRecords reads every category of a subject that the purpose may see.
@@ -176,9 +201,9 @@ func (v *Vault) GetRecords(ctx context.Context, subjectID string, a Access) ([]V
 		if err != nil {
 			return nil, err
 		}
-		val := Value{Category: r.Category, Value: plain, Obligations: d.Obligations.Names()}
-		if mustMask(d) {
-			val.Value, val.Masked = Mask(plain), true
+		val, err := shown(d, r.Category, plain)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, val)
 		event.Categories = append(event.Categories, r.Category)

@@ -123,6 +123,10 @@ func (v *Vault) CreateSubject(ctx context.Context, n *NewSubject) (*SubjectView,
 		region = t.HomeRegion
 	} else if err := steward.ValidateRegion("region", region); err != nil {
 		return nil, err
+	} else if !v.Policy().IsStorageRegion(region) {
+		// Residency: a subject's data lives only where the policy stores data.
+		return nil, steward.Invalid("region", "is not one of the policy's storage regions ("+
+			strings.Join(v.Policy().StorageRegions(), ", ")+")")
 	}
 	s := &steward.Subject{ID: steward.NewID("sub"), TenantID: c.TenantID, Region: region, CreatedAt: v.now().UTC()}
 	if id.Birthdate != "" {

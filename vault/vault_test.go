@@ -37,7 +37,8 @@ func TestSubjectsNormalizedAndUnique(t *testing.T) {
 			}
 		}
 		for _, bad := range []vault.NewSubject{{}, {ExternalID: "x", Email: "nope"}, {ExternalID: "x", Phone: "12345"},
-			{ExternalID: "x", Birthdate: "1.2.2000"}, {ExternalID: "x", Region: "EU!"}} {
+			{ExternalID: "x", Birthdate: "1.2.2000"}, {ExternalID: "x", Region: "EU!"},
+			{ExternalID: "x", Region: "eu"}} { // eu: a region, but not one the policy stores data in
 			_, err := f.v.CreateSubject(ctx, &bad)
 			wantCode(t, err, steward.EINVALID)
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/steward-privacy/steward/audit"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -65,6 +66,12 @@ type Config struct {
 	// EphemeralTTL is how long an ephemeral file that is never downloaded
 	// lives before the retention job deletes it.
 	EphemeralTTL time.Duration `yaml:"ephemeral_ttl"`
+	// PublicURL is the base of every link steward hands out (one-time
+	// download links of disclosed files), e.g. https://steward.example.com;
+	// empty means the address the server listens on.
+	PublicURL string `yaml:"public_url"`
+	// DownloadTTL is how long a one-time download link lives.
+	DownloadTTL time.Duration `yaml:"download_ttl"`
 	// AuditJournalDelay is how long, on SQLite, an audit event written to
 	// the journal waits before it is chained into the database (see
 	// audit.Options.JournalDelay). Longer is cheaper per event; the journal
@@ -83,7 +90,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{Data: "steward-data", Listen: "127.0.0.1:8080", Region: "us", LogLevel: "info", LogFormat: "json",
 		ShutdownTimeout: 15 * time.Second, RateLimitKey: 10000, RateLimitIP: 20, JobLease: 30 * time.Second,
-		JobInterval: time.Minute, EphemeralTTL: time.Hour, AuditJournalDelay: audit.DefaultJournalDelay,
+		JobInterval: time.Minute, EphemeralTTL: time.Hour, DownloadTTL: 10 * time.Minute, AuditJournalDelay: audit.DefaultJournalDelay,
 		OrphanGrace: time.Hour}
 }
 
@@ -118,6 +125,8 @@ func (c *Config) fields() []configField {
 		{name: "job_lease", usage: "background job lease; a dead replica's jobs move within it", dur: &c.JobLease},
 		{name: "job_interval", usage: "period of the most frequent background jobs (retention, audit checkpoints)", dur: &c.JobInterval},
 		{name: "ephemeral_ttl", usage: "lifetime of an ephemeral file that is never downloaded", dur: &c.EphemeralTTL},
+		{name: "public_url", usage: "base of every link steward hands out, e.g. https://steward.example.com (default: the listen address)", str: &c.PublicURL},
+		{name: "download_ttl", usage: "lifetime of a one-time download link", dur: &c.DownloadTTL},
 		{name: "audit_journal_delay", usage: "on SQLite, how long a journaled audit event waits to be chained into the database", dur: &c.AuditJournalDelay},
 		{name: "tombstones", usage: "erasure tombstone file, replayed by restore (default DATA/erasure-tombstones)", str: &c.Tombstones},
 		{name: "orphan_grace", usage: "age at which a blob without a file row, or a partial upload, is removed", dur: &c.OrphanGrace},
@@ -291,6 +300,15 @@ func (c *Config) Validate() error {
 	}
 	if c.EphemeralTTL < time.Second {
 		bad("ephemeral_ttl", "must be at least 1s")
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+			u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			bad("public_url", "must be an absolute http(s) URL without query, fragment or credentials, e.g. https://steward.example.com")
+		}
+	}
+	if c.DownloadTTL < time.Second || c.DownloadTTL > 24*time.Hour {
+		bad("download_ttl", "must be between 1s and 24h")
 	}
 	if c.AuditJournalDelay < time.Millisecond || c.AuditJournalDelay > time.Hour {
 		bad("audit_journal_delay", "must be between 1ms and 1h")

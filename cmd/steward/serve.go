@@ -93,20 +93,30 @@ func (c *cli) runServer(cfg *Config) error {
 	jobsDone := make(chan struct{})
 	go func() { sched.Run(jobsCtx); close(jobsDone) }()
 	defer func() { stopJobs(); <-jobsDone }()
-	api := httpapi.New(httpapi.Options{Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
-		Vault: v, MasterKeyUsers: a.masterKeyUsers(), PII: a.piiOptions(), Jobs: a.db.Jobs, RequestLog: reqlog.Log, Audit: auditLog, Policies: pols,
-		Consent:  a.openConsent(v, auditLog),
-		KeyLimit: ratelimit.New(cfg.RateLimitKey, int(2*cfg.RateLimitKey), nil),
-		IPLimit:  ratelimit.New(cfg.RateLimitIP, int(2*cfg.RateLimitIP), nil)})
-
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	url := scheme + "://" + ln.Addr().String()
+	piiOpts := a.piiOptions()
+	gate, err := a.openDisclose(c.ctx, v, piiOpts, url)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	api := httpapi.New(httpapi.Options{Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
+		Vault: v, MasterKeyUsers: a.masterKeyUsers(), PII: piiOpts, Jobs: a.db.Jobs, RequestLog: reqlog.Log, Audit: auditLog,
+		Policies: pols, Consent: a.openConsent(v, auditLog), Disclose: gate,
+		KeyLimit: ratelimit.New(cfg.RateLimitKey, int(2*cfg.RateLimitKey), nil),
+		IPLimit:  ratelimit.New(cfg.RateLimitIP, int(2*cfg.RateLimitIP), nil)})
+
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute,
 		WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
 		ErrorLog: nil}
-	scheme := "http"
 	if cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
 		if err != nil {
@@ -115,9 +125,7 @@ func (c *cli) runServer(cfg *Config) error {
 		}
 		srv.TLSConfig = serverTLS(cert, tlsMinimum(cur.Policy.Security))
 		ln = tls.NewListener(ln, srv.TLSConfig)
-		scheme = "https"
 	}
-	url := scheme + "://" + ln.Addr().String()
 	if first != nil {
 		fmt.Fprintf(c.stdout, "first start: operator tenant %s created.\n", first.Key.TenantID)
 		fmt.Fprintf(c.stdout, "bootstrap admin API key (shown only this once; store it now):\n%s\n", first.Secret)

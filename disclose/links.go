@@ -1,0 +1,82 @@
+package disclose
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/steward-privacy/steward"
+	"github.com/steward-privacy/steward/vault"
+)
+
+// tokenPrefix starts every one-time link token; the rest is 32 random
+// bytes, base64url.
+const tokenPrefix = "dl_"
+
+// tokenLen is the length of a token.
+var tokenLen = len(tokenPrefix) + base64.RawURLEncoding.EncodedLen(32)
+
+// errNoLink answers every link that cannot be used (never issued, used,
+// expired, erased) alike, so that a guess learns nothing.
+var errNoLink = steward.Errorf(steward.ENOTFOUND, "no such link: one-time links work once and expire")
+
+// hashToken returns the keyed hash a token is stored under.
+func (s *Service) hashToken(token string) []byte {
+	m := hmac.New(sha256.New, s.linkKey)
+	m.Write([]byte(token))
+	return m.Sum(nil)
+}
+
+// newLink makes a one-time link to a disclosed file: the URL to hand out
+// and the row to store, which holds the token's keyed hash only.
+func (s *Service) newLink(c *steward.Caller, res *Result, f *steward.FileMeta, now time.Time) (Link, *steward.DownloadLink, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return Link{}, nil, err
+	}
+	token := tokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	exp := now.Add(s.ttl)
+	stored := &steward.DownloadLink{Hash: s.hashToken(token), TenantID: c.TenantID, DisclosureID: res.ID, SubjectID: res.SubjectID,
+		FileID: f.ID, Purpose: res.Purpose, Processor: res.Processor, ActorKind: c.Kind, ActorID: c.ID, ExpiresAt: exp}
+	return Link{FileID: f.ID, Category: f.Category, Size: f.Size, URL: s.baseURL + "/v1/downloads/" + token, ExpiresAt: exp}, stored, nil
+}
+
+// Download opens the file of a one-time link: the link is used up at once
+// (a second request, even a concurrent one, finds nothing), then the policy
+// is asked again for the disclosure's processor and purpose (a consent
+// withdrawn since the disclosure stops the download), and the read is
+// audited in the name of whoever made the disclosure. It returns ENOTFOUND
+// for a link that is unknown, used or expired. done must be called with
+// whether the whole file was delivered, as for vault.OpenFile.
+func (s *Service) Download(ctx context.Context, token string) (*vault.FileView, io.ReadCloser, func(bool), error) {
+	if len(token) != tokenLen || !strings.HasPrefix(token, tokenPrefix) {
+		return nil, nil, nil, errNoLink
+	}
+	l, err := s.store.ClaimDownload(ctx, s.hashToken(token))
+	if err != nil {
+		if steward.ErrorCode(err) == steward.ENOTFOUND {
+			return nil, nil, nil, errNoLink
+		}
+		return nil, nil, nil, err
+	}
+	if !s.now().Before(l.ExpiresAt) {
+		return nil, nil, nil, errNoLink
+	}
+	ctx = steward.WithCaller(ctx, &steward.Caller{TenantID: l.TenantID, Kind: l.ActorKind, ID: l.ActorID,
+		Scopes: steward.Scopes{steward.ScopeFilesRead}})
+	view, body, done, err := s.vault.OpenFile(ctx, l.FileID, vault.Access{Purpose: l.Purpose, Processor: l.Processor})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := s.vault.Audit(ctx, steward.AuditEvent{Action: steward.ActionDisclosedDownload, SubjectID: l.SubjectID,
+		Categories: []string{view.Category}, Purpose: l.Purpose, Target: l.DisclosureID, Decision: steward.DecisionAllow}); err != nil {
+		body.Close()
+		return nil, nil, nil, err
+	}
+	return view, body, done, nil
+}

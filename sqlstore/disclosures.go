@@ -1,0 +1,91 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/steward-privacy/steward"
+)
+
+var _ steward.DisclosureStore = (*DB)(nil)
+
+// insertDisclosures inserts ledger rows, many per statement.
+var insertDisclosures = newValuesCache(`INSERT INTO disclosures (id, tenant_id, subject_id, processor, purpose, categories, files, text,
+	policy_version, retention, obligations, at) VALUES `, 12, 64)
+
+// AddDisclosure stores a disclosure in the ledger with its one-time links,
+// in one transaction; expired links of any tenant are swept on the way. A
+// disclosure without links is one row that concurrent disclosures insert
+// with it, in one statement of a shared transaction (a ledger write must
+// not halve the gate's throughput). Neither touches a subject or record
+// row, so the subject cache is kept.
+func (db *DB) AddDisclosure(ctx context.Context, d *steward.Disclosure, links []*steward.DownloadLink) error {
+	args := []any{d.ID, d.TenantID, d.SubjectID, d.Processor, d.Purpose, joinKeys(d.Categories), joinKeys(d.Files),
+		boolInt(d.Text), d.PolicyVersion, d.Retention, joinKeys(d.Obligations), micros(d.At)}
+	if len(links) == 0 {
+		return db.translate(db.insertRow(ctx, insertDisclosures, args...), "")
+	}
+	return db.txKeep(ctx, func(tx *sql.Tx) error {
+		if err := insertDisclosures.exec(ctx, db, tx, args); err != nil {
+			return db.translate(err, "")
+		}
+		if _, err := db.w.txExec(ctx, tx, `DELETE FROM download_links WHERE expires_at < $1`, micros(d.At)); err != nil {
+			return db.translate(err, "")
+		}
+		for _, l := range links {
+			if _, err := db.w.txExec(ctx, tx, `INSERT INTO download_links (hash, tenant_id, disclosure_id, subject_id, file_id,
+				purpose, processor, actor_kind, actor_id, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+				l.Hash, l.TenantID, l.DisclosureID, l.SubjectID, l.FileID, l.Purpose, l.Processor, string(l.ActorKind), l.ActorID,
+				micros(l.ExpiresAt)); err != nil {
+				return db.translate(err, "")
+			}
+		}
+		return nil
+	})
+}
+
+// Disclosures returns a subject's disclosures, newest first.
+func (db *DB) Disclosures(ctx context.Context, tenantID, subjectID string, limit int) ([]*steward.Disclosure, error) {
+	return collect(ctx, db, db.r, func(r rowScanner) (*steward.Disclosure, error) {
+		d := &steward.Disclosure{TenantID: tenantID, SubjectID: subjectID}
+		var cats, files, obligations string
+		var text, at int64
+		if err := r.Scan(&d.ID, &d.Processor, &d.Purpose, &cats, &files, &text, &d.PolicyVersion, &d.Retention,
+			&obligations, &at); err != nil {
+			return nil, err
+		}
+		d.Categories, d.Files, d.Obligations = splitKeys(cats), splitKeys(files), splitKeys(obligations)
+		d.Text, d.At = text != 0, fromMicros(at)
+		return d, nil
+	}, `SELECT id, processor, purpose, categories, files, text, policy_version, retention, obligations, at
+		FROM disclosures WHERE tenant_id = $1 AND subject_id = $2 ORDER BY seq DESC LIMIT $3`, tenantID, subjectID, limit)
+}
+
+// ClaimDownload deletes and returns the link stored under hash: a second
+// claim of the same link, concurrent or later, finds nothing.
+func (db *DB) ClaimDownload(ctx context.Context, hash []byte) (*steward.DownloadLink, error) {
+	l := &steward.DownloadLink{Hash: hash}
+	var kind string
+	var expires int64
+	err := db.w.QueryRowContext(ctx, `DELETE FROM download_links WHERE hash = $1 RETURNING tenant_id, disclosure_id, subject_id,
+		file_id, purpose, processor, actor_kind, actor_id, expires_at`, hash).
+		Scan(&l.TenantID, &l.DisclosureID, &l.SubjectID, &l.FileID, &l.Purpose, &l.Processor, &kind, &l.ActorID, &expires)
+	if err != nil {
+		return nil, db.missing(err, "download link")
+	}
+	l.ActorKind, l.ExpiresAt = steward.ActorKind(kind), fromMicros(expires)
+	return l, nil
+}
+
+// joinKeys stores a list of keys or ids (which hold no spaces) as one
+// column.
+func joinKeys(keys []string) string { return strings.Join(keys, " ") }
+
+// splitKeys reads back a joinKeys column.
+func splitKeys(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Fields(s)
+}
