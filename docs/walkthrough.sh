@@ -79,7 +79,7 @@ check 200 '"tenant_id"'
 # personal data in prompts.
 APP=$(curl -s -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
   -d '{"name": "app backend", "scopes": ["records:read", "records:write", "files:read", "files:write",
-       "consents:read", "consents:write"]}' \
+       "consents:read", "consents:write", "disclosures:read", "disclosures:write"]}' \
   $URL/v1/apikeys | field secret)
 check 201 '"secret":"stw_'
 PII=$(curl -s -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
@@ -149,6 +149,15 @@ check 200
 curl -s -H "Authorization: Bearer $KEY" -o "$WORK/keys.json" $URL/v1/audit/public-key
 check 200
 ./steward consent verify-receipt --public-keys "$WORK/keys.json" "$WORK/receipt.json"
+# Sharing: with the consent, the prompt may leave for the video partner the policy names.
+# The answer holds what may be sent and what binds the partner; the ledger says who has it.
+curl -s -H "Authorization: Bearer $APP" -H 'Content-Type: application/json' \
+  -d '{"processor": "kestrel-video", "purpose": "essential.service.generation",
+       "categories": ["user.content.prompt"]}' \
+  $URL/v1/subjects/$SUB/disclosures
+check 200 '"no_training"'
+curl -s -H "Authorization: Bearer $APP" $URL/v1/subjects/$SUB/disclosures
+check 200 '"processor":"kestrel-video"'
 # A withdrawal is a new record, effective for the very next read.
 curl -s -H "Authorization: Bearer $APP" -H 'Content-Type: application/json' \
   -d '{"purpose": "essential.service.generation", "granted": false, "channel": "web"}' \
@@ -184,7 +193,7 @@ curl -s -H "Authorization: Bearer $PII" -H 'Content-Type: application/json' \
 check 200 '<EMAIL_ADDRESS>'
 
 # The audit log holds the subject's events above: creation, the write, the reads
-# (allowed and denied, with the purpose and reasons), the consents, the upload, the
+# (allowed and denied, with the purpose and reasons), the consents, the disclosure, the upload, the
 # download, the ephemeral file's deletion and the erasure. It is hash-chained, and checkpoints of
 # the chain are signed in the background ("unsigned" counts the newer events).
 # Verify it here, or export it for an auditor (key scope audit:read).
