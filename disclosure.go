@@ -2,6 +2,7 @@ package steward
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -70,3 +71,80 @@ const (
 	ActionDisclosuresRead   = "disclosure.list"     // the ledger of a subject read
 	ActionDisclosedDownload = "disclosure.download" // a one-time link used
 )
+
+// A disclosure without one-time links is written to the ledger from its
+// audit event: the event of an allowed disclosure carries the ledger row as
+// codes (after the marker LedgerCode), and the store that chains audit
+// events inserts the row in the same transaction. The disclosure is thus
+// durable when its audit event is (on a single server, in the audit
+// journal before the answer), costs no write of its own on the request
+// path, and the ledger is a projection of the tamper-evident log.
+const (
+	// LedgerCode marks an audit event that carries a ledger row.
+	LedgerCode = "ledger"
+	// The prefixes of the row's codes among the event's reasons.
+	ledgerProcessor   = "processor:"
+	ledgerVersion     = "policy_version:"
+	ledgerRetention   = "retention:"
+	ledgerObligation  = "obligation:"
+	ledgerFile        = "file:"
+	ledgerText        = "text"
+	maxLedgerAuditLen = 64 // AuditEvent.Validate's bound on reasons and categories
+)
+
+// LedgerReasons returns the codes that carry d in its audit event (the
+// event's Target is d.ID, its Categories d.Categories), and false when d
+// does not fit an audit event: then its row is written on its own.
+func (d *Disclosure) LedgerReasons(decisionCodes []string) ([]string, bool) {
+	out := make([]string, 0, len(decisionCodes)+5+len(d.Obligations)+len(d.Files))
+	out = append(out, decisionCodes...)
+	out = append(out, LedgerCode, ledgerProcessor+d.Processor, ledgerVersion+d.PolicyVersion, ledgerRetention+d.Retention)
+	for _, o := range d.Obligations {
+		out = append(out, ledgerObligation+o)
+	}
+	for _, f := range d.Files {
+		out = append(out, ledgerFile+f)
+	}
+	if d.Text {
+		out = append(out, ledgerText)
+	}
+	for _, r := range out {
+		if !auditToken(r) {
+			return nil, false
+		}
+	}
+	return out, len(out) <= maxLedgerAuditLen && len(d.Categories) <= maxLedgerAuditLen
+}
+
+// DisclosureFromAudit returns the ledger row an audit event carries, if it
+// carries one (an allowed disclosure with the LedgerCode marker).
+func DisclosureFromAudit(e *AuditEvent) (*Disclosure, bool) {
+	if e.Action != ActionDisclose || e.Decision != DecisionAllow || !strings.HasPrefix(e.Target, "dsc_") {
+		return nil, false
+	}
+	marked := false
+	d := &Disclosure{ID: e.Target, TenantID: e.TenantID, SubjectID: e.SubjectID, Purpose: e.Purpose,
+		Categories: e.Categories, Files: []string{}, Obligations: []string{}, At: e.Time}
+	for _, r := range e.Reasons {
+		switch {
+		case r == LedgerCode:
+			marked = true
+		case r == ledgerText:
+			d.Text = true
+		case strings.HasPrefix(r, ledgerProcessor):
+			d.Processor = r[len(ledgerProcessor):]
+		case strings.HasPrefix(r, ledgerVersion):
+			d.PolicyVersion = r[len(ledgerVersion):]
+		case strings.HasPrefix(r, ledgerRetention):
+			d.Retention = r[len(ledgerRetention):]
+		case strings.HasPrefix(r, ledgerObligation):
+			d.Obligations = append(d.Obligations, r[len(ledgerObligation):])
+		case strings.HasPrefix(r, ledgerFile):
+			d.Files = append(d.Files, r[len(ledgerFile):])
+		}
+	}
+	if d.Categories == nil {
+		d.Categories = []string{}
+	}
+	return d, marked && d.Processor != ""
+}

@@ -239,11 +239,17 @@ func (s *Service) Disclose(ctx context.Context, subjectID string, r *Request) (*
 		res.Files = append(res.Files, f.ID)
 		res.Downloads, links = append(res.Downloads, link), append(links, stored)
 	}
-	if err := s.store.AddDisclosure(ctx, &res.Disclosure, links); err != nil {
+	event.Target, event.Decision, event.Reasons = res.ID, steward.DecisionAllow, t.Decision.Codes()
+	event.Categories, event.Time = res.Categories, now
+	// Without links, the ledger row travels in the audit event and is
+	// stored with it (steward.DisclosureFromAudit): no write of its own.
+	// With links, or when it does not fit an event, it is stored first,
+	// with its links, so that they work before the answer.
+	if reasons, fits := res.LedgerReasons(event.Reasons); fits && len(links) == 0 {
+		event.Reasons = reasons
+	} else if err := s.store.AddDisclosure(ctx, &res.Disclosure, links); err != nil {
 		return nil, err
 	}
-	event.Target, event.Decision, event.Reasons = res.ID, steward.DecisionAllow, t.Decision.Codes()
-	event.Categories = res.Categories
 	if err := s.vault.Audit(ctx, event); err != nil {
 		return nil, err
 	}
@@ -267,6 +273,12 @@ func (s *Service) List(ctx context.Context, subjectID string, limit int) ([]*ste
 	}
 	if subjectID == "" || len(subjectID) > 100 {
 		return nil, steward.Errorf(steward.ENOTFOUND, "subject not found")
+	}
+	// Disclosures ledgered through their audit events are in the ledger
+	// once those are stored (on SQLite the audit journal stores them within
+	// its delay): wait for that, so that the list is never behind.
+	if err := s.vault.SyncAudit(ctx); err != nil {
+		return nil, err
 	}
 	out, err := s.store.Disclosures(ctx, c.TenantID, subjectID, limit)
 	if err != nil {

@@ -70,6 +70,9 @@ func (db *DB) AppendAudit(ctx context.Context, events []*steward.AuditEvent, sea
 			if err := insertAuditSQL.exec(ctx, db, tx, *args); err != nil {
 				return db.translate(err, "audit sequence number already used")
 			}
+			if err := db.projectLedger(ctx, tx, group); err != nil {
+				return err
+			}
 			last := group[len(group)-1]
 			cpSeq := head.CheckpointSeq
 			for _, cp := range cps {

@@ -21,8 +21,7 @@ var insertDisclosures = newValuesCache(`INSERT INTO disclosures (id, tenant_id, 
 // not halve the gate's throughput). Neither touches a subject or record
 // row, so the subject cache is kept.
 func (db *DB) AddDisclosure(ctx context.Context, d *steward.Disclosure, links []*steward.DownloadLink) error {
-	args := []any{d.ID, d.TenantID, d.SubjectID, d.Processor, d.Purpose, joinKeys(d.Categories), joinKeys(d.Files),
-		boolInt(d.Text), d.PolicyVersion, d.Retention, joinKeys(d.Obligations), micros(d.At)}
+	args := disclosureRow(d)
 	if len(links) == 0 {
 		return db.translate(db.insertRow(ctx, insertDisclosures, args...), "")
 	}
@@ -45,6 +44,29 @@ func (db *DB) AddDisclosure(ctx context.Context, d *steward.Disclosure, links []
 	})
 }
 
+// disclosureRow is a ledger row's arguments for insertDisclosures.
+func disclosureRow(d *steward.Disclosure) []any {
+	return []any{d.ID, d.TenantID, d.SubjectID, d.Processor, d.Purpose, joinKeys(d.Categories), joinKeys(d.Files),
+		boolInt(d.Text), d.PolicyVersion, d.Retention, joinKeys(d.Obligations), micros(d.At)}
+}
+
+// projectLedger inserts the ledger rows that audit events carry (see
+// steward.DisclosureFromAudit), in the transaction that stores the events:
+// a disclosure written this way is in the ledger exactly when its audit
+// event is in the log.
+func (db *DB) projectLedger(ctx context.Context, tx *sql.Tx, events []*steward.AuditEvent) error {
+	var args []any
+	for _, e := range events {
+		if d, ok := steward.DisclosureFromAudit(e); ok {
+			args = append(args, disclosureRow(d)...)
+		}
+	}
+	if args == nil {
+		return nil
+	}
+	return db.translate(insertDisclosures.exec(ctx, db, tx, args), "")
+}
+
 // Disclosures returns a subject's disclosures, newest first.
 func (db *DB) Disclosures(ctx context.Context, tenantID, subjectID string, limit int) ([]*steward.Disclosure, error) {
 	return collect(ctx, db, db.r, func(r rowScanner) (*steward.Disclosure, error) {
@@ -59,7 +81,7 @@ func (db *DB) Disclosures(ctx context.Context, tenantID, subjectID string, limit
 		d.Text, d.At = text != 0, fromMicros(at)
 		return d, nil
 	}, `SELECT id, processor, purpose, categories, files, text, policy_version, retention, obligations, at
-		FROM disclosures WHERE tenant_id = $1 AND subject_id = $2 ORDER BY seq DESC LIMIT $3`, tenantID, subjectID, limit)
+		FROM disclosures WHERE tenant_id = $1 AND subject_id = $2 ORDER BY at DESC, seq DESC LIMIT $3`, tenantID, subjectID, limit)
 }
 
 // ClaimDownload deletes and returns the link stored under hash: a second

@@ -159,6 +159,17 @@ func (v *Vault) Audit(ctx context.Context, e steward.AuditEvent) error {
 	return err
 }
 
+// SyncAudit returns once every audit event recorded before it is stored in
+// the database (with the audit journal, events are durable in the journal
+// first and stored within its delay), so that what is derived from them
+// there, such as the disclosure ledger, is current.
+func (v *Vault) SyncAudit(ctx context.Context) error {
+	if s, ok := v.audit.(interface{ Sync(context.Context) error }); ok {
+		return s.Sync(ctx)
+	}
+	return nil
+}
+
 // fieldIndex names one element of a list field, e.g. files[2].
 func fieldIndex(field string, i int) string {
 	return field + "[" + strconv.Itoa(i) + "]"

@@ -21,7 +21,9 @@ CREATE TABLE disclosures (
 	obligations    TEXT NOT NULL,
 	at             BIGINT NOT NULL
 );
-CREATE INDEX disclosures_subject ON disclosures (tenant_id, subject_id, seq);
+-- Listed newest first by time: rows ledgered through their audit events
+-- are inserted when those are stored, so seq is not time order.
+CREATE INDEX disclosures_subject ON disclosures (tenant_id, subject_id, at);
 
 -- One-time links: only the keyed hash of the token is stored; a link is
 -- deleted when it is used, and with its subject on erasure.

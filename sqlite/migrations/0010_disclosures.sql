@@ -7,7 +7,7 @@
 -- subject on purpose: it outlives an erasure, because it is the list of
 -- processors the erasure must reach.
 CREATE TABLE disclosures (
-	seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+	seq            INTEGER PRIMARY KEY, -- the rowid: no AUTOINCREMENT bookkeeping per insert (rows are never deleted)
 	id             TEXT NOT NULL, -- random (dsc_ + 128 bits); no unique index: one b-tree less per disclosure
 	tenant_id      TEXT NOT NULL,
 	subject_id     TEXT NOT NULL,
@@ -21,7 +21,9 @@ CREATE TABLE disclosures (
 	obligations    TEXT NOT NULL,
 	at             BIGINT NOT NULL
 );
-CREATE INDEX disclosures_subject ON disclosures (tenant_id, subject_id, seq);
+-- Listed newest first by time: rows ledgered through their audit events
+-- are inserted when those are stored, so seq is not time order.
+CREATE INDEX disclosures_subject ON disclosures (tenant_id, subject_id, at);
 
 -- One-time links: only the keyed hash of the token is stored; a link is
 -- deleted when it is used, and with its subject on erasure.
