@@ -185,6 +185,7 @@ var tagDescription = map[string]string{
 	"keys":    "Key rotation",
 	"audit":   "The hash-chained, signed audit log",
 	"jobs":    "Background jobs",
+	"events":  "The event outbox: events to page through, and webhooks signed per Standard Webhooks",
 }
 
 func operationID(rt Route) string {

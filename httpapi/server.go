@@ -20,6 +20,7 @@ import (
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/audit"
 	"github.com/steward-privacy/steward/auth"
+	"github.com/steward-privacy/steward/outbox"
 	"github.com/steward-privacy/steward/ratelimit"
 	"github.com/steward-privacy/steward/requestlog"
 	"github.com/steward-privacy/steward/vault"
@@ -55,6 +56,8 @@ type Options struct {
 	Jobs func(context.Context) ([]*steward.JobState, error)
 	// Audit serves /v1/audit*; nil leaves them out.
 	Audit *audit.Log
+	// Outbox serves /v1/events and /v1/webhooks*; nil leaves them out.
+	Outbox *outbox.Service
 }
 
 // Server is the HTTP API.
@@ -99,6 +102,9 @@ func New(o Options) *Server {
 	}
 	if o.Audit != nil {
 		s.routeAudit(o.Audit)
+	}
+	if o.Outbox != nil {
+		s.routeEvents(o.Outbox)
 	}
 	s.mux.HandleFunc("/", s.notFoundHandler)
 	return s

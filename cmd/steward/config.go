@@ -68,13 +68,24 @@ type Config struct {
 	// audit.Options.JournalDelay). Longer is cheaper per event; the journal
 	// is durable either way.
 	AuditJournalDelay time.Duration `yaml:"audit_journal_delay"`
+	// WebhookInterval is how often the delivery job looks for new events
+	// and due retries; WebhookTimeout bounds one delivery attempt.
+	WebhookInterval time.Duration `yaml:"webhook_interval"`
+	WebhookTimeout  time.Duration `yaml:"webhook_timeout"`
+	// WebhookRetryScale multiplies the retry schedule (5s, 5m, 30m, 2h, 5h,
+	// 10h, 10h); tests compress it.
+	WebhookRetryScale float64 `yaml:"webhook_retry_scale"`
+	// WebhookAllowPrivate lets webhooks reach loopback, private and
+	// link-local addresses: an application beside steward, or tests.
+	WebhookAllowPrivate bool `yaml:"webhook_allow_private"`
 }
 
 // DefaultConfig returns the zero-set-up defaults.
 func DefaultConfig() Config {
 	return Config{Data: "steward-data", Listen: "127.0.0.1:8080", Region: "us", LogLevel: "info", LogFormat: "json",
 		ShutdownTimeout: 15 * time.Second, RateLimitKey: 10000, RateLimitIP: 20, JobLease: 30 * time.Second,
-		JobInterval: time.Minute, EphemeralTTL: time.Hour, AuditJournalDelay: audit.DefaultJournalDelay}
+		JobInterval: time.Minute, EphemeralTTL: time.Hour, AuditJournalDelay: audit.DefaultJournalDelay,
+		WebhookInterval: 5 * time.Second, WebhookTimeout: 10 * time.Second, WebhookRetryScale: 1}
 }
 
 // configField describes one setting for the environment and flag layers.
@@ -109,6 +120,10 @@ func (c *Config) fields() []configField {
 		{name: "job_interval", usage: "period of the most frequent background jobs (retention, audit checkpoints)", dur: &c.JobInterval},
 		{name: "ephemeral_ttl", usage: "lifetime of an ephemeral file that is never downloaded", dur: &c.EphemeralTTL},
 		{name: "audit_journal_delay", usage: "on SQLite, how long a journaled audit event waits to be chained into the database", dur: &c.AuditJournalDelay},
+		{name: "webhook_interval", usage: "how often webhook deliveries look for new events and due retries", dur: &c.WebhookInterval},
+		{name: "webhook_timeout", usage: "time limit of one webhook delivery attempt", dur: &c.WebhookTimeout},
+		{name: "webhook_retry_scale", usage: "multiplies the webhook retry schedule 5s, 5m, 30m, 2h, 5h, 10h, 10h (tests compress it)", num: &c.WebhookRetryScale},
+		{name: "webhook_allow_private", usage: "let webhooks reach loopback, private and link-local addresses", flag: &c.WebhookAllowPrivate},
 	}
 }
 
@@ -279,6 +294,15 @@ func (c *Config) Validate() error {
 	}
 	if c.AuditJournalDelay < time.Millisecond || c.AuditJournalDelay > time.Hour {
 		bad("audit_journal_delay", "must be between 1ms and 1h")
+	}
+	if c.WebhookInterval < 100*time.Millisecond || c.WebhookInterval > time.Hour {
+		bad("webhook_interval", "must be between 100ms and 1h")
+	}
+	if c.WebhookTimeout < 100*time.Millisecond || c.WebhookTimeout > 2*time.Minute {
+		bad("webhook_timeout", "must be between 100ms and 2m")
+	}
+	if c.WebhookRetryScale <= 0 || c.WebhookRetryScale > 100 {
+		bad("webhook_retry_scale", "must be above 0 and at most 100")
 	}
 	return errors.Join(errs...)
 }

@@ -67,6 +67,11 @@ func (c *cli) runServer(cfg *Config) error {
 	if err != nil {
 		return err
 	}
+	events, stopOutbox, err := a.startOutbox(c.ctx, auditLog)
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	defer stopOutbox()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reqlog := requestlog.New(a.db, requestlog.Options{Logger: a.log, Registry: reg})
@@ -78,6 +83,7 @@ func (c *cli) runServer(cfg *Config) error {
 	defer func() { stopJobs(); <-jobsDone }()
 	api := httpapi.New(httpapi.Options{Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
 		Vault: v, MasterKeyUsers: a.masterKeyUsers(), PII: a.piiOptions(), Jobs: a.db.Jobs, RequestLog: reqlog.Log, Audit: auditLog,
+		Outbox:   events,
 		KeyLimit: ratelimit.New(cfg.RateLimitKey, int(2*cfg.RateLimitKey), nil),
 		IPLimit:  ratelimit.New(cfg.RateLimitIP, int(2*cfg.RateLimitIP), nil)})
 
