@@ -83,9 +83,9 @@ func (s *Service) Deliver(ctx context.Context) (int, error) {
 	return scanned + len(due), errors.Join(errs...)
 }
 
-// attempt sends one delivery and records the outcome. A pass cancelled
-// mid-attempt (the server stopping) records nothing: the claim expires and
-// the delivery is retried.
+// attempt sends one delivery and records the outcome. An attempt cut short
+// by the pass's end (the server stopping) before an answer came records
+// nothing: the claim expires and the delivery is retried.
 func (s *Service) attempt(ctx context.Context, x *steward.DueDelivery) error {
 	w, e := &x.Webhook, &x.Event
 	url, err := crypt.Open(s.seal, w.URLSealed, aad(w.TenantID, w.ID, "url"))
@@ -113,8 +113,8 @@ func (s *Service) attempt(ctx context.Context, x *steward.DueDelivery) error {
 	h.Set("webhook-timestamp", strconv.FormatInt(at.Unix(), 10))
 	h.Set("webhook-signature", Sign(key, e.ID, at, body))
 	status, code := s.send(req)
-	if ctx.Err() != nil {
-		return nil
+	if ctx.Err() != nil && status == 0 {
+		return nil // cut short by the stop, not the endpoint's answer
 	}
 	o := s.outcome(x.Delivery.Attempts+1, status, code)
 	disabled, err := s.cfg.Store.RecordDelivery(context.WithoutCancel(ctx), &x.Delivery, o)
