@@ -98,11 +98,8 @@ func (s *Service) Events(ctx context.Context, after string, limit int) (*EventPa
 	if err != nil {
 		return nil, err
 	}
-	if limit == 0 {
-		limit = 100
-	}
-	if limit < 1 || limit > 1000 {
-		return nil, steward.Invalid("limit", "must be 1 to 1000")
+	if limit, err = checkLimit(limit); err != nil {
+		return nil, err
 	}
 	events, err := s.cfg.Store.Events(ctx, c.TenantID, cur, limit)
 	if err != nil {
@@ -116,6 +113,17 @@ func (s *Service) Events(ctx context.Context, after string, limit int) (*EventPa
 		page.NextCursor = formatCursor(events[n-1].Seq)
 	}
 	return page, nil
+}
+
+// checkLimit returns a page size: 100 for 0, else 1 to 1000.
+func checkLimit(limit int) (int, error) {
+	if limit == 0 {
+		return 100, nil
+	}
+	if limit < 1 || limit > 1000 {
+		return 0, steward.Invalid("limit", "must be 1 to 1000")
+	}
+	return limit, nil
 }
 
 // record appends an audit event of a webhook change: the webhook's id

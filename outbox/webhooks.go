@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode"
 
@@ -71,7 +72,7 @@ func checkTypes(types []string) ([]string, error) {
 	out := make([]string, 0, len(types))
 	for i, t := range types {
 		if !slices.Contains(steward.EventTypes, t) {
-			return nil, steward.Invalid("types["+strconv.Itoa(i)+"]", "is not an event type; known: "+joinTypes())
+			return nil, steward.Invalid("types["+strconv.Itoa(i)+"]", "is not an event type; known: "+strings.Join(steward.EventTypes, ", "))
 		}
 		if !slices.Contains(out, t) {
 			out = append(out, t)
@@ -79,17 +80,6 @@ func checkTypes(types []string) ([]string, error) {
 	}
 	slices.Sort(out)
 	return out, nil
-}
-
-func joinTypes() string {
-	s := ""
-	for i, t := range steward.EventTypes {
-		if i > 0 {
-			s += ", "
-		}
-		s += t
-	}
-	return s
 }
 
 func checkDescription(d string) error {
@@ -192,11 +182,8 @@ func (s *Service) Deliveries(ctx context.Context, id string, limit int) ([]Deliv
 	if err != nil {
 		return nil, err
 	}
-	if limit == 0 {
-		limit = 100
-	}
-	if limit < 1 || limit > 1000 {
-		return nil, steward.Invalid("limit", "must be 1 to 1000")
+	if limit, err = checkLimit(limit); err != nil {
+		return nil, err
 	}
 	ds, err := s.cfg.Store.Deliveries(ctx, c.TenantID, id, limit)
 	if err != nil {
