@@ -124,8 +124,8 @@ func TestClientDrivesEveryRoute(t *testing.T) {
 		sub := clientRecords(ctx, t, app)
 		clientFiles(ctx, t, app, sub)
 		clientSecretsAndPII(ctx, t, s, log, admin)
-		clientOps(ctx, t, admin, sub)
 		clientOutbox(ctx, t, admin)
+		clientOps(ctx, t, admin, sub)
 		ev := got(app.EraseSubject(ctx, sub)).must(t)
 		if !ev.DataKeyDestroyed || ev.SubjectID != sub {
 			t.Fatalf("erasure evidence: %+v", ev)
