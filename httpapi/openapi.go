@@ -190,6 +190,7 @@ var tagDescription = map[string]string{
 	"audit":   "The hash-chained, signed audit log",
 	"jobs":    "Background jobs",
 	"policy":  "The policy in force, its versions and the public privacy notice",
+	"events":  "The event outbox: events to page through, and webhooks signed per Standard Webhooks",
 }
 
 func operationID(rt Route) string {

@@ -21,8 +21,9 @@ import (
 	"github.com/steward-privacy/steward/audit"
 	"github.com/steward-privacy/steward/auth"
 	"github.com/steward-privacy/steward/consent"
-	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/disclose"
+	"github.com/steward-privacy/steward/outbox"
+	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/ratelimit"
 	"github.com/steward-privacy/steward/requestlog"
 	"github.com/steward-privacy/steward/vault"
@@ -67,6 +68,8 @@ type Options struct {
 	// Disclose serves the sharing gate: /v1/subjects/{id}/disclosures and
 	// the one-time links /v1/downloads/{token}; nil leaves them out.
 	Disclose *disclose.Service
+	// Outbox serves /v1/events and /v1/webhooks*; nil leaves them out.
+	Outbox *outbox.Service
 }
 
 // Server is the HTTP API.
@@ -120,6 +123,9 @@ func New(o Options) *Server {
 	}
 	if o.Disclose != nil {
 		s.routeDisclosures(o.Disclose)
+	}
+	if o.Outbox != nil {
+		s.routeEvents(o.Outbox)
 	}
 	s.mux.HandleFunc("/", s.notFoundHandler)
 	return s

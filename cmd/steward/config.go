@@ -84,6 +84,16 @@ type Config struct {
 	// OrphanGrace is how old a blob without a file row, or a partial upload,
 	// must be before the reconciliation job removes it.
 	OrphanGrace time.Duration `yaml:"orphan_grace"`
+	// WebhookInterval is how often the delivery job looks for new events
+	// and due retries; WebhookTimeout bounds one delivery attempt.
+	WebhookInterval time.Duration `yaml:"webhook_interval"`
+	WebhookTimeout  time.Duration `yaml:"webhook_timeout"`
+	// WebhookRetryScale multiplies the retry schedule (5s, 5m, 30m, 2h, 5h,
+	// 10h, 10h); tests compress it.
+	WebhookRetryScale float64 `yaml:"webhook_retry_scale"`
+	// WebhookAllowPrivate lets webhooks reach loopback, private and
+	// link-local addresses: an application beside steward, or tests.
+	WebhookAllowPrivate bool `yaml:"webhook_allow_private"`
 }
 
 // DefaultConfig returns the zero-set-up defaults.
@@ -91,7 +101,7 @@ func DefaultConfig() Config {
 	return Config{Data: "steward-data", Listen: "127.0.0.1:8080", Region: "us", LogLevel: "info", LogFormat: "json",
 		ShutdownTimeout: 15 * time.Second, RateLimitKey: 10000, RateLimitIP: 20, JobLease: 30 * time.Second,
 		JobInterval: time.Minute, EphemeralTTL: time.Hour, DownloadTTL: 10 * time.Minute, AuditJournalDelay: audit.DefaultJournalDelay,
-		OrphanGrace: time.Hour}
+		OrphanGrace: time.Hour, WebhookInterval: 5 * time.Second, WebhookTimeout: 10 * time.Second, WebhookRetryScale: 1}
 }
 
 // configField describes one setting for the environment and flag layers.
@@ -130,6 +140,10 @@ func (c *Config) fields() []configField {
 		{name: "audit_journal_delay", usage: "on SQLite, how long a journaled audit event waits to be chained into the database", dur: &c.AuditJournalDelay},
 		{name: "tombstones", usage: "erasure tombstone file, replayed by restore (default DATA/erasure-tombstones)", str: &c.Tombstones},
 		{name: "orphan_grace", usage: "age at which a blob without a file row, or a partial upload, is removed", dur: &c.OrphanGrace},
+		{name: "webhook_interval", usage: "how often webhook deliveries look for new events and due retries", dur: &c.WebhookInterval},
+		{name: "webhook_timeout", usage: "time limit of one webhook delivery attempt", dur: &c.WebhookTimeout},
+		{name: "webhook_retry_scale", usage: "multiplies the webhook retry schedule 5s, 5m, 30m, 2h, 5h, 10h, 10h (tests compress it)", num: &c.WebhookRetryScale},
+		{name: "webhook_allow_private", usage: "let webhooks reach loopback, private and link-local addresses", flag: &c.WebhookAllowPrivate},
 	}
 }
 
@@ -315,6 +329,15 @@ func (c *Config) Validate() error {
 	}
 	if c.OrphanGrace < time.Second {
 		bad("orphan_grace", "must be at least 1s")
+	}
+	if c.WebhookInterval < 100*time.Millisecond || c.WebhookInterval > time.Hour {
+		bad("webhook_interval", "must be between 100ms and 1h")
+	}
+	if c.WebhookTimeout < 100*time.Millisecond || c.WebhookTimeout > 2*time.Minute {
+		bad("webhook_timeout", "must be between 100ms and 2m")
+	}
+	if c.WebhookRetryScale <= 0 || c.WebhookRetryScale > 100 {
+		bad("webhook_retry_scale", "must be above 0 and at most 100")
 	}
 	return errors.Join(errs...)
 }

@@ -84,6 +84,11 @@ func (c *cli) runServer(cfg *Config) error {
 	polDone := make(chan struct{})
 	go func() { pols.Run(polCtx); close(polDone) }()
 	defer func() { stopPolicies(); <-polDone }()
+	events, stopOutbox, err := a.startOutbox(c.ctx, auditLog)
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	defer stopOutbox()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reqlog := requestlog.New(a.db, requestlog.Options{Logger: a.log, Registry: reg})
@@ -110,7 +115,7 @@ func (c *cli) runServer(cfg *Config) error {
 	}
 	api := httpapi.New(httpapi.Options{Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
 		Vault: v, MasterKeyUsers: a.masterKeyUsers(), PII: piiOpts, Jobs: a.db.Jobs, RequestLog: reqlog.Log, Audit: auditLog,
-		Policies: pols, Consent: a.openConsent(v, auditLog), Disclose: gate,
+		Policies: pols, Consent: a.openConsent(v, auditLog), Disclose: gate, Outbox: events,
 		KeyLimit: ratelimit.New(cfg.RateLimitKey, int(2*cfg.RateLimitKey), nil),
 		IPLimit:  ratelimit.New(cfg.RateLimitIP, int(2*cfg.RateLimitIP), nil)})
 

@@ -1,0 +1,51 @@
+-- The outbox's reading order and webhook subscriptions.
+--
+-- events.txid is the id of the transaction that stored the event. A BIGSERIAL
+-- seq is handed out when the row is inserted, not when it commits, so under
+-- concurrent transactions a lower seq can commit after a higher one. Readers
+-- therefore page in (txid, seq) order and only up to the oldest transaction
+-- still running (pg_snapshot_xmin): every event below that is committed or
+-- gone, and no later transaction can get a smaller txid (docs/events.md).
+ALTER TABLE events ADD COLUMN txid BIGINT NOT NULL DEFAULT (pg_current_xact_id()::text::bigint);
+CREATE INDEX events_order ON events (tenant_id, txid, seq);
+
+-- A subscription of an application endpoint to event types of its tenant.
+-- The URL (it may carry a token) and the signing secret are sealed under a
+-- server-derived key; url_index is a keyed hash that finds the URL again.
+-- cursor_tx/cursor_seq is the place in the outbox up to which events were
+-- turned into deliveries. failing_since is when the endpoint began failing
+-- without a success since (NULL when healthy).
+CREATE TABLE webhooks (
+	id            TEXT PRIMARY KEY,
+	tenant_id     TEXT NOT NULL,
+	url_index     BYTEA NOT NULL,
+	url_sealed    BYTEA NOT NULL,
+	secret_sealed BYTEA NOT NULL,
+	types         TEXT NOT NULL,
+	description   TEXT NOT NULL,
+	cursor_tx     BIGINT NOT NULL,
+	cursor_seq    BIGINT NOT NULL,
+	failures      INTEGER NOT NULL,
+	failing_since BIGINT,
+	disabled_at   BIGINT,
+	created_at    BIGINT NOT NULL,
+	updated_at    BIGINT NOT NULL,
+	UNIQUE (tenant_id, url_index)
+);
+
+-- The delivery state of one event to one subscription: survives restarts.
+-- No response body is ever stored: only the status and an error code.
+CREATE TABLE webhook_deliveries (
+	webhook_id   TEXT NOT NULL,
+	event_seq    BIGINT NOT NULL,
+	tenant_id    TEXT NOT NULL,
+	state        TEXT NOT NULL,
+	attempts     INTEGER NOT NULL,
+	last_status  INTEGER NOT NULL,
+	last_error   TEXT NOT NULL,
+	next_attempt BIGINT NOT NULL,
+	created_at   BIGINT NOT NULL,
+	updated_at   BIGINT NOT NULL,
+	PRIMARY KEY (webhook_id, event_seq)
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_attempt);
