@@ -6,6 +6,9 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -129,5 +132,30 @@ func TestOperationIDsAreUnique(t *testing.T) {
 			t.Errorf("duplicate operationId %q", id)
 		}
 		seen[id] = true
+	}
+}
+
+// TestEveryTagDescribed: the document's linter refuses a tag without a
+// description, so every route's tag has one.
+func TestEveryTagDescribed(t *testing.T) {
+	s := New(Options{})
+	for _, rt := range s.routes {
+		if tagDescription[rt.Tag] == "" {
+			t.Errorf("route %s %s: tag %q has no description in tagDescription", rt.Method, rt.Path, rt.Tag)
+		}
+	}
+	// Routes New registers only with their options set are found in the
+	// source.
+	files, _ := filepath.Glob("*.go")
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile(`Tag: *"([a-z]+)"`).FindAllStringSubmatch(string(src), -1) {
+			if tagDescription[m[1]] == "" {
+				t.Errorf("%s: tag %q has no description in tagDescription", file, m[1])
+			}
+		}
 	}
 }

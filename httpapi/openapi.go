@@ -180,17 +180,19 @@ func tags(routes []Route) []any {
 }
 
 var tagDescription = map[string]string{
-	"system":  "Health, readiness, metrics and this document",
-	"auth":    "API keys, tenants and the caller",
-	"staff":   "Staff accounts, sign-in and two-factor enrolment",
-	"vault":   "Subjects, their records and files, read for a purpose",
-	"secrets": "Third-party secrets the service must reuse, encrypted",
-	"pii":     "Finding and pseudonymizing personal data in text",
-	"keys":    "Key rotation",
-	"audit":   "The hash-chained, signed audit log",
-	"jobs":    "Background jobs",
-	"policy":  "The policy in force, its versions and the public privacy notice",
-	"events":  "The event outbox: events to page through, and webhooks signed per Standard Webhooks",
+	"system":      "Health, readiness, metrics and this document",
+	"auth":        "API keys, tenants and the caller",
+	"staff":       "Staff accounts, sign-in and two-factor enrolment",
+	"vault":       "Subjects, their records and files, read for a purpose",
+	"secrets":     "Third-party secrets the service must reuse, encrypted",
+	"pii":         "Finding and pseudonymizing personal data in text",
+	"keys":        "Key rotation",
+	"audit":       "The hash-chained, signed audit log",
+	"jobs":        "Background jobs",
+	"policy":      "The policy in force, its versions and the public privacy notice",
+	"events":      "The event outbox: events to page through, and webhooks signed per Standard Webhooks",
+	"consent":     "The consent ledger, Global Privacy Control signals and signed consent receipts",
+	"disclosures": "The sharing gate: disclosures to sub-processors, the ledger and one-time download links",
 }
 
 func operationID(rt Route) string {
