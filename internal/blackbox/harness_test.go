@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/steward-privacy/steward/client"
 	"github.com/steward-privacy/steward/internal/testdb"
 )
 
@@ -159,6 +160,25 @@ func (s *server) stop() {
 		s.t.Errorf("steward did not stop within 20s of SIGTERM")
 	}
 }
+
+// api returns a Go client of the server that authenticates with key ("" for
+// none). Its responses pass the contract check like every other.
+func (s *server) api(key string) *client.Client {
+	s.t.Helper()
+	opts := []client.Option{client.WithUserAgent("blackbox")}
+	if key != "" {
+		opts = append(opts, client.WithAPIKey(key))
+	}
+	c, err := client.New(s.URL, opts...)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return c
+}
+
+// ctx is a request context that attributes contract violations to the
+// server's test.
+func (s *server) ctx() context.Context { return withTest(context.Background(), s.t) }
 
 // response is a decoded HTTP response.
 type response struct {

@@ -3,6 +3,7 @@ package blackbox
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,30 +15,49 @@ import (
 	"testing"
 	"time"
 
+	"github.com/steward-privacy/steward/client"
 	"github.com/steward-privacy/steward/internal/testdb"
 )
 
 // appKey creates a key with the given scopes and returns its secret.
+// The setup helpers below go through the Go client, as an application
+// would; tests that send malformed requests on purpose use s.do.
+
+// appKey creates an API key with the scopes, as the bootstrap admin.
 func (s *server) appKey(scopes ...string) string {
 	s.t.Helper()
-	r := s.do("POST", "/v1/apikeys", s.Key, map[string]any{"name": "app", "scopes": scopes})
-	expect(s.t, r, 201)
-	return r.JSON(s.t)["secret"].(string)
+	k, err := s.api(s.Key).CreateAPIKey(s.ctx(), client.NewAPIKey{Name: "app", Scopes: scopes})
+	if err != nil {
+		s.t.Fatalf("creating a key: %v", err)
+	}
+	return k.Secret
 }
 
+// subject creates a subject from a JSON-shaped body and returns its id.
 func (s *server) subject(key string, body map[string]any) string {
 	s.t.Helper()
-	r := s.do("POST", "/v1/subjects", key, body)
-	expect(s.t, r, 201)
-	return r.JSON(s.t)["id"].(string)
+	var in client.NewSubject
+	if b, err := json.Marshal(body); err != nil || json.Unmarshal(b, &in) != nil {
+		s.t.Fatalf("subject body %v does not fit client.NewSubject", body)
+	}
+	sub, err := s.api(key).CreateSubject(s.ctx(), in)
+	if err != nil {
+		s.t.Fatalf("creating a subject: %v", err)
+	}
+	return sub.ID
 }
 
-// upload posts raw bytes as a file.
+// upload stores raw bytes as a file and returns the answer as JSON.
 func (s *server) upload(key, subject, category string, ephemeral bool, data []byte) map[string]any {
 	s.t.Helper()
-	r := s.postFile(key, subject, category, ephemeral, bytes.NewReader(data))
-	expect(s.t, r, 201)
-	return r.JSON(s.t)
+	f, err := s.api(key).UploadFile(s.ctx(), subject, client.Upload{Category: category, Ephemeral: ephemeral}, bytes.NewReader(data))
+	if err != nil {
+		s.t.Fatalf("uploading: %v", err)
+	}
+	var out map[string]any
+	b, _ := json.Marshal(f)
+	_ = json.Unmarshal(b, &out)
+	return out
 }
 
 // postFile posts body as a file and returns the answer, whatever it is. A
