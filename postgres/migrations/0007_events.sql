@@ -3,7 +3,7 @@
 -- holds ids and codes only, never a personal value.
 CREATE TABLE events (
 	seq       BIGSERIAL PRIMARY KEY,
-	id        TEXT NOT NULL UNIQUE,
+	id        TEXT NOT NULL, -- random (evt_ + 128 bits): no unique index, one b-tree less per event
 	tenant_id TEXT NOT NULL,
 	type      TEXT NOT NULL,
 	at        BIGINT NOT NULL,
