@@ -39,6 +39,12 @@ func TestSnapshotIsTheStateAtHold(t *testing.T) {
 	defer func() { stop.Store(true); wg.Wait() }()
 	r, _ := openPool(src, true)
 	defer r.Close()
+	// Let the writer commit first, so that the copy has rows to get right.
+	for n := 0; n == 0; {
+		if err := r.QueryRowContext(ctx, `SELECT COUNT(*) FROM t`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var atHold int
 	dst := filepath.Join(dir, "copy.db")
 	calls := 0
