@@ -33,12 +33,24 @@ func newValuesCache(prefix string, cols, chunk int) *valuesCache {
 	return c
 }
 
+// single returns the statement that inserts n rows at once, if one does
+// (n is a power of two of at most chunk).
+func (c *valuesCache) single(db *DB, n int) (string, bool) {
+	q, ok := c.texts[c.style(db)][n]
+	return q, ok
+}
+
+// style is the placeholder style of db's dialect (an index of texts).
+func (c *valuesCache) style(db *DB) int {
+	if db.dialect.Name() == "sqlite" {
+		return 1
+	}
+	return 0
+}
+
 // exec inserts len(args)/cols rows in tx.
 func (c *valuesCache) exec(ctx context.Context, db *DB, tx *sql.Tx, args []any) error {
-	style := 0
-	if db.dialect.Name() == "sqlite" {
-		style = 1
-	}
+	style := c.style(db)
 	for rows := len(args) / c.cols; rows > 0; {
 		n := c.chunk
 		for n > rows {
