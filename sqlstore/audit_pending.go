@@ -20,13 +20,16 @@ const pendingColumns = `tenant_id, at, actor, action, subject_id, categories, pu
 // pendingColumnCount is the number of pendingColumns.
 const pendingColumnCount = 13
 
-// insertPendingSQL caches the INSERT text for each chunk size.
-var insertPendingSQL = newValuesCache(`INSERT INTO audit_pending (`+pendingColumns+`) VALUES `, pendingColumnCount, auditChunk)
+// insertPendingSQL caches the INSERT text for each chunk size, and for
+// every size up to 64 (a group of concurrent appends is usually smaller):
+// one statement, autocommitted, is one round trip, where a transaction of
+// several chunks takes their number plus two.
+var insertPendingSQL = newExactValuesCache(`INSERT INTO audit_pending (`+pendingColumns+`) VALUES `, pendingColumnCount, auditChunk, 64)
 
 // AcceptAudit stores events in audit_pending, without their chain
-// position. A batch that one statement carries (a power of two of at most
-// auditChunk events) is a single autocommitted INSERT, one round trip;
-// larger ones share a transaction. No row another replica writes is locked.
+// position. A batch that one statement carries (up to 64 events, or a power
+// of two up to auditChunk) is a single autocommitted INSERT, one round
+// trip; larger ones share a transaction. No row another replica writes is locked.
 func (db *DB) AcceptAudit(ctx context.Context, events []*steward.AuditEvent) error {
 	if len(events) == 0 {
 		return nil
