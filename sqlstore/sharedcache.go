@@ -14,7 +14,8 @@ import (
 // InvalidationStream carries subject cache invalidations between replicas
 // that share one database. Package postgres implements it with LISTEN and
 // NOTIFY; sqlstore decides what is sent (payloads of space-separated words:
-// the sender's id, then "tenant/subject" keys or "*" for everything).
+// the sender's id, then "tenant/subject" keys, "tenant/subject/category"
+// for one record, or "*" for everything).
 type InvalidationStream interface {
 	// NotifySQL is a statement with one text parameter, the payload, that
 	// delivers it to every listener; run in a transaction, it delivers it
@@ -38,6 +39,10 @@ type SharedCacheOptions struct {
 	ShortTTL time.Duration
 	Logger   *slog.Logger
 }
+
+// publishGather is how long the publisher waits for more keys before it
+// sends a notification: a few milliseconds of the bound of one second.
+const publishGather = 5 * time.Millisecond
 
 // maxPayload bounds one notification's payload (PostgreSQL's limit is
 // 8000 bytes).
@@ -117,8 +122,11 @@ func (sc *sharedCache) receive(payload string) {
 			c.dropAll()
 			return
 		}
-		if tenant, subject, ok := strings.Cut(k, "/"); ok {
-			c.drop(tenant, subject)
+		tenant, rest, _ := strings.Cut(k, "/")
+		if subject, category, ok := strings.Cut(rest, "/"); ok {
+			c.dropRecord(tenant, subject, category)
+		} else if rest != "" {
+			c.drop(tenant, rest)
 		}
 	}
 }
@@ -143,6 +151,10 @@ func (sc *sharedCache) publishLoop(ctx context.Context) {
 			return
 		case <-sc.wake:
 		}
+		// Gather what more comes within a moment: one notification for
+		// many writes (each notifying commit takes PostgreSQL's global
+		// notification lock).
+		sleepCtx(ctx, publishGather)
 		for {
 			sc.mu.Lock()
 			keys := sc.queue

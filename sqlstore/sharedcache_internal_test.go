@@ -61,6 +61,14 @@ func TestSharedCacheInvalidations(t *testing.T) {
 	if !cached("s1") {
 		t.Fatal("this replica's own invalidation evicted")
 	}
+	c.fill(c.evicted.Load(), &steward.Subject{TenantID: "ten_a", ID: "s1"}, "other", nil)
+	f.receive("other ten_a/s1/cat")
+	if _, _, ok := c.get("ten_a", "s1", "cat"); ok || !cached("s1") {
+		t.Fatal("another replica's invalidation of one record did not evict exactly that record")
+	}
+	if _, _, ok := c.get("ten_a", "s1", "other"); !ok {
+		t.Fatal("another replica's invalidation of one record evicted another")
+	}
 	f.receive("other ten_a/s1")
 	if cached("s1") || !cached("s2") {
 		t.Fatal("another replica's invalidation of s1 did not evict exactly s1")

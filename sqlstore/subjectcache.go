@@ -34,8 +34,9 @@ type subjectCache struct {
 	max     int
 	now     func() time.Time
 	evicted atomic.Uint64 // counts evictions; see fill
-	// With replicas (shared.go): published tells the other replicas about
-	// a local eviction (key "tenant/subject", or "*" for everything);
+	// With replicas (sharedcache.go): published tells the other replicas
+	// about a local eviction (key "tenant/subject", "tenant/subject/
+	// category" for one record, or "*" for everything);
 	// shortTTL, when set, replaces ttl while invalidations may be missed.
 	published func(key string)
 	shortTTL  atomic.Int64 // nanoseconds; 0: ttl
@@ -170,17 +171,22 @@ func (c *subjectCache) lifetime() time.Duration {
 	return c.ttl
 }
 
-// evictRecord forgets one cached record after a write to it; the subject
-// row, which the write does not change, stays (other replicas forget the
-// whole subject).
+// evictRecord forgets one cached record after a write to it, here and on
+// the other replicas; the subject row, which the write does not change,
+// stays.
 func (c *subjectCache) evictRecord(tenant, subject, category string) {
+	c.dropRecord(tenant, subject, category)
+	c.publish(tenant + "/" + subject + "/" + category)
+}
+
+// dropRecord forgets one cached record here.
+func (c *subjectCache) dropRecord(tenant, subject, category string) {
 	c.mu.Lock()
 	c.evicted.Add(1)
 	if e := c.m[subjectKey{tenant, subject}]; e != nil {
 		delete(e.records, category)
 	}
 	c.mu.Unlock()
-	c.publish(tenant + "/" + subject)
 }
 
 // evict forgets one subject after a write to its rows, here and on the
