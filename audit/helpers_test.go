@@ -55,6 +55,11 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// acceptMode makes newFixture's logs accept events for a sequencer
+// (Options.Accept), as on PostgreSQL replicas; set only by tests that are
+// not parallel, and reset when they end.
+var acceptMode bool
+
 // fixture is an audit log on a fresh store with one tenant.
 type fixture struct {
 	db      *sqlstore.DB
@@ -80,6 +85,14 @@ func newFixture(tb testing.TB, db *sqlstore.DB, every int64) *fixture {
 		tb.Fatal(err)
 	}
 	l := audit.New(db, signer, audit.Options{Every: every, Now: c.Now})
+	if acceptMode {
+		// Events accepted, then integrated by a sequencer (here: the log's
+		// own Sync before it verifies, and Integrate).
+		l.Close()
+		if l, err = audit.Open(ctx, db, signer, audit.Options{Every: every, Now: c.Now, Accept: true}); err != nil {
+			tb.Fatal(err)
+		}
+	}
 	tb.Cleanup(func() { l.Close() })
 	return &fixture{db: db, log: l, tenant: tn.ID, clock: c, wrapper: w}
 }
@@ -100,6 +113,13 @@ func (f *fixture) appendN(tb testing.TB, n int) {
 		f.clock.Add(time.Millisecond)
 		if err := f.log.Append(context.Background(), f.event(i)); err != nil {
 			tb.Fatal(err)
+		}
+		if acceptMode {
+			// A sequencer faster than the clock's step: checkpoints carry
+			// the time the events were integrated.
+			if _, err := f.log.Integrate(context.Background()); err != nil {
+				tb.Fatal(err)
+			}
 		}
 	}
 }

@@ -39,6 +39,14 @@ type Options struct {
 	// readers of the log through Events, Verify and Export see journaled
 	// events at once, since those store them first.
 	JournalDelay time.Duration
+	// Accept, for replicas sharing one database (PostgreSQL): Append stores
+	// events in the store's table of accepted events (the store must be a
+	// steward.AuditPendingStore), where no lock shared by replicas is
+	// taken, and returns once they are committed; Integrate, run by one
+	// sequencer every few tens of milliseconds (JournalDelay), chains
+	// them. Readers through Events, Verify and Export integrate first. See
+	// log_accept.go. Ignored with a Journal.
+	Accept bool
 }
 
 // DefaultJournalDelay is the default Options.JournalDelay.
@@ -78,6 +86,12 @@ type Log struct {
 	full           chan struct{}         // (capacity 1) tells the storer pending is large
 	stop           chan struct{}         // closed by the appender when it stops
 	stored         chan struct{}         // closed when the storer has stopped
+
+	// With Options.Accept (see log_accept.go); set before the appender
+	// starts.
+	accepting steward.AuditPendingStore // nil: events are chained at once
+	inflight  sync.WaitGroup            // accepting batches being committed
+	slots     chan struct{}             // bounds the batches in flight
 }
 
 var _ steward.AuditLog = (*Log)(nil)
@@ -121,6 +135,12 @@ func Open(ctx context.Context, store steward.AuditStore, signer *Signer, o Optio
 		}
 		l.journal = j
 		go l.runStorer()
+	} else if o.Accept {
+		ps, ok := store.(steward.AuditPendingStore)
+		if !ok {
+			return nil, steward.Errorf(steward.EINTERNAL, "audit: this store cannot accept events for a sequencer")
+		}
+		l.accepting = ps
 	}
 	go l.run()
 	return l, nil
@@ -144,7 +164,7 @@ func newLog(store steward.AuditStore, signer *Signer, o Options) *Log {
 	}
 	return &Log{store: store, signer: signer, opts: o, cur: newBatch(64), wake: make(chan struct{}, 1),
 		done: make(chan struct{}), due: make(chan struct{}, 1), full: make(chan struct{}, 1),
-		stop: make(chan struct{}), stored: make(chan struct{})}
+		stop: make(chan struct{}), stored: make(chan struct{}), slots: make(chan struct{}, maxAcceptsInFlight)}
 }
 
 // Append validates e, fills in its time (if zero), and returns once it is
@@ -165,7 +185,7 @@ func (l *Log) AppendChained(ctx context.Context, e *steward.AuditEvent) error {
 // Sync returns once every event appended before it is in the store, so that
 // reads of the store see them.
 func (l *Log) Sync(ctx context.Context) error {
-	if l.journal == nil {
+	if l.journal == nil && l.accepting == nil {
 		return nil
 	}
 	return l.enqueue(ctx, nil, true)
@@ -256,6 +276,9 @@ func (l *Log) run() {
 		l.flush()
 	}
 	l.flush() // what was appended before Close
+	if l.accepting != nil {
+		l.closeAccepting()
+	}
 	if l.journal != nil {
 		l.jmu.Lock()
 		l.jclosed = true // no more direct journal writes
@@ -285,6 +308,10 @@ func (l *Log) flush() {
 	}
 	l.cur = newBatch(cap(b.events))
 	l.mu.Unlock()
+	if l.accepting != nil {
+		l.flushAccepted(b)
+		return
+	}
 	defer close(b.done)
 	if l.journal != nil {
 		if err := l.storePending(); err != nil {
@@ -292,17 +319,17 @@ func (l *Log) flush() {
 			return
 		}
 	}
-	l.commit(b)
+	l.commit(b, l.chain)
 }
 
-// commit writes a batch, at most MaxBatch events per transaction. If a
-// transaction fails and holds several tenants, each tenant's events are
-// retried alone, so that one bad event (say, of a tenant that does not
-// exist) fails only its own tenant.
-func (l *Log) commit(b *batch) {
+// commit writes a batch with write, at most MaxBatch events per
+// transaction. If a transaction fails and holds several tenants, each
+// tenant's events are retried alone, so that one bad event (say, of a tenant
+// that does not exist) fails only its own tenant.
+func (l *Log) commit(b *batch, write func([]*steward.AuditEvent) error) {
 	for start := 0; start < len(b.events); start += l.opts.MaxBatch {
 		part := b.events[start:min(start+l.opts.MaxBatch, len(b.events))]
-		err := l.write(part, nil)
+		err := write(part)
 		if err == nil {
 			continue
 		}
@@ -315,7 +342,7 @@ func (l *Log) commit(b *batch) {
 			byTenant[e.TenantID] = append(byTenant[e.TenantID], e)
 		}
 		for t, es := range byTenant {
-			if err := l.write(es, nil); err != nil {
+			if err := write(es); err != nil {
 				b.setErr(t, err)
 			}
 		}
@@ -330,13 +357,23 @@ func (b *batch) setErr(tenantID string, err error) {
 	b.errs[tenantID] = err
 }
 
+// chain stores events in their chains in one transaction.
+func (l *Log) chain(events []*steward.AuditEvent) error { return l.write(events, nil) }
+
 // write stores events in one transaction, with the journal mark if any.
 func (l *Log) write(events []*steward.AuditEvent, mark *steward.AuditJournalMark) error {
+	return l.storeOp(len(events), func(ctx context.Context) error { return l.store.AppendAudit(ctx, events, l.seal, mark) })
+}
+
+// storeOp runs one write of n events to the store with a time limit; a
+// failure is logged and, unless it is a coded error of the caller's
+// (EINVALID, ENOTFOUND...), reported as EUNAVAILABLE.
+func (l *Log) storeOp(n int, op func(context.Context) error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	err := l.store.AppendAudit(ctx, events, l.seal, mark)
+	err := op(ctx)
 	if err != nil {
-		l.opts.Logger.Error("audit append failed", "events", len(events), "error", err.Error())
+		l.opts.Logger.Error("audit append failed", "events", n, "error", err.Error())
 		if code := steward.ErrorCode(err); code == steward.EINTERNAL || errors.Is(err, context.DeadlineExceeded) {
 			err = &steward.Error{Code: steward.EUNAVAILABLE, Message: "the audit log could not be written", Cause: err}
 		}

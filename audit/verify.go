@@ -25,9 +25,15 @@ type Report struct {
 	LastCheckpoint *steward.AuditCheckpoint `json:"last_checkpoint,omitempty"`
 	// Unsigned counts the events after the last checkpoint: they are chained
 	// but not yet covered by a signature.
-	Unsigned int64  `json:"unsigned"`
-	BadSeq   int64  `json:"bad_seq,omitempty"`
-	Problem  string `json:"problem,omitempty"`
+	Unsigned int64 `json:"unsigned"`
+	// Pending counts the events accepted but not yet integrated into the
+	// chain (replicas on PostgreSQL): durable, but covered by neither the
+	// hash chain nor a checkpoint until the sequencer integrates them,
+	// within tens of milliseconds. LastSeq is how far the chain is
+	// integrated.
+	Pending int64  `json:"pending"`
+	BadSeq  int64  `json:"bad_seq,omitempty"`
+	Problem string `json:"problem,omitempty"`
 }
 
 // VerifyOptions tunes Verify.
@@ -102,6 +108,11 @@ func Verify(ctx context.Context, store steward.AuditStore, tenantID string, keys
 	}
 	r := p.join(segs)
 	checkAge(r, o)
+	if ps, ok := store.(steward.AuditPendingStore); ok {
+		if r.Pending, err = ps.AuditPending(ctx, tenantID); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
 }
 

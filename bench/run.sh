@@ -1,27 +1,79 @@
 #!/usr/bin/env bash
-# Reproduces the HTTP figures of docs/benchmarks.md: starts steward on
-# SQLite in a temporary folder, creates SUBJECTS subjects with a record
-# each, then drives it with wrk (Debian package wrk): whoami with 32
-# connections, record writes and record reads with 16.
+# Reproduces the HTTP figures of docs/benchmarks.md: starts steward in a
+# temporary folder, creates SUBJECTS subjects with a record each, then
+# drives it with wrk (Debian package wrk): whoami with 32 connections,
+# record writes and record reads with 16.
+#
 # Usage: bash bench/run.sh [DURATION]   (default 10s)
-# BENCH=disclose instead runs on the content studio example and compares,
-# in the same run, record reads with disclosures of one small record to an
-# AI provider (POST /v1/subjects/{id}/disclosures), 16 connections each.
+#
+# MODE chooses the storage (default sqlite):
+#   MODE=sqlite     one server on SQLite in the temporary folder
+#   MODE=postgres   one server on PostgreSQL
+#   MODE=replicas   two servers on one PostgreSQL database (shared master
+#                   key file); wrk drives each with half the connections at
+#                   the same time and the figure is the sum
+# The PostgreSQL modes need BENCH_POSTGRES, the DSN of a database the
+# script may connect to in order to create (and at exit drop) its own
+# database steward_bench_PID, e.g.
+#   BENCH_POSTGRES=postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
+# and psql. STEWARD_BIN uses a prebuilt binary; ONLY=writes,reads runs
+# only those loads (names: whoami, writes, reads, one, disclose).
+# BENCH=disclose runs on the content studio example and compares, in the
+# same run, record reads with disclosures of one small record to an AI
+# provider (POST /v1/subjects/{id}/disclosures), 16 connections each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dur=${1:-10s}
+mode=${MODE:-sqlite}
+only=${ONLY:-whoami,writes,reads,one}
+policy=()
+if [ "${BENCH:-vault}" = disclose ]; then
+  policy=(--policy examples/content-studio.yaml)
+  only=${ONLY:-reads,disclose}
+fi
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)" >&2; exit 1; }
 tmp=$(mktemp -d)
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-go build -o "$tmp/steward" ./cmd/steward
-mode=${BENCH:-vault}
-policy=()
-[ "$mode" = disclose ] && policy=(--policy examples/content-studio.yaml)
-"$tmp/steward" serve --data "$tmp/data" --listen 127.0.0.1:0 --log-level warn --rate-limit-key 0 "${policy[@]}" >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-for _ in $(seq 1 50); do grep -q "listening on" "$tmp/out" 2>/dev/null && break; sleep 0.2; done
-url=$(sed -n 's/^steward is listening on //p' "$tmp/out")
-admin=$(grep '^stw_' "$tmp/out")
+pids=()
+dsn= admin_dsn= dbname=
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  if [ -n "$dbname" ]; then psql -q "$admin_dsn" -c "DROP DATABASE IF EXISTS $dbname" >/dev/null 2>&1 || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+if [ -n "${STEWARD_BIN:-}" ]; then cp "$STEWARD_BIN" "$tmp/steward"; else go build -o "$tmp/steward" ./cmd/steward; fi
+case "$mode" in
+sqlite) replicas=1 ;;
+postgres | replicas)
+  admin_dsn=${BENCH_POSTGRES:?set BENCH_POSTGRES to a PostgreSQL DSN (see the header of this script)}
+  command -v psql >/dev/null || { echo "install psql (apt-get install postgresql-client)" >&2; exit 1; }
+  dbname=steward_bench_$$
+  psql -q "$admin_dsn" -c "CREATE DATABASE $dbname" >/dev/null
+  # The same DSN with the database name replaced.
+  dsn=$(echo "$admin_dsn" | sed -E "s#^(postgres(ql)?://[^/]*)/[^?]*#\1/$dbname#")
+  replicas=1
+  [ "$mode" = replicas ] && replicas=2
+  ;;
+*) echo "MODE must be sqlite, postgres or replicas" >&2; exit 2 ;;
+esac
+# start N: starts server N (1 or 2) and waits for its URL.
+urls=()
+start() {
+  local args=(serve --data "$tmp/data$1" --listen 127.0.0.1:0 --log-level warn --rate-limit-key 0 --master-key-file "$tmp/master.key")
+  [ -n "$dsn" ] && args+=(--database "$dsn")
+  args+=("${policy[@]}")
+  "$tmp/steward" "${args[@]}" >"$tmp/out$1" 2>"$tmp/err$1" &
+  pids+=($!)
+  for _ in $(seq 1 100); do grep -q "listening on" "$tmp/out$1" 2>/dev/null && break; sleep 0.2; done
+  urls+=("$(sed -n 's/^steward is listening on //p' "$tmp/out$1")")
+  [ -n "${urls[$(($1 - 1))]}" ] || { echo "server $1 did not start:" >&2; cat "$tmp/err$1" >&2; exit 1; }
+}
+start 1
+# The master key file exists now: the second replica shares it.
+[ "$replicas" = 2 ] && start 2
+url=${urls[0]}
+admin=$(grep '^stw_' "$tmp/out1")
 key=$(curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
   -d '{"name": "bench", "scopes": ["records:read", "records:write", "disclosures:write"]}' "$url/v1/apikeys" | sed 's/.*"secret":"\([^"]*\)".*/\1/')
 n=${SUBJECTS:-1000}
@@ -34,25 +86,48 @@ for i in $(seq 1 "$n"); do
     -d '{"value": "seed"}' "$url/v1/subjects/$id/data/user.content.prompt" >/dev/null
 done
 export KEY=$key SUBJECTS=$tmp/subjects BENCH_DIR=$PWD/bench
-# Runs wrk and fails the benchmark when any response was not a success.
+# bench CONNECTIONS PATH WRK-ARGS...: runs wrk with CONNECTIONS against
+# every server at once (split evenly), prints each output and, with two
+# servers, the summed rate; fails when any response was not a success.
 bench() {
-  wrk "$@" | tee "$tmp/wrk"
-  if grep -q "Non-2xx" "$tmp/wrk"; then echo "bench: some responses were not 2xx" >&2; exit 1; fi
+  local c=$1 path=$2 i
+  shift 2
+  local per=$((c / replicas)) w=() failed=0
+  for i in $(seq 0 $((replicas - 1))); do
+    wrk -t"$((per < 2 ? 1 : 2))" -c"$per" -d"$dur" "$@" "${urls[$i]}$path" >"$tmp/wrk$i" &
+    w+=($!)
+  done
+  for p in "${w[@]}"; do wait "$p" || failed=1; done
+  for i in $(seq 0 $((replicas - 1))); do
+    cat "$tmp/wrk$i"
+    if grep -q "Non-2xx" "$tmp/wrk$i"; then echo "bench: some responses were not 2xx" >&2; exit 1; fi
+  done
+  [ "$failed" = 0 ] || { echo "bench: wrk failed" >&2; exit 1; }
+  if [ "$replicas" = 2 ]; then
+    awk '/^Requests\/sec/ {s += $2} END {printf "Requests/sec (sum of 2 replicas): %.2f\n", s}' "$tmp"/wrk0 "$tmp"/wrk1
+  fi
 }
-if [ "$mode" = disclose ]; then
+want() { [[ ",$only," == *",$1,"* ]]; }
+echo "== mode $mode"
+if want whoami; then
+  echo "== GET /v1/whoami, 32 connections"
+  bench 32 /v1/whoami -H "Authorization: Bearer $admin"
+fi
+if want writes; then
+  echo "== record writes (PUT), 16 connections"
+  bench 16 "" -s bench/write.lua
+fi
+if want reads; then
   echo "== record reads (GET with purpose), 16 connections"
-  bench -t2 -c16 -d"$dur" -s bench/read.lua "$url"
+  bench 16 "" -s bench/read.lua
+fi
+if want one; then
+  echo "== record reads of one subject without a Lua script (wrk's own CPU is lower), 16 connections"
+  one=$(head -1 "$tmp/subjects")
+  bench 16 "/v1/subjects/$one/data/user.content.prompt?purpose=essential.service" -H "Authorization: Bearer $key"
+fi
+if want disclose; then
   echo "== disclosures of one small record (POST), 16 connections"
   BENCH_PATH=disclosures BENCH_BODY='{"processor": "quill-text", "purpose": "essential.service.generation", "categories": ["user.content.prompt"]}' \
-    bench -t2 -c16 -d"$dur" -s bench/read.lua "$url"
-  exit 0
+    bench 16 "" -s bench/read.lua
 fi
-echo "== GET /v1/whoami, 32 connections"
-bench -t2 -c32 -d"$dur" -H "Authorization: Bearer $admin" "$url/v1/whoami"
-echo "== record writes (PUT), 16 connections"
-bench -t2 -c16 -d"$dur" -s bench/write.lua "$url"
-echo "== record reads (GET with purpose), 16 connections"
-bench -t2 -c16 -d"$dur" -s bench/read.lua "$url"
-echo "== record reads of one subject without a Lua script (wrk's own CPU is lower), 16 connections"
-one=$(head -1 "$tmp/subjects")
-bench -t2 -c16 -d"$dur" -H "Authorization: Bearer $key" "$url/v1/subjects/$one/data/user.content.prompt?purpose=essential.service"

@@ -78,6 +78,7 @@ type AuditReport struct {
 	LastHash       []byte           `json:"last_hash,omitempty"`
 	LastCheckpoint *AuditCheckpoint `json:"last_checkpoint,omitempty"`
 	Unsigned       int64            `json:"unsigned"` // events not yet covered by a signature
+	Pending        int64            `json:"pending"`  // events accepted, not yet in the chain (PostgreSQL replicas)
 	BadSeq         int64            `json:"bad_seq,omitempty"`
 	Problem        string           `json:"problem,omitempty"`
 }

@@ -53,6 +53,7 @@ type Scheduler struct {
 	opts   Options
 	mu     sync.Mutex
 	jobs   []Job
+	loops  []Loop
 	runs   *prometheus.CounterVec
 	last   *prometheus.GaugeVec
 }
@@ -95,8 +96,11 @@ func (s *Scheduler) Add(j Job) {
 	s.mu.Unlock()
 }
 
-// Run runs due jobs every tick until ctx ends, then gives up its leases.
+// Run runs due jobs every tick, and the loops, until ctx ends, then gives
+// up its leases.
 func (s *Scheduler) Run(ctx context.Context) {
+	loops := s.runLoops(ctx)
+	defer loops.Wait()
 	t := time.NewTicker(s.opts.Tick)
 	defer t.Stop()
 	for {

@@ -68,6 +68,12 @@ func (Dialect) IsUniqueViolation(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
+// IsForeignKeyViolation reports SQLSTATE 23503.
+func (Dialect) IsForeignKeyViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23503"
+}
+
 // LockMigrations takes a row lock that concurrent migrators queue on.
 func (Dialect) LockMigrations(ctx context.Context, tx *sql.Tx) error {
 	stmts := []string{

@@ -108,6 +108,12 @@ func (Dialect) IsUniqueViolation(err error) bool {
 	return false
 }
 
+// IsForeignKeyViolation reports a FOREIGN KEY constraint failure.
+func (Dialect) IsForeignKeyViolation(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}
+
 // LockMigrations needs nothing: all writes share one connection and the
 // database file admits one writing transaction at a time, across processes too.
 func (Dialect) LockMigrations(ctx context.Context, tx *sql.Tx) error { return nil }

@@ -40,51 +40,10 @@ func (db *DB) AppendAudit(ctx context.Context, events []*steward.AuditEvent, sea
 	if len(events) == 0 && mark == nil {
 		return nil
 	}
-	sorted := slices.Clone(events)
-	slices.SortStableFunc(sorted, func(a, b *steward.AuditEvent) int { return cmp.Compare(a.TenantID, b.TenantID) })
 	// Audit tables only: the subject cache stays.
 	return db.txKeep(ctx, func(tx *sql.Tx) error {
-		args := argsPool.Get().(*[]any)
-		defer func() { clear(*args); argsPool.Put(args) }()
-		for start := 0; start < len(sorted); {
-			end := start + 1
-			for end < len(sorted) && sorted[end].TenantID == sorted[start].TenantID {
-				end++
-			}
-			group := sorted[start:end]
-			start = end
-			head, err := db.lockAuditHead(ctx, tx, group[0].TenantID)
-			if err != nil {
-				return err
-			}
-			cps, err := seal(head, group)
-			if err != nil {
-				return err
-			}
-			*args = (*args)[:0]
-			for _, e := range group {
-				*args = append(*args, e.TenantID, e.Seq, micros(e.Time), e.Actor, e.Action, e.SubjectID,
-					strings.Join(e.Categories, " "), e.Purpose, e.Decision, strings.Join(e.Reasons, " "),
-					e.Justification, e.RequestID, e.ClientIP, e.Target, e.PrevHash, e.Hash)
-			}
-			if err := insertAuditSQL.exec(ctx, db, tx, *args); err != nil {
-				return db.translate(err, "audit sequence number already used")
-			}
-			if err := db.projectLedger(ctx, tx, group); err != nil {
-				return err
-			}
-			last := group[len(group)-1]
-			cpSeq := head.CheckpointSeq
-			for _, cp := range cps {
-				if err := db.saveCheckpoint(ctx, tx, cp); err != nil {
-					return err
-				}
-				cpSeq = max(cpSeq, cp.Seq)
-			}
-			if _, err := db.w.txExec(ctx, tx, `UPDATE audit_heads SET seq = $1, hash = $2, checkpoint_seq = $3 WHERE tenant_id = $4`,
-				last.Seq, last.Hash, cpSeq, last.TenantID); err != nil {
-				return db.translate(err, "")
-			}
+		if err := db.chainEvents(ctx, tx, events, seal); err != nil {
+			return err
 		}
 		if mark != nil {
 			_, err := db.w.txExec(ctx, tx, `INSERT INTO audit_journal (id, done) VALUES ($1, $2)
@@ -103,6 +62,57 @@ func (db *DB) AuditJournalDone(ctx context.Context, journal string) (int64, erro
 		return 0, nil
 	}
 	return done, db.translate(err, "")
+}
+
+// chainEvents stores events in tx, tenant by tenant (in tenant id order, so
+// that concurrent writers cannot deadlock; each tenant's events in the
+// order given) under each tenant's locked chain head.
+func (db *DB) chainEvents(ctx context.Context, tx *sql.Tx, events []*steward.AuditEvent, seal steward.AuditSealFunc) error {
+	sorted := slices.Clone(events)
+	slices.SortStableFunc(sorted, func(a, b *steward.AuditEvent) int { return cmp.Compare(a.TenantID, b.TenantID) })
+	args := argsPool.Get().(*[]any)
+	defer func() { clear(*args); argsPool.Put(args) }()
+	for start := 0; start < len(sorted); {
+		end := start + 1
+		for end < len(sorted) && sorted[end].TenantID == sorted[start].TenantID {
+			end++
+		}
+		group := sorted[start:end]
+		start = end
+		head, err := db.lockAuditHead(ctx, tx, group[0].TenantID)
+		if err != nil {
+			return err
+		}
+		cps, err := seal(head, group)
+		if err != nil {
+			return err
+		}
+		*args = (*args)[:0]
+		for _, e := range group {
+			*args = append(*args, e.TenantID, e.Seq, micros(e.Time), e.Actor, e.Action, e.SubjectID,
+				strings.Join(e.Categories, " "), e.Purpose, e.Decision, strings.Join(e.Reasons, " "),
+				e.Justification, e.RequestID, e.ClientIP, e.Target, e.PrevHash, e.Hash)
+		}
+		if err := insertAuditSQL.exec(ctx, db, tx, *args); err != nil {
+			return db.translate(err, "audit sequence number already used")
+		}
+		if err := db.projectLedger(ctx, tx, group); err != nil {
+			return err
+		}
+		last := group[len(group)-1]
+		cpSeq := head.CheckpointSeq
+		for _, cp := range cps {
+			if err := db.saveCheckpoint(ctx, tx, cp); err != nil {
+				return err
+			}
+			cpSeq = max(cpSeq, cp.Seq)
+		}
+		if _, err := db.w.txExec(ctx, tx, `UPDATE audit_heads SET seq = $1, hash = $2, checkpoint_seq = $3 WHERE tenant_id = $4`,
+			last.Seq, last.Hash, cpSeq, last.TenantID); err != nil {
+			return db.translate(err, "")
+		}
+	}
+	return nil
 }
 
 // lockAuditHead returns the tenant's chain head, creating it on the first

@@ -218,4 +218,3 @@ func (db *DB) execTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	_, err := db.batcher.wait(ctx, w)
 	return err
 }
-

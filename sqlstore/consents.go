@@ -32,7 +32,7 @@ func (db *DB) AddConsent(ctx context.Context, c *steward.ConsentRecord, events .
 	// Only this subject's consent state changes: evicted below, after the
 	// commit, so no reader can cache the state from before it. On SQLite
 	// the write shares a transaction with concurrent ones (group commit).
-	err := db.insertForSubject(ctx, events, `INSERT INTO consents (consent_id, tenant_id, subject_id, purpose, processor, granted, policy_version,
+	err := db.insertForSubject(ctx, c.TenantID, c.SubjectID, events, `INSERT INTO consents (consent_id, tenant_id, subject_id, purpose, processor, granted, policy_version,
 			channel, notice_version, form, text_sha256, at)
 			SELECT $1, tenant_id, id, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM subjects WHERE tenant_id = $11 AND id = $12`,
 		c.ID, c.Purpose, c.Processor, boolInt(c.Granted), c.PolicyVersion, c.Channel, c.Proof.NoticeVersion, c.Proof.Form,
@@ -44,8 +44,9 @@ func (db *DB) AddConsent(ctx context.Context, c *steward.ConsentRecord, events .
 // insertForSubject runs q, an INSERT ... SELECT from the subject's row,
 // and stores the events with it in one transaction (shared with concurrent
 // writes on SQLite); ENOTFOUND when q inserted nothing (no such subject in
-// the tenant), and then nothing is stored.
-func (db *DB) insertForSubject(ctx context.Context, events []*steward.Event, q string, args ...any) error {
+// the tenant), and then nothing is stored. Other replicas hear of the
+// change when it commits (notifyTx).
+func (db *DB) insertForSubject(ctx context.Context, tenantID, subjectID string, events []*steward.Event, q string, args ...any) error {
 	return db.execTx(ctx, func(tx *sql.Tx) error {
 		res, err := db.w.txExec(ctx, tx, q, args...)
 		if err != nil {
@@ -53,6 +54,9 @@ func (db *DB) insertForSubject(ctx context.Context, events []*steward.Event, q s
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return notFound("subject")
+		}
+		if err := db.notifyTx(ctx, tx, tenantID, subjectID); err != nil {
+			return db.translate(err, "")
 		}
 		return db.translate(insertEvents(ctx, txRows{db, tx}, events), "")
 	})
@@ -116,7 +120,7 @@ func (p scanPrefix) Scan(dest ...any) error { return p.row.Scan(append([]any{p.d
 // events given, in one transaction, and evicts that subject from the cache.
 func (db *DB) AddSignal(ctx context.Context, s *steward.Signal, events ...*steward.Event) error {
 	// Only this subject's consent state changes: evicted below.
-	err := db.insertForSubject(ctx, events, `INSERT INTO signals (tenant_id, subject_id, gpc, source, policy_version, at)
+	err := db.insertForSubject(ctx, s.TenantID, s.SubjectID, events, `INSERT INTO signals (tenant_id, subject_id, gpc, source, policy_version, at)
 			SELECT tenant_id, id, $1, $2, $3, $4 FROM subjects WHERE tenant_id = $5 AND id = $6`,
 		boolInt(s.GPC), s.Source, s.PolicyVersion, micros(s.At), s.TenantID, s.SubjectID)
 	db.evictSubject(s.TenantID, s.SubjectID)

@@ -37,6 +37,7 @@ type DB struct {
 	w, r    *pool
 	dialect Dialect
 	cache   *subjectCache // nil unless CacheSubjects
+	shared  *sharedCache  // nil unless CacheSubjectsShared
 	batcher *writeBatcher // nil unless BatchWrites
 }
 
@@ -60,6 +61,9 @@ func (db *DB) Writer() *sql.DB { return db.w.DB }
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	if db.shared != nil {
+		db.shared.close()
+	}
 	if db.batcher != nil {
 		db.batcher.close()
 	}

@@ -34,6 +34,12 @@ type subjectCache struct {
 	max     int
 	now     func() time.Time
 	evicted atomic.Uint64 // counts evictions; see fill
+	// With replicas (sharedcache.go): published tells the other replicas
+	// about a local eviction (key "tenant/subject", "tenant/subject/
+	// category" for one record, or "*" for everything);
+	// shortTTL, when set, replaces ttl while invalidations may be missed.
+	published func(key string)
+	shortTTL  atomic.Int64 // nanoseconds; 0: ttl
 
 	mu sync.RWMutex
 	m  map[subjectKey]*cachedSubject
@@ -113,7 +119,7 @@ func (c *subjectCache) entry(s *steward.Subject) *cachedSubject {
 		if len(c.m) >= c.max {
 			clear(c.m)
 		}
-		e = &cachedSubject{subject: *s, records: map[string]*steward.Record{}, until: c.now().Add(c.ttl)}
+		e = &cachedSubject{subject: *s, records: map[string]*steward.Record{}, until: c.now().Add(c.lifetime())}
 		c.m[k] = e
 	}
 	return e
@@ -157,9 +163,24 @@ func (c *subjectCache) fillConsents(mark uint64, tenant, subject string, st *ste
 	}
 }
 
-// evictRecord forgets one cached record after a write to it; the subject
-// row, which the write does not change, stays.
+// lifetime is how long a new entry is trusted.
+func (c *subjectCache) lifetime() time.Duration {
+	if d := c.shortTTL.Load(); d > 0 {
+		return time.Duration(d)
+	}
+	return c.ttl
+}
+
+// evictRecord forgets one cached record after a write to it, here and on
+// the other replicas; the subject row, which the write does not change,
+// stays.
 func (c *subjectCache) evictRecord(tenant, subject, category string) {
+	c.dropRecord(tenant, subject, category)
+	c.publish(tenant + "/" + subject + "/" + category)
+}
+
+// dropRecord forgets one cached record here.
+func (c *subjectCache) dropRecord(tenant, subject, category string) {
 	c.mu.Lock()
 	c.evicted.Add(1)
 	if e := c.m[subjectKey{tenant, subject}]; e != nil {
@@ -168,20 +189,41 @@ func (c *subjectCache) evictRecord(tenant, subject, category string) {
 	c.mu.Unlock()
 }
 
-// evict forgets one subject after a write to its rows.
+// evict forgets one subject after a write to its rows, here and on the
+// other replicas.
 func (c *subjectCache) evict(tenant, subject string) {
+	c.drop(tenant, subject)
+	c.publish(tenant + "/" + subject)
+}
+
+// drop forgets one subject here.
+func (c *subjectCache) drop(tenant, subject string) {
 	c.mu.Lock()
 	c.evicted.Add(1)
 	delete(c.m, subjectKey{tenant, subject})
 	c.mu.Unlock()
 }
 
-// clear forgets everything, after any other write.
+// clear forgets everything, after any other write, here and on the other
+// replicas.
 func (c *subjectCache) clear() {
+	c.dropAll()
+	c.publish("*")
+}
+
+// dropAll forgets everything here.
+func (c *subjectCache) dropAll() {
 	c.mu.Lock()
 	c.evicted.Add(1)
 	clear(c.m)
 	c.mu.Unlock()
+}
+
+// publish tells the other replicas, if any, about a local eviction.
+func (c *subjectCache) publish(key string) {
+	if c.published != nil {
+		c.published(key)
+	}
 }
 
 // evictRecord forgets one record (after a write to it) when the cache is on.

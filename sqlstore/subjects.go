@@ -95,6 +95,10 @@ func (db *DB) EraseSubject(ctx context.Context, tenantID, id string, at time.Tim
 		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM subjects WHERE tenant_id = $1 AND id = $2`, tenantID, id).Scan(&one); err != nil {
 			return db.missing(err, "subject")
 		}
+		// Other replicas forget the subject when the erasure commits.
+		if err := db.notifyTx(ctx, tx, tenantID, id); err != nil {
+			return err
+		}
 		rows, err := tx.QueryContext(ctx, `SELECT blob_key FROM files WHERE tenant_id = $1 AND subject_id = $2`, tenantID, id)
 		if err != nil {
 			return err

@@ -25,20 +25,42 @@ type valuesCache struct {
 }
 
 func newValuesCache(prefix string, cols, chunk int) *valuesCache {
+	return newExactValuesCache(prefix, cols, chunk, 0)
+}
+
+// newExactValuesCache is newValuesCache with a statement for every row
+// count up to exact as well, so that single can insert such a batch in one
+// statement (no transaction around several).
+func newExactValuesCache(prefix string, cols, chunk, exact int) *valuesCache {
 	c := &valuesCache{prefix: prefix, cols: cols, chunk: chunk, texts: [2]map[int]string{{}, {}}}
-	for n := 1; n <= chunk; n *= 2 {
-		c.texts[0][n] = c.build(n, false)
-		c.texts[1][n] = c.build(n, true)
+	for n := 1; n <= chunk; n++ {
+		if n <= exact || n&(n-1) == 0 {
+			c.texts[0][n] = c.build(n, false)
+			c.texts[1][n] = c.build(n, true)
+		}
 	}
 	return c
 }
 
+// single returns the statement that inserts n rows at once, if one does
+// (n is a power of two of at most chunk, or at most newExactValuesCache's
+// exact).
+func (c *valuesCache) single(db *DB, n int) (string, bool) {
+	q, ok := c.texts[c.style(db)][n]
+	return q, ok
+}
+
+// style is the placeholder style of db's dialect (an index of texts).
+func (c *valuesCache) style(db *DB) int {
+	if db.dialect.Name() == "sqlite" {
+		return 1
+	}
+	return 0
+}
+
 // exec inserts len(args)/cols rows in tx.
 func (c *valuesCache) exec(ctx context.Context, db *DB, tx *sql.Tx, args []any) error {
-	style := 0
-	if db.dialect.Name() == "sqlite" {
-		style = 1
-	}
+	style := c.style(db)
 	for rows := len(args) / c.cols; rows > 0; {
 		n := c.chunk
 		for n > rows {

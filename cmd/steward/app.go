@@ -66,6 +66,12 @@ func openApp(ctx context.Context, cfg *Config, logOut io.Writer) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Database != "" {
+		// Replicas share the database: the subject cache hears every
+		// replica's (and command's) changes within milliseconds.
+		db.CacheSubjectsShared(postgres.NewInvalidations(cfg.Database, log), sqlstore.SharedCacheOptions{
+			TTL: subjectCacheTTL, ShortTTL: subjectCacheShortTTL, Logger: log})
+	}
 	a := &app{cfg: cfg, log: log, keys: provider, db: db, clock: time.Now}
 	if err := a.wireAuth(ctx, provider); err != nil {
 		db.Close()

@@ -191,6 +191,9 @@ func (c *cli) printReports(reports []*audit.Report, asJSON bool) int {
 		if r.Unsigned > 0 {
 			fmt.Fprintf(c.stdout, ", %d newer events not signed yet", r.Unsigned)
 		}
+		if r.Pending > 0 {
+			fmt.Fprintf(c.stdout, ", %d accepted events not integrated yet", r.Pending)
+		}
 		fmt.Fprintln(c.stdout)
 	}
 	return code

@@ -74,8 +74,9 @@ type Config struct {
 	DownloadTTL time.Duration `yaml:"download_ttl"`
 	// AuditJournalDelay is how long, on SQLite, an audit event written to
 	// the journal waits before it is chained into the database (see
-	// audit.Options.JournalDelay). Longer is cheaper per event; the journal
-	// is durable either way.
+	// audit.Options.JournalDelay), and on PostgreSQL the period of the
+	// sequencer that chains accepted events. Longer is cheaper per event;
+	// events are durable either way.
 	AuditJournalDelay time.Duration `yaml:"audit_journal_delay"`
 	// Tombstones is the erasure tombstone file (default
 	// DATA/erasure-tombstones): every erasure is recorded there first, and a
@@ -137,7 +138,7 @@ func (c *Config) fields() []configField {
 		{name: "ephemeral_ttl", usage: "lifetime of an ephemeral file that is never downloaded", dur: &c.EphemeralTTL},
 		{name: "public_url", usage: "base of every link steward hands out, e.g. https://steward.example.com (default: the listen address)", str: &c.PublicURL},
 		{name: "download_ttl", usage: "lifetime of a one-time download link", dur: &c.DownloadTTL},
-		{name: "audit_journal_delay", usage: "on SQLite, how long a journaled audit event waits to be chained into the database", dur: &c.AuditJournalDelay},
+		{name: "audit_journal_delay", usage: "how long an audit event waits to be chained: on SQLite from the journal, on PostgreSQL the sequencer's period", dur: &c.AuditJournalDelay},
 		{name: "tombstones", usage: "erasure tombstone file, replayed by restore (default DATA/erasure-tombstones)", str: &c.Tombstones},
 		{name: "orphan_grace", usage: "age at which a blob without a file row, or a partial upload, is removed", dur: &c.OrphanGrace},
 		{name: "webhook_interval", usage: "how often webhook deliveries look for new events and due retries", dur: &c.WebhookInterval},

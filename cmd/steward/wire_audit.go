@@ -6,11 +6,13 @@ import (
 	"time"
 
 	"github.com/steward-privacy/steward/audit"
+	"github.com/steward-privacy/steward/jobs"
 	"github.com/steward-privacy/steward/vault"
 )
 
 // openAudit opens the audit log: its checkpoint signing key is kept wrapped
-// by the master key provider.
+// by the master key provider. On PostgreSQL it accepts events for the
+// servers' sequencer (and integrates what it accepted when it closes).
 func (a *app) openAudit(ctx context.Context) (*audit.Log, error) {
 	return a.openAuditLog(ctx, "")
 }
@@ -20,8 +22,9 @@ func (a *app) openAudit(ctx context.Context) (*audit.Log, error) {
 // SQLite commits without syncing (synchronous=NORMAL), so a journal write
 // is as durable as a commit and several times cheaper, which is most of
 // the cost of an audited read. The journal's lock also makes the server the
-// only one on this data folder. PostgreSQL syncs its commits and serves
-// several replicas, so there events go to the database directly.
+// only one on this data folder. On PostgreSQL, which serves several
+// replicas, events are accepted into the database without a lock shared by
+// replicas and integrated by the sequencer (sequencerLoop).
 func (a *app) openServerAudit(ctx context.Context) (*audit.Log, error) {
 	if a.cfg.Database != "" {
 		return a.openAuditLog(ctx, "")
@@ -29,7 +32,17 @@ func (a *app) openServerAudit(ctx context.Context) (*audit.Log, error) {
 	return a.openAuditLog(ctx, filepath.Join(a.cfg.Data, "audit-journal"))
 }
 
-// cacheSubjects turns on the subject cache on SQLite. Call it once the
+// sequencerLoop integrates the events every replica accepted into the
+// chains, every audit_journal_delay, on the replica holding its lease.
+func sequencerLoop(log *audit.Log) jobs.Loop {
+	return jobs.Loop{Name: "audit.sequencer", Every: log.SequencerPeriod(), Run: func(ctx context.Context) error {
+		_, err := log.Integrate(ctx)
+		return err
+	}}
+}
+
+// cacheSubjects turns on the subject cache on SQLite (on PostgreSQL
+// openApp turned on the cache shared by replicas). Call it once the
 // server's audit journal is open: the journal's lock makes this server the
 // database's only writer of subjects and records (CLI commands write
 // neither; `steward keys rotate` rewraps, bounded by subjectCacheTTL <
@@ -47,12 +60,19 @@ func (a *app) cacheSubjects() {
 // still names them.
 const subjectCacheTTL = 10 * time.Second
 
+// subjectCacheShortTTL is how long a replica on PostgreSQL trusts a cached
+// row while its invalidation listener is down (at start, or after its
+// connection dropped): the bound on how long another replica's change can
+// go unseen then (withdrawals and erasures are honoured within 1 s).
+const subjectCacheShortTTL = 500 * time.Millisecond
+
 func (a *app) openAuditLog(ctx context.Context, journal string) (*audit.Log, error) {
 	signer, err := audit.OpenSigner(ctx, a.db, a.keys, a.clock)
 	if err != nil {
 		return nil, err
 	}
-	return audit.Open(ctx, a.db, signer, audit.Options{Now: a.clock, Logger: a.log, Journal: journal, JournalDelay: a.cfg.AuditJournalDelay})
+	return audit.Open(ctx, a.db, signer, audit.Options{Now: a.clock, Logger: a.log, Journal: journal, JournalDelay: a.cfg.AuditJournalDelay,
+		Accept: a.cfg.Database != ""})
 }
 
 // masterKeyUsers hold the secrets outside the vault that the master key

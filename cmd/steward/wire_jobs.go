@@ -67,5 +67,8 @@ func (a *app) scheduler(v *vault.Vault, log *audit.Log, reg *prometheus.Registry
 	} {
 		s.Add(j)
 	}
+	if log.Accepting() {
+		s.AddLoop(sequencerLoop(log))
+	}
 	return s
 }
