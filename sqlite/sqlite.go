@@ -35,6 +35,10 @@ var pragmas = []string{
 	"foreign_keys(1)",
 	"secure_delete(1)",
 	"synchronous(NORMAL)",
+	// Statement journals and temporary tables stay in memory: no temporary
+	// file ever holds a page of personal data, and a multi-row statement
+	// inside a batch does not write its journal through the file system.
+	"temp_store(MEMORY)",
 }
 
 // Open opens (creating if needed) the database file at path, applies the
@@ -76,6 +80,10 @@ func openPool(path string, readOnly bool) (*sql.DB, error) {
 		// Take the write lock at BEGIN, so a transaction that reads first
 		// never fails to upgrade its lock (another process may hold the file).
 		q.Set("_txlock", "immediate")
+		// The one writer's cache holds every page a group commit dirties,
+		// so a batch never spills pages to the WAL before its commit
+		// (32 MiB; SQLite allocates it as pages are used).
+		q.Add("_pragma", "cache_size(-32768)")
 	}
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 	db, err := sql.Open("sqlite", dsn)
