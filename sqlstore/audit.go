@@ -31,7 +31,7 @@ const auditChunk = 256
 var argsPool = sync.Pool{New: func() any { s := make([]any, 0, 1024*auditColumnCount); return &s }}
 
 // insertAuditSQL caches the INSERT text for each chunk size.
-var insertAuditSQL = newValuesCache(`INSERT INTO audit_events (`+auditColumns+`) VALUES `, auditColumnCount, auditChunk)
+var insertAuditSQL = newAllOrNothingValuesCache(`INSERT INTO audit_events (`+auditColumns+`) VALUES `, auditColumnCount, auditChunk)
 
 // AppendAudit stores events in one transaction, tenant by tenant under each
 // tenant's locked chain head.

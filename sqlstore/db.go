@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"sync/atomic"
 	"time"
 
 	"github.com/steward-privacy/steward"
@@ -39,11 +40,15 @@ type DB struct {
 	cache   *subjectCache // nil unless CacheSubjects
 	shared  *sharedCache  // nil unless CacheSubjectsShared
 	batcher *writeBatcher // nil unless BatchWrites
+	// recentLedger counts the rows of disclosures_recent, as a hint of when
+	// to merge them into the ledger (-1 until read from the table).
+	recentLedger atomic.Int64
 }
 
 // New wraps the given pools. It does not migrate; call Migrate.
 func New(w, r *sql.DB, d Dialect) *DB {
 	db := &DB{w: newPool(w), dialect: d}
+	db.recentLedger.Store(-1)
 	db.r = db.w
 	if r != nil && r != w {
 		db.r = newPool(r)

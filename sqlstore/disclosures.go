@@ -10,9 +10,22 @@ import (
 
 var _ steward.DisclosureStore = (*DB)(nil)
 
+// ledgerColumns are the columns of a ledger row, in disclosureRow's order,
+// in both ledger tables.
+const ledgerColumns = `id, tenant_id, subject_id, processor, purpose, categories, files, text, policy_version, retention, obligations, at`
+
 // insertDisclosures inserts ledger rows, many per statement.
-var insertDisclosures = newValuesCache(`INSERT INTO disclosures (id, tenant_id, subject_id, processor, purpose, categories, files, text,
-	policy_version, retention, obligations, at) VALUES `, 12, 64)
+var insertDisclosures = newValuesCache(`INSERT INTO disclosures (`+ledgerColumns+`) VALUES `, 12, 64)
+
+// insertRecentDisclosures appends ledger rows projected from audit events.
+var insertRecentDisclosures = newAllOrNothingValuesCache(`INSERT INTO disclosures_recent (`+ledgerColumns+`) VALUES `, 12, 64)
+
+// ledgerMergeRows is how many rows disclosures_recent gathers before they
+// move into disclosures. A projected row costs one append; its place in the
+// subject index is written when the rows move, sorted by subject, so one
+// index page takes many rows in one write instead of one page written per
+// disclosure. A listing scans at most about this many recent rows.
+const ledgerMergeRows = 8192
 
 // AddDisclosure stores a disclosure in the ledger with its one-time links,
 // in one transaction; expired links of any tenant are swept on the way. A
@@ -54,17 +67,58 @@ func disclosureRow(d *steward.Disclosure) []any {
 // steward.DisclosureFromAudit), in the transaction that stores the events:
 // a disclosure written this way is in the ledger exactly when its audit
 // event is in the log.
+//
+// The rows are appended to disclosures_recent; once it holds
+// ledgerMergeRows rows they move, in the same transaction, into
+// disclosures in subject order (a rolled-back transaction leaves the
+// row-count hint high or low, which only moves the next merge).
 func (db *DB) projectLedger(ctx context.Context, tx *sql.Tx, events []*steward.AuditEvent) error {
 	var args []any
 	for _, e := range events {
 		if d, ok := steward.DisclosureFromAudit(e); ok {
+			if args == nil {
+				args = make([]any, 0, len(events)*insertRecentDisclosures.cols)
+			}
 			args = append(args, disclosureRow(d)...)
 		}
 	}
 	if args == nil {
 		return nil
 	}
-	return db.translate(insertDisclosures.exec(ctx, db, tx, args), "")
+	if err := insertRecentDisclosures.exec(ctx, db, tx, args); err != nil {
+		return db.translate(err, "")
+	}
+	n := db.recentLedger.Load()
+	if n < 0 {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM disclosures_recent`).Scan(&n); err != nil {
+			return db.translate(err, "")
+		}
+	} else {
+		n += int64(len(args) / insertRecentDisclosures.cols)
+	}
+	if n >= ledgerMergeRows {
+		if err := db.mergeLedger(ctx, tx); err != nil {
+			return db.translate(err, "")
+		}
+		n = 0
+	}
+	db.recentLedger.Store(n)
+	return nil
+}
+
+// mergeLedger moves every row of disclosures_recent into disclosures,
+// sorted by subject and in their order of projection.
+func (db *DB) mergeLedger(ctx context.Context, tx *sql.Tx) error {
+	insert := "INSERT INTO"
+	if db.dialect.Name() == "sqlite" {
+		insert = "INSERT OR FAIL INTO" // no statement journal: see newAllOrNothingValuesCache
+	}
+	if _, err := tx.ExecContext(ctx, insert+` disclosures (`+ledgerColumns+`) SELECT `+ledgerColumns+`
+		FROM disclosures_recent ORDER BY tenant_id, subject_id, seq`); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM disclosures_recent`)
+	return err
 }
 
 // Disclosures returns a subject's disclosures, newest first.
@@ -80,8 +134,13 @@ func (db *DB) Disclosures(ctx context.Context, tenantID, subjectID string, limit
 		d.Categories, d.Files, d.Obligations = splitKeys(cats), splitKeys(files), splitKeys(obligations)
 		d.Text, d.At = text != 0, fromMicros(at)
 		return d, nil
-	}, `SELECT id, processor, purpose, categories, files, text, policy_version, retention, obligations, at
-		FROM disclosures WHERE tenant_id = $1 AND subject_id = $2 ORDER BY at DESC, seq DESC LIMIT $3`, tenantID, subjectID, limit)
+	}, `SELECT id, processor, purpose, categories, files, text, policy_version, retention, obligations, at FROM (
+			SELECT id, processor, purpose, categories, files, text, policy_version, retention, obligations, at, 0 AS tier, seq
+			FROM disclosures WHERE tenant_id = $1 AND subject_id = $2
+			UNION ALL
+			SELECT id, processor, purpose, categories, files, text, policy_version, retention, obligations, at, 1 AS tier, seq
+			FROM disclosures_recent WHERE tenant_id = $1 AND subject_id = $2) AS ledger
+		ORDER BY at DESC, tier DESC, seq DESC LIMIT $3`, tenantID, subjectID, limit)
 }
 
 // ClaimDownload deletes and returns the link stored under hash: a second

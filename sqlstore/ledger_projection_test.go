@@ -2,7 +2,9 @@ package sqlstore_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -52,6 +54,71 @@ func TestLedgerFromAuditEvents(t *testing.T) {
 		}
 		if diff := cmp.Diff(d, got[0]); diff != "" {
 			t.Errorf("ledger row differs from the disclosure (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// TestLedgerRecentRowsMerge: projected rows first land in the unindexed
+// recent table and move into the indexed ledger once enough gathered;
+// before, during and after the move, a subject's listing has every row
+// once, newest first, also a row stored directly (with links) in between.
+func TestLedgerRecentRowsMerge(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, b testdb.Backend) {
+		db := b.Open(t)
+		ctx := context.Background()
+		tn := mustTenant(t, db, "Merged")
+		subjects := []string{"sub_a", "sub_b", "sub_c"}
+		event := func(i int) *steward.AuditEvent {
+			d := &steward.Disclosure{ID: fmt.Sprintf("dsc_%05d", i), TenantID: tn.ID, SubjectID: subjects[i%len(subjects)],
+				Processor: "quill-text", Purpose: "essential.service.generation", Categories: []string{"user.content.prompt"},
+				Files: []string{}, PolicyVersion: "1", Retention: "not-retained", Obligations: []string{},
+				At: t0.Add(time.Duration(i/7) * time.Millisecond)} // several rows share a time
+			reasons, _ := d.LedgerReasons(nil)
+			return &steward.AuditEvent{TenantID: tn.ID, Time: d.At, Actor: "api_key:key_1", Action: steward.ActionDisclose,
+				SubjectID: d.SubjectID, Purpose: d.Purpose, Categories: d.Categories, Target: d.ID,
+				Decision: steward.DecisionAllow, Reasons: reasons}
+		}
+		check := func(upto int) {
+			t.Helper()
+			got, err := db.Disclosures(ctx, tn.ID, "sub_b", 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			for i := upto - 1; i >= 0; i-- {
+				if i%len(subjects) == 1 {
+					want = append(want, fmt.Sprintf("dsc_%05d", i))
+				}
+			}
+			if len(want) > 1000 {
+				want = want[:1000]
+			}
+			ids := make([]string, len(got))
+			for i, d := range got {
+				ids[i] = d.ID
+			}
+			if diff := cmp.Diff(want, ids); diff != "" {
+				t.Fatalf("after %d disclosures, sub_b's ledger (-want +got):\n%s", upto, diff)
+			}
+		}
+		total := 0
+		for _, batch := range []int{5, 300, 8000, 200, 4000} { // crosses the merge threshold twice
+			var events []*steward.AuditEvent
+			for range batch {
+				events = append(events, event(total))
+				total++
+			}
+			if err := db.AppendAudit(ctx, events, chainSeal, nil); err != nil {
+				t.Fatal(err)
+			}
+			check(total)
+		}
+		var recent int
+		if err := db.Writer().QueryRowContext(ctx, `SELECT count(*) FROM disclosures_recent`).Scan(&recent); err != nil {
+			t.Fatal(err)
+		}
+		if recent == 0 || recent >= total {
+			t.Errorf("%d of %d rows are still recent; want the rows since the last merge only", recent, total)
 		}
 	})
 }

@@ -28,6 +28,22 @@ func newValuesCache(prefix string, cols, chunk int) *valuesCache {
 	return newExactValuesCache(prefix, cols, chunk, 0)
 }
 
+// newAllOrNothingValuesCache is newValuesCache for inserts that only run
+// in a transaction (or savepoint) undone as a whole when any statement
+// fails. On SQLite they resolve a failed constraint with FAIL instead of
+// the default ABORT: the statement then needs no statement journal (a copy
+// of every page it changes, kept to undo the statement alone), which cost
+// a third of a large multi-row insert. Never use it for statements whose
+// failure must leave the rest of their transaction standing (the write
+// batcher's shared transactions rely on ABORT).
+func newAllOrNothingValuesCache(prefix string, cols, chunk int) *valuesCache {
+	c := newValuesCache(prefix, cols, chunk)
+	for n, q := range c.texts[1] {
+		c.texts[1][n] = strings.Replace(q, "INSERT INTO", "INSERT OR FAIL INTO", 1)
+	}
+	return c
+}
+
 // newExactValuesCache is newValuesCache with a statement for every row
 // count up to exact as well, so that single can insert such a batch in one
 // statement (no transaction around several).
