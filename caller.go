@@ -1,6 +1,9 @@
 package steward
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // ActorKind says what kind of principal makes a call.
 type ActorKind string
@@ -73,4 +76,18 @@ func WithRequest(ctx context.Context, r *RequestInfo) context.Context {
 func RequestFrom(ctx context.Context) *RequestInfo {
 	r, _ := ctx.Value(requestInfoKey{}).(*RequestInfo)
 	return r
+}
+
+// NewAuditEvent returns an audit event of action by the caller (nil: actor
+// left empty for the caller to set, e.g. a system actor) at time at, with
+// the request id and truncated client address the context carries.
+func NewAuditEvent(ctx context.Context, c *Caller, action string, at time.Time) *AuditEvent {
+	e := &AuditEvent{Action: action, Time: at.UTC()}
+	if c != nil {
+		e.TenantID, e.Actor = c.TenantID, c.Actor()
+	}
+	if info := RequestFrom(ctx); info != nil {
+		e.RequestID, e.ClientIP = info.ID, info.ClientIP
+	}
+	return e
 }

@@ -8,8 +8,8 @@ import (
 // Scope is one permission an API key or staff role grants.
 type Scope string
 
-// The scopes. Admin implies every tenant-level scope; TenantsWrite (creating
-// tenants) is held only by the operator tenant's bootstrap key and never implied.
+// The scopes. Admin implies every scope but the dedicated ones (see
+// DedicatedScopes), which must be held themselves.
 const (
 	ScopeRecordsRead  Scope = "records:read"
 	ScopeRecordsWrite Scope = "records:write"
@@ -39,13 +39,23 @@ var AllScopes = []Scope{
 	ScopeDisclosuresRead, ScopeDisclosuresWrite, ScopeEventsRead, ScopeAdmin, ScopeTenantsWrite,
 }
 
+// DedicatedScopes are never implied by admin: reading third-party secrets
+// (secrets:read) and creating tenants (tenants:write). A caller can grant
+// them only if it holds them itself, so an admin key cannot mint its way to
+// them.
+var DedicatedScopes = []Scope{ScopeSecretsRead, ScopeTenantsWrite}
+
+// Dedicated reports whether sc is a dedicated scope, never implied by admin.
+func Dedicated(sc Scope) bool { return slices.Contains(DedicatedScopes, sc) }
+
 // Scopes is a set of scopes.
 type Scopes []Scope
 
-// Has reports whether s grants want. Admin grants every scope but TenantsWrite.
+// Has reports whether s grants want. Admin grants every scope but the
+// dedicated ones.
 func (s Scopes) Has(want Scope) bool {
 	for _, g := range s {
-		if g == want || (g == ScopeAdmin && want != ScopeTenantsWrite) {
+		if g == want || (g == ScopeAdmin && !Dedicated(want)) {
 			return true
 		}
 	}
@@ -56,8 +66,8 @@ func (s Scopes) Has(want Scope) bool {
 // Reading third-party secrets needs its own scope, never implied.
 func (s Scopes) HasExactly(want Scope) bool { return slices.Contains(s, want) }
 
-// Covers reports whether s grants every scope of other (a key may only mint
-// keys with scopes it holds itself).
+// Covers reports whether s grants every scope of other: a key or session
+// may only grant (and revoke) scopes it holds or implies itself.
 func (s Scopes) Covers(other Scopes) bool {
 	for _, o := range other {
 		if !s.Has(o) {

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -30,6 +31,10 @@ type Service struct {
 	hasher *Hasher
 	sealer Sealer
 	now    func() time.Time
+	audit  steward.AuditLog
+	fails  failures
+	// operator is the operator tenant's id, once known (guarded by fails.mu).
+	operator string
 	// Lockout tunes staff sign-in back-off.
 	Lockout Lockout
 
@@ -108,7 +113,8 @@ type NewKey struct {
 }
 
 // CreateAPIKey mints a key in the caller's tenant. The caller needs admin and
-// may only grant scopes it holds itself.
+// may only grant scopes it holds or implies itself (a dedicated scope only
+// if it holds it).
 func (s *Service) CreateAPIKey(ctx context.Context, name string, scopes steward.Scopes) (*NewKey, error) {
 	c, err := steward.Require(ctx, steward.ScopeAdmin)
 	if err != nil {
@@ -118,6 +124,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, name string, scopes steward.
 		return nil, err
 	}
 	if !c.Scopes.Covers(scopes) {
+		_ = s.record(ctx, c.TenantID, c.Actor(), steward.ActionAPIKeyCreate, "", steward.DecisionDeny, "scope_not_held")
 		return nil, &steward.Error{Code: steward.EFORBIDDEN, Message: "a key cannot grant scopes its creator does not hold",
 			Fields: []steward.FieldError{{Path: "scopes", Message: "exceeds the caller's scopes"}}}
 	}
@@ -129,6 +136,9 @@ func (s *Service) mintKey(ctx context.Context, tenantID, name string, scopes ste
 	k := &steward.APIKey{TenantID: tenantID, Name: name, Scopes: scopes, Hash: s.hasher.Hash(domainAPIKey, secret),
 		CreatedAt: s.now().UTC(), CreatedBy: by}
 	if err := s.store.CreateAPIKey(ctx, k); err != nil {
+		return nil, err
+	}
+	if err := s.record(ctx, tenantID, by, steward.ActionAPIKeyCreate, k.ID, steward.DecisionAllow, scopeReasons(scopes)...); err != nil {
 		return nil, err
 	}
 	return &NewKey{Key: k, Secret: secret}, nil
@@ -143,17 +153,48 @@ func (s *Service) ListAPIKeys(ctx context.Context) ([]*steward.APIKey, error) {
 	return s.store.APIKeys(ctx, c.TenantID)
 }
 
-// RevokeAPIKey revokes a key of the caller's tenant, effective at once.
+// RevokeAPIKey revokes a key of the caller's tenant, effective at once. The
+// caller must hold (or imply) every scope of the key it revokes, and the
+// last active key that can create tenants cannot be revoked (ECONFLICT),
+// so the operator never locks itself out.
 func (s *Service) RevokeAPIKey(ctx context.Context, id string) error {
 	c, err := steward.Require(ctx, steward.ScopeAdmin)
 	if err != nil {
 		return err
 	}
+	keys, err := s.store.APIKeys(ctx, c.TenantID)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(keys, func(k *steward.APIKey) bool { return k.ID == id })
+	if i < 0 {
+		return steward.Errorf(steward.ENOTFOUND, "no such API key")
+	}
+	if reason := s.revocable(c, keys, keys[i]); reason != nil {
+		_ = s.record(ctx, c.TenantID, c.Actor(), steward.ActionAPIKeyRevoke, id, steward.DecisionDeny, steward.ErrorCode(reason))
+		return reason
+	}
 	if err := s.store.RevokeAPIKey(ctx, c.TenantID, id, s.now().UTC()); err != nil {
 		return err
 	}
 	s.keys.evict(id)
-	return nil
+	return s.record(ctx, c.TenantID, c.Actor(), steward.ActionAPIKeyRevoke, id, steward.DecisionAllow)
+}
+
+// revocable returns why the caller may not revoke k, or nil.
+func (s *Service) revocable(c *steward.Caller, keys []*steward.APIKey, k *steward.APIKey) error {
+	if !c.Scopes.Covers(k.Scopes) {
+		return steward.Errorf(steward.EFORBIDDEN, "a key holding scopes the caller does not hold cannot be revoked by it")
+	}
+	if !k.Active() || !k.Scopes.HasExactly(steward.ScopeTenantsWrite) {
+		return nil
+	}
+	for _, o := range keys {
+		if o.ID != k.ID && o.Active() && o.Scopes.HasExactly(steward.ScopeTenantsWrite) {
+			return nil
+		}
+	}
+	return steward.Errorf(steward.ECONFLICT, "this is the last key that can create tenants; create another first")
 }
 
 // Bootstrap creates the operator tenant and its first admin key if no tenant
@@ -172,7 +213,10 @@ func (s *Service) Bootstrap(ctx context.Context, name, region string) (*NewKey, 
 		}
 		return nil, err
 	}
-	return s.mintKey(ctx, t.ID, "bootstrap", steward.Scopes{steward.ScopeAdmin, steward.ScopeTenantsWrite}, "system:bootstrap")
+	if err := s.record(ctx, t.ID, "system:bootstrap", ActionTenantCreate, t.ID, steward.DecisionAllow); err != nil {
+		return nil, err
+	}
+	return s.mintKey(ctx, t.ID, "bootstrap", steward.Scopes{steward.ScopeAdmin, steward.ScopeSecretsRead, steward.ScopeTenantsWrite}, "system:bootstrap")
 }
 
 // CreateTenant creates a tenant and its first admin key. Only a caller with
@@ -186,6 +230,11 @@ func (s *Service) CreateTenant(ctx context.Context, name, region string) (*stewa
 	if err := s.store.CreateTenant(ctx, t); err != nil {
 		return nil, nil, err
 	}
-	k, err := s.mintKey(ctx, t.ID, "admin", steward.Scopes{steward.ScopeAdmin}, c.Actor())
+	if err := s.record(ctx, c.TenantID, c.Actor(), ActionTenantCreate, t.ID, steward.DecisionAllow); err != nil {
+		return nil, nil, err
+	}
+	// The new tenant's first key holds admin and the dedicated secrets:read,
+	// so its owner can do everything in it and grant any of it.
+	k, err := s.mintKey(ctx, t.ID, "admin", steward.Scopes{steward.ScopeAdmin, steward.ScopeSecretsRead}, c.Actor())
 	return t, k, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -95,7 +96,16 @@ func (a *StaffAuth) CreateStaff(ctx context.Context, email, password, importedHa
 	if err != nil {
 		return nil, err
 	}
-	return a.createStaff(ctx, c.TenantID, email, password, importedHash, role)
+	if scopes, ok := steward.RoleScopes[role]; ok && !c.Scopes.Covers(scopes) {
+		_ = a.record(ctx, c.TenantID, c.Actor(), ActionStaffCreate, "", steward.DecisionDeny, "scope_not_held")
+		return nil, &steward.Error{Code: steward.EFORBIDDEN, Message: "a staff role cannot grant scopes its creator does not hold",
+			Fields: []steward.FieldError{{Path: "role", Message: "exceeds the caller's scopes"}}}
+	}
+	s, err := a.createStaff(ctx, c.TenantID, email, password, importedHash, role)
+	if err != nil {
+		return nil, err
+	}
+	return s, a.record(ctx, c.TenantID, c.Actor(), ActionStaffCreate, s.ID, steward.DecisionAllow, "role:"+string(role))
 }
 
 func (a *StaffAuth) createStaff(ctx context.Context, tenantID, email, password, importedHash string, role steward.Role) (*steward.StaffAccount, error) {
@@ -129,10 +139,12 @@ func (a *StaffAuth) Login(ctx context.Context, tenantID, email, password, code s
 	denied := steward.Errorf(steward.EUNAUTHORIZED, "wrong email, password or code")
 	e, err := NormalizeEmail("email", email)
 	if err != nil {
+		a.Denied(ctx, &steward.Caller{TenantID: tenantID}, ActionStaffSignIn, "", "wrong_credentials")
 		return "", nil, denied
 	}
 	s, err = a.store.StaffByEmail(ctx, tenantID, a.sealer.BlindIndex("staff-email", e))
 	if steward.ErrorCode(err) == steward.ENOTFOUND {
+		a.Denied(ctx, &steward.Caller{TenantID: tenantID}, ActionStaffSignIn, "", "wrong_credentials")
 		// Spend the same time as a real check, so timing does not reveal
 		// which emails have accounts.
 		_, _ = a.passwords.Verify(ctx, []byte(password), a.dummyHash(ctx))
@@ -146,6 +158,7 @@ func (a *StaffAuth) Login(ctx context.Context, tenantID, email, password, code s
 		return "", nil, denied
 	}
 	if s.LockedUntil != nil && now.Before(*s.LockedUntil) {
+		a.Denied(ctx, nil, ActionStaffSignIn, s.ID, "locked")
 		return "", nil, lockedError(s.LockedUntil.Sub(now))
 	}
 	ok, err := a.passwords.Verify(ctx, []byte(password), s.PasswordHash)
@@ -160,6 +173,9 @@ func (a *StaffAuth) Login(ctx context.Context, tenantID, email, password, code s
 	}
 	if !ok {
 		return "", nil, a.recordFailure(ctx, s, now, denied)
+	}
+	if err := a.record(ctx, s.TenantID, "staff:"+s.ID, ActionStaffSignIn, s.ID, steward.DecisionAllow); err != nil {
+		return "", nil, err
 	}
 	if s.FailedAttempts != 0 || s.LockedUntil != nil {
 		s.FailedAttempts, s.LockedUntil = 0, nil
@@ -185,6 +201,13 @@ func (a *StaffAuth) recordFailure(ctx context.Context, s *steward.StaffAccount, 
 	}
 	if err := a.store.UpdateStaff(ctx, s); err != nil {
 		return err
+	}
+	// Failures are aggregated per account and minute; a lockout is always
+	// its own event.
+	a.Denied(ctx, &steward.Caller{TenantID: s.TenantID, Kind: steward.ActorStaff, ID: s.ID}, ActionStaffSignIn, s.ID, "wrong_credentials")
+	if s.LockedUntil != nil {
+		_ = a.record(ctx, s.TenantID, "staff:"+s.ID, ActionStaffLockout, s.ID, steward.DecisionDeny,
+			"failures:"+strconv.Itoa(s.FailedAttempts))
 	}
 	return denied
 }
@@ -238,7 +261,14 @@ func (a *StaffAuth) AuthenticateSession(ctx context.Context, token string) (*ste
 
 // Logout ends a session.
 func (a *StaffAuth) Logout(ctx context.Context, token string) error {
-	return a.store.DeleteSession(ctx, a.hasher.Hash(domainSession, token))
+	c, _ := a.AuthenticateSession(ctx, token) // nil: nothing to audit
+	if err := a.store.DeleteSession(ctx, a.hasher.Hash(domainSession, token)); err != nil {
+		return err
+	}
+	if c != nil {
+		return a.record(ctx, c.TenantID, c.Actor(), ActionStaffSignOut, c.ID, steward.DecisionAllow)
+	}
+	return nil
 }
 
 // Enrollment is a TOTP secret offered to a staff member, shown once.
@@ -267,6 +297,9 @@ func (a *StaffAuth) EnrollTOTP(ctx context.Context, issuer string) (*Enrollment,
 	if err := a.store.UpdateStaff(ctx, s); err != nil {
 		return nil, err
 	}
+	if err := a.record(ctx, s.TenantID, "staff:"+s.ID, ActionTOTPEnroll, s.ID, steward.DecisionAllow); err != nil {
+		return nil, err
+	}
 	return &Enrollment{Secret: k.Secret(), URL: k.URL()}, nil
 }
 
@@ -292,7 +325,10 @@ func (a *StaffAuth) ConfirmTOTP(ctx context.Context, code string) error {
 		return a.recordFailure(ctx, s, now, steward.Invalid("code", "the code is wrong or expired"))
 	}
 	s.TOTPEnabled, s.FailedAttempts, s.LockedUntil = true, 0, nil
-	return a.store.UpdateStaff(ctx, s)
+	if err := a.store.UpdateStaff(ctx, s); err != nil {
+		return err
+	}
+	return a.record(ctx, s.TenantID, "staff:"+s.ID, ActionTOTPConfirm, s.ID, steward.DecisionAllow)
 }
 
 func (a *StaffAuth) signedIn(ctx context.Context) (*steward.StaffAccount, error) {

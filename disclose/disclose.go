@@ -208,6 +208,7 @@ func (s *Service) Disclose(ctx context.Context, subjectID string, r *Request) (*
 			event.Target = "processor:" + r.Processor
 		}
 		event.Decision, event.Reasons = steward.DecisionDeny, t.Decision.Codes()
+		s.vault.CodesOnly(&event, t.Decision)
 		if err := s.vault.Audit(ctx, event); err != nil {
 			return nil, err
 		}

@@ -58,7 +58,7 @@ func jsonError(err error) error {
 	case errors.As(err, &syn):
 		return steward.Errorf(steward.EINVALID, "malformed JSON at byte %d", syn.Offset)
 	case errors.As(err, &typ):
-		path := typ.Field
+		path := safeFieldPath(typ.Field)
 		if path == "" {
 			path = "(body)"
 		}
@@ -66,13 +66,37 @@ func jsonError(err error) error {
 	}
 	msg := err.Error()
 	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		f = strings.Trim(f, `"`)
-		if len(f) > 64 || strings.ContainsFunc(f, func(r rune) bool { return r < 0x20 || r > 0x7e }) {
-			f = "(unknown field)"
-		}
-		return steward.Invalid(f, "unknown field")
+		return steward.Invalid(safeFieldPath(strings.Trim(f, `"`)), "unknown field")
 	}
 	return steward.Errorf(steward.EINVALID, "malformed JSON request body")
+}
+
+// safeFieldPath returns a field path fit to show: each dot-separated part
+// that is not an identifier of the API's shape (lower-case letters, digits
+// and underscores, at most 40 characters) is replaced by "*", so a caller
+// who sends an email address or a name as a field name (or a map key)
+// never sees it echoed.
+func safeFieldPath(p string) string {
+	parts := strings.Split(p, ".")
+	for i, part := range parts {
+		if !apiIdentifier(part) {
+			parts[i] = "*"
+		}
+	}
+	return strings.Join(parts, ".")
+}
+
+func apiIdentifier(s string) bool {
+	if s == "" || len(s) > 40 || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 func jsonKind(goKind string) string {

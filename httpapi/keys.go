@@ -89,8 +89,8 @@ func (s *Server) routeKeys() {
 			}
 			return respond(w, http.StatusOK, out)
 		})
-	s.route(Route{Method: "DELETE", Path: "/v1/apikeys/{id}", Summary: "Revoke an API key, effective at once", Tag: "auth",
-		Scope: steward.ScopeAdmin, Status: http.StatusNoContent},
+	s.route(Route{Method: "DELETE", Path: "/v1/apikeys/{id}", Summary: "Revoke an API key, effective at once (only by a caller holding every scope of the key; never the last key that can create tenants)", Tag: "auth",
+		Scope: steward.ScopeAdmin, Status: http.StatusNoContent, Errors: []string{steward.ENOTFOUND, steward.ECONFLICT}},
 		func(w http.ResponseWriter, r *http.Request) error {
 			if err := s.auth.RevokeAPIKey(r.Context(), r.PathValue("id")); err != nil {
 				return err

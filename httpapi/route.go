@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/steward-privacy/steward"
+	"github.com/steward-privacy/steward/auth"
 )
 
 // Route describes one endpoint: how it is matched, what it needs and what it
@@ -127,6 +128,7 @@ func (s *Server) wrap(rt Route, h handlerFunc) http.Handler {
 				if ok, wait := s.opts.IPLimit.Allow(peerAddr(r)); !ok {
 					err = rateLimited(wait)
 				}
+				s.refused(r, nil, rt, err)
 				writeError(w, r, s.log, err)
 				return
 			}
@@ -139,7 +141,9 @@ func (s *Server) wrap(rt Route, h handlerFunc) http.Handler {
 				return
 			}
 			if rt.Scope != "" && !c.Scopes.Has(rt.Scope) {
-				writeError(w, r, s.log, steward.Errorf(steward.EFORBIDDEN, "this credential lacks the %q scope", rt.Scope))
+				err := steward.Errorf(steward.EFORBIDDEN, "this credential lacks the %q scope", rt.Scope)
+				s.refused(r, c, rt, err)
+				writeError(w, r, s.log, err)
 				return
 			}
 			r = r.WithContext(steward.WithCaller(r.Context(), c))
@@ -150,7 +154,32 @@ func (s *Server) wrap(rt Route, h handlerFunc) http.Handler {
 			}
 		}
 		if err := h(w, r); err != nil {
+			s.refused(r, steward.CallerFrom(r.Context()), rt, err)
 			writeError(w, r, s.log, err)
 		}
 	})
+}
+
+// refused records a refused call in the audit log (aggregated per origin
+// and minute by the auth service): a failed authentication, a 403, or a
+// 404 on a route that names an id, which is what probing another tenant's
+// ids looks like. The target is the route's operation id, never the path.
+func (s *Server) refused(r *http.Request, c *steward.Caller, rt Route, err error) {
+	if s.auth == nil {
+		return
+	}
+	code := steward.ErrorCode(err)
+	templated := strings.Contains(rt.Path, "{")
+	switch {
+	case rt.Public && code == steward.EUNAUTHORIZED:
+		// Public routes that take credentials (staff sign-in) record their
+		// own refusals, with more precise reasons.
+	case rt.Public && code == steward.ENOTFOUND && templated:
+		// A wrong or expired one-time token in a public link.
+		s.auth.Denied(r.Context(), nil, auth.ActionAuthFailed, "route:"+operationID(rt), code)
+	case code == steward.EUNAUTHORIZED:
+		s.auth.Denied(r.Context(), c, auth.ActionAuthFailed, "route:"+operationID(rt), code)
+	case code == steward.EFORBIDDEN, code == steward.ENOTFOUND && c != nil && templated:
+		s.auth.Denied(r.Context(), c, auth.ActionAuthzDenied, "route:"+operationID(rt), code)
+	}
 }

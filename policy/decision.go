@@ -179,7 +179,22 @@ func (d Decision) Sentence() string {
 	return s + "."
 }
 
+// fill puts the decision's purpose, category, processor and prohibition
+// into a phrase. A purpose, category or processor the policy does not
+// declare is the caller's own text (possibly a personal value sent by
+// mistake): it is never repeated, only described.
 func (d Decision) fill(phrase string) string {
 	x := strings.TrimRight(d.Prohibition, ".")
-	return strings.NewReplacer("%p", d.Purpose, "%c", d.Category, "%r", d.Processor, "%x", x).Replace(phrase)
+	p, c, r := "purpose "+d.Purpose, "category "+d.Category, "processor "+d.Processor
+	if d.Reasons&ReasonPurposeNotDeclared != 0 {
+		p = "the purpose given"
+	}
+	if d.Reasons&ReasonCategoryNotDeclared != 0 {
+		c = "a category given"
+	}
+	if d.Reasons&ReasonProcessorNotAllowed != 0 {
+		r = "the processor given"
+	}
+	return strings.NewReplacer("purpose %p", p, "category %c", c, "processor %r", r,
+		"%p", strings.TrimPrefix(p, "purpose "), "%c", strings.TrimPrefix(c, "category "), "%r", strings.TrimPrefix(r, "processor "), "%x", x).Replace(phrase)
 }

@@ -2,9 +2,12 @@ package vault
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/policy"
+	"github.com/steward-privacy/steward/policy/taxonomy"
 )
 
 // Access names why and how data is read: the purpose (required), for
@@ -67,22 +70,68 @@ func SubjectConsents(dst *policy.SubjectState, st *steward.ConsentState, version
 	}
 }
 
+// Undeclared is what the audit log records in place of a purpose or a
+// category that neither the policy nor the standard taxonomy declares (a
+// taxonomy key such as train_ai_system is a code): the caller's text may be a personal
+// value sent by mistake, and the audit log is never erased. A reason
+// "purpose_sha256:HEX" (the first 16 bytes of its SHA-256) lets an auditor
+// correlate repeated attempts without the text.
+const Undeclared = "undeclared"
+
 // denied records a denial and returns the 403 error that explains it.
 func (v *Vault) denied(ctx context.Context, c *steward.Caller, e steward.AuditEvent, d policy.Decision) error {
 	e.Decision, e.Reasons = steward.DecisionDeny, d.Codes()
+	v.CodesOnly(&e, d)
 	if _, err := v.record(ctx, c, e); err != nil {
 		return err
 	}
 	return &steward.Error{Code: steward.EFORBIDDEN, Message: d.Sentence(), Reasons: d.Codes()}
 }
 
-// checkPurpose validates the purpose parameter.
-func checkPurpose(a Access) error {
+// CodesOnly replaces in a denial's audit event the purpose and categories
+// that the policy (and the taxonomy) does not declare by Undeclared, so
+// that only codes enter the audit log.
+func (v *Vault) CodesOnly(e *steward.AuditEvent, d policy.Decision) {
+	if d.Reasons.Has(policy.ReasonPurposeNotDeclared) && !taxonomy.Has(taxonomy.Uses, e.Purpose) {
+		sum := sha256.Sum256([]byte(e.Purpose))
+		e.Purpose = Undeclared
+		e.Reasons = append(e.Reasons, "purpose_sha256:"+hex.EncodeToString(sum[:16]))
+	}
+	if d.Reasons.Has(policy.ReasonCategoryNotDeclared) {
+		pol := v.Policy()
+		cats := make([]string, len(e.Categories))
+		for i, k := range e.Categories {
+			cats[i] = k
+			if !pol.CategoryDeclared(k) && !taxonomy.Has(taxonomy.Categories, k) {
+				cats[i] = Undeclared
+			}
+		}
+		e.Categories = cats
+	}
+}
+
+// checkAccess validates the purpose and justification of a read: a
+// purpose is required; a justification must be a key of the policy's
+// staff.justifications and only a signed-in staff member may invoke one
+// (an application reading "for staff" is refused), so the audit log only
+// ever holds justification codes. Errors never repeat the values.
+func (v *Vault) checkAccess(c *steward.Caller, a Access) error {
 	if a.Purpose == "" {
 		return steward.Invalid("purpose", "every read must name a purpose (a data-use key such as essential.service)")
 	}
 	if len(a.Purpose) > 200 {
 		return steward.Invalid("purpose", "is too long")
 	}
-	return nil
+	if a.Justification == "" {
+		return nil
+	}
+	if c.Kind != steward.ActorStaff {
+		return steward.Errorf(steward.EFORBIDDEN, "only a signed-in staff member can invoke a justification")
+	}
+	for _, j := range v.Policy().Justifications() {
+		if j.Key == a.Justification {
+			return nil
+		}
+	}
+	return steward.Invalid("justification", "must be a key of the policy's staff.justifications")
 }

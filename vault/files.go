@@ -172,7 +172,7 @@ func (v *Vault) OpenFile(ctx context.Context, fileID string, a Access) (*FileVie
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if err := checkPurpose(a); err != nil {
+	if err := v.checkAccess(c, a); err != nil {
 		return nil, nil, nil, err
 	}
 	f, err := v.store.File(ctx, c.TenantID, fileID)

@@ -100,7 +100,7 @@ func (v *Vault) GetRecord(ctx context.Context, subjectID, category string, a Acc
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPurpose(a); err != nil {
+	if err := v.checkAccess(c, a); err != nil {
 		return nil, err
 	}
 	if err := v.checkCategory(category); err != nil {
@@ -150,7 +150,7 @@ func (v *Vault) GetRecords(ctx context.Context, subjectID string, a Access) ([]V
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPurpose(a); err != nil {
+	if err := v.checkAccess(c, a); err != nil {
 		return nil, err
 	}
 	s, err := v.store.Subject(ctx, c.TenantID, subjectID)
@@ -180,7 +180,7 @@ func (v *Vault) GetRecords(ctx context.Context, subjectID string, a Access) ([]V
 	}
 	var dk *crypt.Key
 	out := make([]Value, 0, len(recs))
-	var denial error
+	var denial *policy.Decision // the first denying decision
 	for _, r := range recs {
 		d, err := v.decide(ctx, c, s, a, []string{r.Category})
 		if err != nil {
@@ -188,7 +188,7 @@ func (v *Vault) GetRecords(ctx context.Context, subjectID string, a Access) ([]V
 		}
 		if !d.Allowed {
 			if denial == nil {
-				denial = &steward.Error{Code: steward.EFORBIDDEN, Message: d.Sentence(), Reasons: d.Codes()}
+				denial = &d
 			}
 			continue
 		}
@@ -209,12 +209,7 @@ func (v *Vault) GetRecords(ctx context.Context, subjectID string, a Access) ([]V
 		event.Categories = append(event.Categories, r.Category)
 	}
 	if len(out) == 0 {
-		e := denial.(*steward.Error)
-		event.Decision, event.Reasons = steward.DecisionDeny, e.Reasons
-		if _, err := v.record(ctx, c, event); err != nil {
-			return nil, err
-		}
-		return nil, denial
+		return nil, v.denied(ctx, c, event, *denial)
 	}
 	event.Decision = steward.DecisionAllow
 	if _, err := v.record(ctx, c, event); err != nil {

@@ -44,7 +44,7 @@ func (v *Vault) Transfer(ctx context.Context, subjectID string, a Access, catego
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPurpose(a); err != nil {
+	if err := v.checkAccess(c, a); err != nil {
 		return nil, err
 	}
 	if a.Processor == "" || len(a.Processor) > 200 {

@@ -56,8 +56,16 @@ func (c *cli) apikey(args []string) int {
 		fmt.Fprintf(c.stderr, "steward apikey: tenant %q: %s\n", tenant, steward.ErrorMessage(err))
 		return 1
 	}
+	// The command line is the operator with the database in hand: it holds
+	// every scope, dedicated ones included, and its actions are audited.
+	auditLog, err := a.openAudit(c.ctx)
+	if err != nil {
+		return c.fail("apikey "+sub, err)
+	}
+	defer auditLog.Close()
+	a.auth.SetAudit(auditLog)
 	ctx := steward.WithCaller(c.ctx, &steward.Caller{TenantID: tenant, Kind: steward.ActorSystem, ID: "cli",
-		Scopes: steward.Scopes{steward.ScopeAdmin, steward.ScopeTenantsWrite}})
+		Scopes: steward.Scopes{steward.ScopeAdmin, steward.ScopeSecretsRead, steward.ScopeTenantsWrite}})
 	switch sub {
 	case "create":
 		sc, err := steward.ParseScopes("scopes", scopes)

@@ -14,6 +14,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/steward-privacy/steward"
+	"github.com/steward-privacy/steward/audit"
 	"github.com/steward-privacy/steward/httpapi"
 	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/ratelimit"
@@ -61,6 +63,7 @@ func (c *cli) runServer(cfg *Config) error {
 	if err := a.applySecurity(cur.Policy.Security); err != nil {
 		return err
 	}
+	a.auth.SetAudit(auditLog)
 	first, err := a.auth.Bootstrap(c.ctx, "operator", cfg.Region)
 	if err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
@@ -141,6 +144,12 @@ func (c *cli) runServer(cfg *Config) error {
 		_ = f.Sync()
 	}
 	a.log.Info("serving", "url", url, "database", a.db.Dialect(), "replica", sched.Holder())
+	if err := a.auditStart(c.ctx, auditLog, cur.Decider.Version(), sched.Holder()); err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	flushCtx, stopFlush := context.WithCancel(context.WithoutCancel(c.ctx))
+	defer stopFlush()
+	go a.flushRefusals(flushCtx)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -173,5 +182,41 @@ func serverTLS(cert tls.Certificate, min uint16) *tls.Config {
 			tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
 		},
 		NextProtos: []string{"h2", "http/1.1"},
+	}
+}
+
+// ActionServerStart records a start of steward serve with its settings.
+const ActionServerStart = "server.start"
+
+// auditStart records this start in the operator tenant's chain, with the
+// settings that matter to an auditor as codes: the database, TLS, the
+// policy version in force and the replica id.
+func (a *app) auditStart(ctx context.Context, l *audit.Log, policyVersion, replica string) error {
+	ts, err := a.db.Tenants(ctx)
+	if err != nil || len(ts) == 0 {
+		return err
+	}
+	tlsOn := "tls:off"
+	if a.cfg.TLSCert != "" {
+		tlsOn = "tls:on"
+	}
+	return l.Append(ctx, &steward.AuditEvent{TenantID: ts[0].ID, Time: a.clock().UTC(), Actor: "system:serve", Action: ActionServerStart,
+		Target: replica, Decision: steward.DecisionAllow,
+		Reasons: []string{"database:" + a.db.Dialect(), tlsOn, "policy:" + policyVersion}})
+}
+
+// flushRefusals records, every minute, the refused calls counted in the
+// auth service's aggregation windows (each replica counts its own).
+func (a *app) flushRefusals(ctx context.Context) {
+	t := time.NewTicker(15 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			a.auth.FlushDenied(context.WithoutCancel(ctx))
+			return
+		case <-t.C:
+			a.auth.FlushDenied(ctx)
+		}
 	}
 }
