@@ -111,6 +111,7 @@ func (c *cli) runServer(cfg *Config) error {
 	}
 	url := scheme + "://" + ln.Addr().String()
 	piiOpts := a.piiOptions()
+	piiOpts.Audit = auditLog
 	gate, err := a.openDisclose(c.ctx, v, piiOpts, url)
 	if err != nil {
 		ln.Close()

@@ -51,6 +51,8 @@ func wantCode(t testing.TB, err error, code string) {
 type routeLog struct {
 	mu   sync.Mutex
 	done map[string]bool // "METHOD /path/{template}"
+	// requests holds the request ids of each route's successful calls.
+	requests map[string][]string
 }
 
 // RoundTrip records the route of every successful response.
@@ -60,6 +62,10 @@ func (l *routeLog) RoundTrip(r *http.Request) (*http.Response, error) {
 		if rt, ok := matchRoute(r.Method, r.URL.EscapedPath()); ok {
 			l.mu.Lock()
 			l.done[rt] = true
+			if l.requests == nil {
+				l.requests = map[string][]string{}
+			}
+			l.requests[rt] = append(l.requests[rt], resp.Header.Get("X-Request-Id"))
 			l.mu.Unlock()
 		}
 	}
@@ -128,7 +134,7 @@ func TestClientDrivesEveryRoute(t *testing.T) {
 		clientOutbox(ctx, t, admin)
 		clientOps(ctx, t, admin, sub)
 		clientPolicy(ctx, t, admin, newClient(t, s, log, ""))
-		clientDisclosures(ctx, t, b, log)
+		shareAuditor := clientDisclosures(ctx, t, b, log)
 		ev := got(app.EraseSubject(ctx, sub)).must(t)
 		if !ev.DataKeyDestroyed || ev.SubjectID != sub {
 			t.Fatalf("erasure evidence: %+v", ev)
@@ -141,7 +147,72 @@ func TestClientDrivesEveryRoute(t *testing.T) {
 				t.Errorf("%s (%s %s) was never called successfully", r.Name, r.Method, r.Path)
 			}
 		}
+		checkEveryActionAudited(ctx, t, log, admin, shareAuditor)
 	})
+}
+
+// unaudited lists the routes that change state or serve personal data but
+// rightly leave no event of their own, each with the reason.
+var unaudited = map[string]string{}
+
+// mustAudit reports whether a successful call of a route must leave an
+// audit event: every state change, and every read of personal data or of
+// the audit log.
+func mustAudit(method, path string) bool {
+	if method != "GET" {
+		return true
+	}
+	if path == "/v1/audit/public-key" { // public keys, published on purpose
+		return false
+	}
+	for _, p := range []string{"/v1/subjects", "/v1/files/", "/v1/secrets/", "/v1/downloads/", "/v1/consents/", "/v1/audit"} {
+		if strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkEveryActionAudited fails for each route that must be audited (see
+// mustAudit) none of whose successful calls left an event with its request
+// id in the chains the auditors read.
+func checkEveryActionAudited(ctx context.Context, t *testing.T, log *routeLog, auditors ...*client.Client) {
+	t.Helper()
+	var missing []string
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		seen := map[string]bool{}
+		for _, auditor := range auditors {
+			for line, err := range auditor.ExportAudit(ctx) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				var e struct {
+					RequestID string `json:"request_id"`
+				}
+				if line.Decode(&e) == nil && e.RequestID != "" {
+					seen[e.RequestID] = true
+				}
+			}
+		}
+		missing = missing[:0]
+		log.mu.Lock()
+		for _, r := range client.Routes() {
+			key := r.Method + " " + r.Path
+			if _, ok := unaudited[key]; ok || !mustAudit(r.Method, r.Path) || !log.done[key] {
+				continue
+			}
+			if !slices.ContainsFunc(log.requests[key], func(id string) bool { return seen[id] }) {
+				missing = append(missing, key)
+			}
+		}
+		log.mu.Unlock()
+		if len(missing) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	for _, m := range missing {
+		t.Errorf("%s changed state or served personal data and left no audit event", m)
+	}
 }
 
 func clientSystem(ctx context.Context, t *testing.T, admin *client.Client) {
