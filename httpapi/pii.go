@@ -5,9 +5,9 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"net/http"
 	"slices"
 	"strconv"
-	"net/http"
 	"time"
 
 	"github.com/steward-privacy/steward"
