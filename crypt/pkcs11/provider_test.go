@@ -106,4 +106,3 @@ func TestWrongPINIsRefusedClearly(t *testing.T) {
 		t.Fatalf("error = %q; want it to say the PIN was refused, without the PIN", msg)
 	}
 }
-
