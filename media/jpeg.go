@@ -9,9 +9,9 @@ import (
 
 // JPEG markers.
 const (
-	markerSOI = 0xD8
-	markerSOS = 0xDA
-	markerEOI = 0xD9
+	markerSOI   = 0xD8
+	markerSOS   = 0xDA
+	markerEOI   = 0xD9
 	markerAPP1  = 0xE1
 	markerAPP2  = 0xE2
 	markerAPP13 = 0xED
@@ -167,7 +167,7 @@ func exifOrientation(t []byte) int {
 func orientationOnlyExif(o int) []byte {
 	b := append([]byte(nil), exifHeader...)
 	b = append(b, 'M', 'M', 0, 42, 0, 0, 0, 8) // big-endian TIFF, IFD0 at 8
-	b = append(b, 0, 1)                         // one entry
+	b = append(b, 0, 1)                        // one entry
 	b = append(b, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, byte(o), 0, 0)
 	return append(b, 0, 0, 0, 0) // no next IFD
 }
