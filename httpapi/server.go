@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/steward-privacy/steward"
+	"github.com/steward-privacy/steward/attest"
 	"github.com/steward-privacy/steward/audit"
 	"github.com/steward-privacy/steward/auth"
 	"github.com/steward-privacy/steward/consent"
@@ -70,6 +71,9 @@ type Options struct {
 	Disclose *disclose.Service
 	// Outbox serves /v1/events and /v1/webhooks*; nil leaves them out.
 	Outbox *outbox.Service
+	// Attest serves GET /v1/attestation (with Audit, which signs it); nil
+	// leaves it out.
+	Attest *attest.Attester
 }
 
 // Server is the HTTP API.
@@ -126,6 +130,9 @@ func New(o Options) *Server {
 	}
 	if o.Outbox != nil {
 		s.routeEvents(o.Outbox)
+	}
+	if o.Attest != nil && o.Audit != nil {
+		s.routeAttest(o.Attest)
 	}
 	s.mux.HandleFunc("/", s.notFoundHandler)
 	return s

@@ -119,7 +119,7 @@ func (c *cli) runServer(cfg *Config) error {
 	}
 	api := httpapi.New(httpapi.Options{Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
 		Vault: v, MasterKeyUsers: a.masterKeyUsers(), PII: piiOpts, Jobs: a.db.Jobs, RequestLog: reqlog.Log, Audit: auditLog,
-		Policies: pols, Consent: a.openConsent(v, auditLog), Disclose: gate, Outbox: events,
+		Policies: pols, Consent: a.openConsent(v, auditLog), Disclose: gate, Outbox: events, Attest: a.attester(auditLog, pols),
 		KeyLimit: ratelimit.New(cfg.RateLimitKey, int(2*cfg.RateLimitKey), nil),
 		IPLimit:  ratelimit.New(cfg.RateLimitIP, int(2*cfg.RateLimitIP), nil)})
 

@@ -384,6 +384,10 @@ func clientSecretsAndPII(ctx context.Context, t *testing.T, s *server, log *rout
 }
 
 func clientOps(ctx context.Context, t *testing.T, admin *client.Client, sub string) {
+	att := got(admin.Attestation(ctx, 24*time.Hour)).must(t)
+	if rep := got(att.Decode()).must(t); att.Algorithm != "Ed25519" || len(rep.Lines) < 10 || rep.Broken != 0 {
+		t.Fatalf("attestation: %+v", rep)
+	}
 	if st := got(admin.RotateKey(ctx, client.TenantKey)).must(t); st.Kind != client.TenantKey {
 		t.Fatalf("rotation started: %+v", st)
 	}
