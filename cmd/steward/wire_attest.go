@@ -7,8 +7,8 @@ import (
 
 	"github.com/steward-privacy/steward/attest"
 	"github.com/steward-privacy/steward/audit"
-	"github.com/steward-privacy/steward/policy"
 	"github.com/steward-privacy/steward/policies"
+	"github.com/steward-privacy/steward/policy"
 )
 
 // attester builds the attestation of the policy in force (pols) from this
