@@ -74,6 +74,9 @@ type Options struct {
 	// Attest serves GET /v1/attestation (with Audit, which signs it); nil
 	// leaves it out.
 	Attest *attest.Attester
+	// Console is the staff web console, mounted at /console/ (it sets its
+	// own headers and sessions); nil leaves it out.
+	Console http.Handler
 }
 
 // Server is the HTTP API.
@@ -133,6 +136,9 @@ func New(o Options) *Server {
 	}
 	if o.Attest != nil && o.Audit != nil {
 		s.routeAttest(o.Attest)
+	}
+	if o.Console != nil {
+		s.mux.Handle("/console/", o.Console)
 	}
 	s.mux.HandleFunc("/", s.notFoundHandler)
 	return s

@@ -38,6 +38,8 @@ type Config struct {
 	Files string `yaml:"files"`
 	// MasterKeyFile is the key file (default DATA/master.key).
 	MasterKeyFile string `yaml:"master_key_file"`
+	// NoConsole switches the staff web console (/console/) off.
+	NoConsole bool `yaml:"no_console"`
 	// MasterKeyProvider is keyfile (the default) or pkcs11: the master key
 	// in an HSM (a build with -tags pkcs11). The PKCS#11 settings locate the
 	// token; its PIN comes from PKCS11PINFile or STEWARD_PKCS11_PIN, never
@@ -132,6 +134,7 @@ func (c *Config) fields() []configField {
 		{name: "policy", usage: "policy file to import as a new version (default: the built-in starter policy, into an empty database)", str: &c.Policy},
 		{name: "files", usage: "file store: a folder (default DATA/files) or an S3 DSN http(s)://KEY:SECRET@host/bucket", secret: true, str: &c.Files},
 		{name: "master_key_file", usage: "master key file (default DATA/master.key)", str: &c.MasterKeyFile},
+		{name: "no_console", usage: "switch the staff web console (/console/) off", flag: &c.NoConsole},
 		{name: "master_key_provider", usage: "keyfile (default) or pkcs11 (the master key in an HSM; needs a build with -tags pkcs11)", str: &c.MasterKeyProvider},
 		{name: "pkcs11_module", usage: "path of the PKCS#11 library, e.g. /usr/lib/softhsm/libsofthsm2.so", str: &c.PKCS11Module},
 		{name: "pkcs11_token_label", usage: "label of the PKCS#11 token holding the master key", str: &c.PKCS11TokenLabel},

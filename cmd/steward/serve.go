@@ -117,9 +117,15 @@ func (c *cli) runServer(cfg *Config) error {
 		ln.Close()
 		return err
 	}
+	consents := a.openConsent(v, auditLog)
+	web, err := a.openConsole(c.ctx, v, auditLog, pols, consents, gate)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	api := httpapi.New(httpapi.Options{Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
 		Vault: v, MasterKeyUsers: a.masterKeyUsers(), PII: piiOpts, Jobs: a.db.Jobs, RequestLog: reqlog.Log, Audit: auditLog,
-		Policies: pols, Consent: a.openConsent(v, auditLog), Disclose: gate, Outbox: events, Attest: a.attester(auditLog, pols),
+		Policies: pols, Consent: consents, Disclose: gate, Outbox: events, Attest: a.attester(auditLog, pols), Console: web,
 		KeyLimit: ratelimit.New(cfg.RateLimitKey, int(2*cfg.RateLimitKey), nil),
 		IPLimit:  ratelimit.New(cfg.RateLimitIP, int(2*cfg.RateLimitIP), nil)})
 
