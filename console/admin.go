@@ -189,7 +189,9 @@ type staffView struct {
 	Roles []steward.Role
 }
 
-func (h *Handler) staffPage(w http.ResponseWriter, r *http.Request) { h.staff(w, r, http.StatusOK, "", "") }
+func (h *Handler) staffPage(w http.ResponseWriter, r *http.Request) {
+	h.staff(w, r, http.StatusOK, "", "")
+}
 
 func (h *Handler) staff(w http.ResponseWriter, r *http.Request, status int, msg, notice string) {
 	c := steward.CallerFrom(r.Context())

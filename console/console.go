@@ -19,8 +19,8 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"embed"
-	"errors"
 	"encoding/base64"
+	"errors"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -70,7 +70,7 @@ type Config struct {
 	// organisation only when there are several).
 	Tenants func(ctx context.Context) ([]*steward.Tenant, error)
 	// Jobs lists the background jobs for the dashboard.
-	Jobs func(ctx context.Context) ([]*steward.JobState, error)
+	Jobs   func(ctx context.Context) ([]*steward.JobState, error)
 	Logger *slog.Logger
 	Now    func() time.Time
 }
