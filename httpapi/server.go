@@ -22,6 +22,7 @@ import (
 	"github.com/steward-privacy/steward/auth"
 	"github.com/steward-privacy/steward/consent"
 	"github.com/steward-privacy/steward/disclose"
+	"github.com/steward-privacy/steward/incidents"
 	"github.com/steward-privacy/steward/outbox"
 	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/ratelimit"
@@ -70,6 +71,9 @@ type Options struct {
 	Disclose *disclose.Service
 	// Outbox serves /v1/events and /v1/webhooks*; nil leaves them out.
 	Outbox *outbox.Service
+	// Incidents serves the breach register, /v1/incidents*; nil leaves
+	// them out.
+	Incidents *incidents.Service
 }
 
 // Server is the HTTP API.
@@ -126,6 +130,9 @@ func New(o Options) *Server {
 	}
 	if o.Outbox != nil {
 		s.routeEvents(o.Outbox)
+	}
+	if o.Incidents != nil {
+		s.routeIncidents(o.Incidents)
 	}
 	s.mux.HandleFunc("/", s.notFoundHandler)
 	return s
