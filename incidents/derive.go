@@ -76,8 +76,11 @@ func (n *NewIncident) check(pol *policy.Decider, now time.Time) error {
 	if len(n.Categories) > 64 {
 		return steward.Invalid("categories", "at most 64 categories")
 	}
+	declared := pol.Categories()
 	for i, c := range n.Categories {
-		if !pol.CategoryDeclared(c) {
+		// A declared category, one below it, or one above declared ones
+		// (user.content covers user.content.prompt).
+		if !pol.CategoryDeclared(c) && !slices.ContainsFunc(declared, func(d policy.Category) bool { return covers(c, d.Key) }) {
 			return steward.Invalid("categories["+strconv.Itoa(i)+"]", "is not a category the policy declares")
 		}
 	}
