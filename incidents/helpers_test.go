@@ -37,7 +37,9 @@ func (m *memAudit) Append(_ context.Context, e *steward.AuditEvent) error {
 	return nil
 }
 
-func (m *memAudit) AppendChained(ctx context.Context, e *steward.AuditEvent) error { return m.Append(ctx, e) }
+func (m *memAudit) AppendChained(ctx context.Context, e *steward.AuditEvent) error {
+	return m.Append(ctx, e)
+}
 
 func (m *memAudit) AuditEvents(_ context.Context, f steward.AuditFilter) ([]*steward.AuditEvent, error) {
 	m.mu.Lock()
