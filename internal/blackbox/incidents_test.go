@@ -127,3 +127,39 @@ func TestIncidents(t *testing.T) {
 		wantCode(t, err, client.EFORBIDDEN)
 	})
 }
+
+// TestIncidentOverdueEvent: the job under the lease emits incident.overdue
+// once for an open incident whose 72 hours have passed, and
+// incident.created when it is declared.
+func TestIncidentOverdueEvent(t *testing.T) {
+	s := start(t, testdb.Backends()[0], "--job-interval", "1s", "--job-lease", "3s")
+	ctx := s.ctx()
+	admin := s.api(s.Key)
+	aware := time.Now().Add(-73 * time.Hour)
+	inc := got(admin.CreateIncident(ctx, client.NewIncident{AwareAt: &aware, Categories: []string{"user.content.prompt"},
+		Risk: "low", Summary: "s", Consequences: "c", Measures: "m"})).must(t)
+	count := func() (created, overdue int) {
+		page := got(admin.ListEvents(ctx, "", 1000)).must(t)
+		for _, e := range page.Events {
+			if !strings.Contains(string(e.Data), inc.ID) {
+				continue
+			}
+			switch e.Type {
+			case "incident.created":
+				created++
+			case "incident.overdue":
+				overdue++
+			}
+		}
+		return
+	}
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		if _, overdue := count(); overdue > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	time.Sleep(2500 * time.Millisecond) // two more runs of the job
+	if created, overdue := count(); created != 1 || overdue != 1 {
+		t.Fatalf("incident.created %d, incident.overdue %d; want 1, 1", created, overdue)
+	}
+}
