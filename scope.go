@@ -31,12 +31,18 @@ const (
 	ScopeTenantsWrite     Scope = "tenants:write"
 )
 
+// ScopeIncidentsManage is the breach register: declare incidents, read
+// them and their notices, notify, close. Implied by admin; staff roles
+// privacy_officer and admin get it.
+const ScopeIncidentsManage Scope = "incidents:manage"
+
 // AllScopes lists every scope a key may be given.
 var AllScopes = []Scope{
 	ScopeRecordsRead, ScopeRecordsWrite, ScopeFilesRead, ScopeFilesWrite,
 	ScopeSecretsRead, ScopeSecretsWrite, ScopePolicyRead, ScopeAuditRead,
 	ScopePII, ScopeStaffRead, ScopeConsentsRead, ScopeConsentsWrite,
 	ScopeDisclosuresRead, ScopeDisclosuresWrite, ScopeEventsRead, ScopeAdmin, ScopeTenantsWrite,
+	ScopeIncidentsManage,
 }
 
 // DedicatedScopes are never implied by admin: reading third-party secrets

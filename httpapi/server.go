@@ -23,6 +23,7 @@ import (
 	"github.com/steward-privacy/steward/auth"
 	"github.com/steward-privacy/steward/consent"
 	"github.com/steward-privacy/steward/disclose"
+	"github.com/steward-privacy/steward/incidents"
 	"github.com/steward-privacy/steward/outbox"
 	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/ratelimit"
@@ -77,6 +78,9 @@ type Options struct {
 	// Console is the staff web console, mounted at /console/ (it sets its
 	// own headers and sessions); nil leaves it out.
 	Console http.Handler
+	// Incidents serves the breach register, /v1/incidents*; nil leaves
+	// them out.
+	Incidents *incidents.Service
 }
 
 // Server is the HTTP API.
@@ -139,6 +143,9 @@ func New(o Options) *Server {
 	}
 	if o.Console != nil {
 		s.mux.Handle("/console/", o.Console)
+	}
+	if o.Incidents != nil {
+		s.routeIncidents(o.Incidents)
 	}
 	s.mux.HandleFunc("/", s.notFoundHandler)
 	return s

@@ -96,7 +96,8 @@ func (c *cli) runServer(cfg *Config) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reqlog := requestlog.New(a.db, requestlog.Options{Logger: a.log, Registry: reg})
 	defer reqlog.Close()
-	sched := a.scheduler(v, auditLog, reg)
+	inc := a.openIncidents(v, auditLog, reg, nil)
+	sched := a.scheduler(v, auditLog, reg, a.incidentJobs(inc)...)
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(c.ctx))
 	jobsDone := make(chan struct{})
 	go func() { sched.Run(jobsCtx); close(jobsDone) }()
@@ -125,7 +126,7 @@ func (c *cli) runServer(cfg *Config) error {
 	}
 	api := httpapi.New(httpapi.Options{Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
 		Vault: v, MasterKeyUsers: a.masterKeyUsers(), PII: piiOpts, Jobs: a.db.Jobs, RequestLog: reqlog.Log, Audit: auditLog,
-		Policies: pols, Consent: consents, Disclose: gate, Outbox: events, Attest: a.attester(auditLog, pols), Console: web,
+		Policies: pols, Consent: consents, Disclose: gate, Outbox: events, Attest: a.attester(auditLog, pols), Console: web, Incidents: inc,
 		KeyLimit: ratelimit.New(cfg.RateLimitKey, int(2*cfg.RateLimitKey), nil),
 		IPLimit:  ratelimit.New(cfg.RateLimitIP, int(2*cfg.RateLimitIP), nil)})
 

@@ -133,6 +133,7 @@ func TestClientDrivesEveryRoute(t *testing.T) {
 		clientConsents(ctx, t, admin, sub)
 		clientOutbox(ctx, t, admin)
 		clientOps(ctx, t, admin, sub)
+		clientIncidents(ctx, t, admin, sub)
 		clientPolicy(ctx, t, admin, newClient(t, s, log, ""))
 		shareAuditor := clientDisclosures(ctx, t, b, log)
 		ev := got(app.EraseSubject(ctx, sub)).must(t)
@@ -143,6 +144,9 @@ func TestClientDrivesEveryRoute(t *testing.T) {
 		wantCode(t, err, client.ENOTFOUND)
 
 		for _, r := range client.Routes() {
+			if _, ok := needsMail[r.Method+" "+r.Path]; ok {
+				continue
+			}
 			if !log.done[r.Method+" "+r.Path] {
 				t.Errorf("%s (%s %s) was never called successfully", r.Name, r.Method, r.Path)
 			}
@@ -435,4 +439,38 @@ func clientOps(ctx context.Context, t *testing.T, admin *client.Client, sub stri
 	if len(types) < 2 || types[0] != "header" || types[len(types)-1] != "event" || head.HeadSeq == 0 || len(head.PublicKeys) == 0 {
 		t.Fatalf("export: %d lines %v..., header %+v", len(types), types[:min(3, len(types))], head)
 	}
+}
+
+// needsMail lists the routes that succeed only on a server with mail
+// settings; the test server has none, so they are called and must answer
+// 503 email_not_configured. (Remove an entry once the harness starts the
+// server with --dev-mail.)
+var needsMail = map[string]string{"POST /v1/incidents/{id}/notify-subjects": "sends the subject notices by email"}
+
+// clientIncidents declares a breach of the subject's category, reads it,
+// its subjects and notices, notifies the regulator and asks for the
+// subject notices (refused: no mail settings).
+func clientIncidents(ctx context.Context, t *testing.T, admin *client.Client, sub string) {
+	aware := time.Now().Add(-time.Hour)
+	inc := got(admin.CreateIncident(ctx, client.NewIncident{AwareAt: &aware, Categories: []string{"user.content.prompt"},
+		Risk: "high", Summary: "A backup of prompts was exposed.", Consequences: "Prompts may be read.",
+		Measures: "The backup was deleted."})).must(t)
+	if inc.Subjects != 1 || inc.Status != "open" {
+		t.Fatalf("incident: %+v", inc)
+	}
+	if list := got(admin.ListIncidents(ctx, "open", 10)).must(t); !slices.ContainsFunc(list, func(i client.Incident) bool { return i.ID == inc.ID }) {
+		t.Fatalf("open incidents: %+v", list)
+	}
+	if one := got(admin.GetIncident(ctx, inc.ID)).must(t); one.Notices == nil || one.Notices.Total != 1 {
+		t.Fatalf("incident: %+v", one)
+	}
+	if page := got(admin.IncidentSubjects(ctx, inc.ID, "", 10)).must(t); len(page.Subjects) != 1 || page.Subjects[0].SubjectID != sub {
+		t.Fatalf("affected: %+v", page)
+	}
+	if n := got(admin.IncidentNotice(ctx, inc.ID, "subjects", "markdown")).must(t); !strings.Contains(n.Body, "The backup was deleted.") {
+		t.Fatalf("notice: %+v", n)
+	}
+	got(admin.SetIncidentStatus(ctx, inc.ID, client.IncidentStatus{Status: "regulator_notified"})).must(t)
+	_, err := admin.NotifyIncidentSubjects(ctx, inc.ID)
+	wantCode(t, err, client.EUNAVAILABLE)
 }
