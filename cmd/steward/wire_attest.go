@@ -34,8 +34,9 @@ func (a *app) attester(l *audit.Log, pols *policies.Service) *attest.Attester {
 			}
 			return true, detail, nil
 		},
-		Settings: a.attestSettings(pols.Current()),
-		Now:      a.clock,
+		Settings:  a.attestSettings(pols.Current()),
+		Incidents: attest.IncidentsLine(a.db.Incidents),
+		Now:       a.clock,
 	})
 }
 
