@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/steward-privacy/steward/client"
 	"github.com/steward-privacy/steward/internal/testdb"
@@ -138,4 +139,34 @@ func attestCLI(t *testing.T, data, keysFile string) (*client.Attestation, int, s
 		t.Fatalf("the CLI's report does not verify: %s", v)
 	}
 	return got(signed.Decode()).must(t), code, string(msg)
+}
+
+// TestAttestationIncidents: a breach the tenant became aware of 100 hours
+// ago and never notified breaks the incidents promise; notifying the
+// regulator with the reasons for the delay keeps it.
+func TestAttestationIncidents(t *testing.T) {
+	s := start(t, testdb.Backends()[0])
+	aware := time.Now().Add(-100 * time.Hour).UTC().Format(time.RFC3339)
+	r := s.do("POST", "/v1/incidents", s.Key, map[string]any{"aware_at": aware, "summary": "a laptop was lost",
+		"categories": []string{"user.contact.email"}, "risk": "low", "consequences": "none likely", "measures": "remote wipe"})
+	expect(t, r, 201)
+	id := r.JSON(t)["id"].(string)
+	line := func() client.AttestationLine {
+		rep := got(got(s.api(s.Key).Attestation(s.ctx(), 0)).must(t).Decode()).must(t)
+		for _, l := range rep.Lines {
+			if l.Promise == "incidents" {
+				return l
+			}
+		}
+		t.Fatal("no incidents line")
+		return client.AttestationLine{}
+	}
+	if l := line(); l.Status != "broken" || len(l.Breaking) != 1 || l.Breaking[0] != id {
+		t.Fatalf("an unnotified overdue incident: %+v", l)
+	}
+	expect(t, s.do("POST", "/v1/incidents/"+id+"/status", s.Key, map[string]any{"status": "regulator_notified",
+		"delay_reasons": "the loss was reported late by the employee"}), 200)
+	if l := line(); l.Status != "kept" {
+		t.Fatalf("notified late with reasons: %+v", l)
+	}
 }
