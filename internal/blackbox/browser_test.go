@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -103,12 +104,23 @@ func TestConsoleInBrowser(t *testing.T) {
 	expect(t, s.doCookie("POST", "/v1/staff/totp/confirm", cookie, map[string]any{"code": code}), 204)
 
 	ctx := newChrome(t, chrome)
+	shots := os.Getenv("STEWARD_SCREENSHOTS") // a folder: keep screenshots of each page there
 	check := func(name string) {
 		t.Helper()
 		for _, width := range []int64{1280, 390} {
 			steps(t, ctx, chromedp.EmulateViewport(width, 900))
 			if v := axeViolations(t, ctx, axe); len(v) > 0 {
 				t.Errorf("%s at %dpx: axe violations:\n  %s", name, width, strings.Join(v, "\n  "))
+			}
+			if shots != "" {
+				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+				if err != nil {
+					t.Fatal(err)
+				}
+				kind := map[int64]string{1280: "desktop", 390: "phone"}[width]
+				if err := os.WriteFile(filepath.Join(shots, "console-"+name+"-"+kind+".png"), png, 0o644); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 	}
