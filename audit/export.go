@@ -202,3 +202,28 @@ func (l *Log) Events(ctx context.Context, f steward.AuditFilter) ([]*steward.Aud
 	}
 	return l.store.AuditEvents(ctx, f)
 }
+
+// Status is a cheap summary of a tenant's chain for dashboards: its head
+// and newest signed checkpoint, read without verifying anything (Verify
+// does that, reading the whole chain).
+type Status struct {
+	Head       steward.AuditHead
+	Checkpoint *steward.AuditCheckpoint
+}
+
+// Status returns the tenant's chain head and newest checkpoint.
+func (l *Log) Status(ctx context.Context, tenantID string) (*Status, error) {
+	h, err := l.store.AuditHead(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	st := &Status{Head: h}
+	cps, err := l.store.AuditCheckpoints(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	if len(cps) > 0 {
+		st.Checkpoint = cps[len(cps)-1]
+	}
+	return st, nil
+}
