@@ -33,6 +33,7 @@ import (
 	"github.com/steward-privacy/steward/auth"
 	"github.com/steward-privacy/steward/consent"
 	"github.com/steward-privacy/steward/disclose"
+	"github.com/steward-privacy/steward/incidents"
 	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/vault"
 )
@@ -61,6 +62,8 @@ type Config struct {
 	Policies *policies.Service
 	Consent  *consent.Service
 	Disclose *disclose.Service
+	// Incidents serves the breach register pages; nil leaves them out.
+	Incidents *incidents.Service
 	// CSRFKey keys the CSRF tokens (a server secret derived from the
 	// master key, so replicas agree).
 	CSRFKey []byte

@@ -24,6 +24,13 @@ func (h *Handler) routes() {
 		m.HandleFunc("POST /console/audit", h.staffOnly(h.auditPage, false))
 		m.HandleFunc("GET /console/audit/export", h.staffOnly(h.auditExport, false))
 	}
+	if h.c.Incidents != nil {
+		m.HandleFunc("GET /console/incidents", h.staffOnly(h.incidentsPage, false))
+		m.HandleFunc("POST /console/incidents", h.staffOnly(h.declareIncident, false))
+		m.HandleFunc("GET /console/incidents/{id}", h.staffOnly(h.incidentPage, false))
+		m.HandleFunc("POST /console/incidents/{id}/status", h.staffOnly(h.incidentStatus, false))
+		m.HandleFunc("POST /console/incidents/{id}/notify", h.staffOnly(h.notifySubjects, false))
+	}
 	m.HandleFunc("GET /console/keys", h.staffOnly(h.keysPage, false))
 	m.HandleFunc("POST /console/keys", h.staffOnly(h.createKey, false))
 	m.HandleFunc("POST /console/keys/{id}/revoke", h.staffOnly(h.revokeKey, false))

@@ -119,7 +119,7 @@ func (c *cli) runServer(cfg *Config) error {
 		return err
 	}
 	consents := a.openConsent(v, auditLog)
-	web, err := a.openConsole(c.ctx, v, auditLog, pols, consents, gate)
+	web, err := a.openConsole(c.ctx, v, auditLog, pols, consents, gate, inc)
 	if err != nil {
 		ln.Close()
 		return err

@@ -8,6 +8,7 @@ import (
 	"github.com/steward-privacy/steward/consent"
 	"github.com/steward-privacy/steward/console"
 	"github.com/steward-privacy/steward/disclose"
+	"github.com/steward-privacy/steward/incidents"
 	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/vault"
 )
@@ -16,7 +17,7 @@ import (
 // switches it off): the same services as the JSON API, CSRF tokens keyed
 // by a secret derived from the master key so that replicas agree.
 func (a *app) openConsole(ctx context.Context, v *vault.Vault, l *audit.Log, pols *policies.Service,
-	cs *consent.Service, gate *disclose.Service) (http.Handler, error) {
+	cs *consent.Service, gate *disclose.Service, inc *incidents.Service) (http.Handler, error) {
 	if a.cfg.NoConsole {
 		return nil, nil
 	}
@@ -24,6 +25,6 @@ func (a *app) openConsole(ctx context.Context, v *vault.Vault, l *audit.Log, pol
 	if err != nil {
 		return nil, err
 	}
-	return console.New(console.Config{Auth: a.auth, Vault: v, Audit: l, Policies: pols, Consent: cs, Disclose: gate,
+	return console.New(console.Config{Auth: a.auth, Vault: v, Audit: l, Policies: pols, Consent: cs, Disclose: gate, Incidents: inc,
 		CSRFKey: key, Tenants: a.db.Tenants, Jobs: a.db.Jobs, Logger: a.log, Now: a.clock})
 }

@@ -134,7 +134,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.Click(`main form button[type=submit]`),
 		chromedp.WaitVisible(`#chain-h`))
 	check("dashboard")
-	for _, p := range []string{"people", "policy", "audit", "keys", "staff"} {
+	for _, p := range []string{"people", "policy", "audit", "incidents", "keys", "staff"} {
 		steps(t, ctx, chromedp.Navigate(s.URL+"/console/"+p), chromedp.WaitVisible(`main h1`))
 		check(p)
 	}

@@ -145,6 +145,20 @@ func TestConsoleSecurity(t *testing.T) {
 	if !found {
 		t.Fatalf("the reveal is not audited as a staff read: %+v", reads)
 	}
+	// Incidents: declared through the form, the people affected derived by
+	// steward, the regulator notice rendered on the page.
+	r = b.post("/console/incidents", url.Values{"csrf": {token}, "aware_at": {"2026-12-01T09:00"}, "summary": {"a backup disk was lost"},
+		"categories": {"user.contact.email"}, "risk": {"high"}, "consequences": {"phishing"}, "measures": {"disk was encrypted"}})
+	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, "/console/incidents/inc_") {
+		t.Fatalf("declare an incident: %d %q\n%s", r.status, r.location, r.body)
+	}
+	inc := b.get(r.location)
+	if inc.status != 200 || !strings.Contains(inc.body, "1 people and 1 records affected") || !strings.Contains(inc.body, "a backup disk was lost") {
+		t.Fatalf("incident page:\n%s", inc.body)
+	}
+	if r := b.post("/console/incidents", url.Values{"summary": {"x"}}); r.status != http.StatusForbidden {
+		t.Fatalf("incident form without CSRF: %d", r.status)
+	}
 	// Sign out ends the session.
 	if r := b.post("/console/sign-out", url.Values{"csrf": {token}}); r.status != http.StatusSeeOther {
 		t.Fatalf("sign-out: %d", r.status)
