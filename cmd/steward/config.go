@@ -38,6 +38,11 @@ type Config struct {
 	Files string `yaml:"files"`
 	// MasterKeyFile is the key file (default DATA/master.key).
 	MasterKeyFile string `yaml:"master_key_file"`
+	// SMTPURL is the mail server (smtp://[user:pass@]host[:port], STARTTLS
+	// when offered, ?tls=required to insist; smtps:// for implicit TLS);
+	// MailFrom the sender address. Without them steward sends no email.
+	SMTPURL  string `yaml:"smtp_url"`
+	MailFrom string `yaml:"mail_from"`
 	// NoConsole switches the staff web console (/console/) off.
 	NoConsole bool `yaml:"no_console"`
 	// MasterKeyProvider is keyfile (the default) or pkcs11: the master key
@@ -134,6 +139,8 @@ func (c *Config) fields() []configField {
 		{name: "policy", usage: "policy file to import as a new version (default: the built-in starter policy, into an empty database)", str: &c.Policy},
 		{name: "files", usage: "file store: a folder (default DATA/files) or an S3 DSN http(s)://KEY:SECRET@host/bucket", secret: true, str: &c.Files},
 		{name: "master_key_file", usage: "master key file (default DATA/master.key)", str: &c.MasterKeyFile},
+		{name: "smtp_url", usage: "mail server: smtp://[user:pass@]host[:port] (STARTTLS when offered; ?tls=required) or smtps://…", secret: true, str: &c.SMTPURL},
+		{name: "mail_from", usage: "sender address of steward's email (one-time codes, breach notices)", str: &c.MailFrom},
 		{name: "no_console", usage: "switch the staff web console (/console/) off", flag: &c.NoConsole},
 		{name: "master_key_provider", usage: "keyfile (default) or pkcs11 (the master key in an HSM; needs a build with -tags pkcs11)", str: &c.MasterKeyProvider},
 		{name: "pkcs11_module", usage: "path of the PKCS#11 library, e.g. /usr/lib/softhsm/libsofthsm2.so", str: &c.PKCS11Module},

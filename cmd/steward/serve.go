@@ -17,6 +17,7 @@ import (
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/audit"
 	"github.com/steward-privacy/steward/httpapi"
+	"github.com/steward-privacy/steward/incidents"
 	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/ratelimit"
 	"github.com/steward-privacy/steward/requestlog"
@@ -96,7 +97,15 @@ func (c *cli) runServer(cfg *Config) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reqlog := requestlog.New(a.db, requestlog.Options{Logger: a.log, Registry: reg})
 	defer reqlog.Close()
-	inc := a.openIncidents(v, auditLog, reg, nil)
+	sender, err := a.openMail(c.stderr, false)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	var incMail incidents.Mailer // nil, not a wrapped nil: the service checks it
+	if sender != nil {
+		incMail = mailFunc{sender}
+	}
+	inc := a.openIncidents(v, auditLog, reg, incMail)
 	sched := a.scheduler(v, auditLog, reg, a.incidentJobs(inc)...)
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(c.ctx))
 	jobsDone := make(chan struct{})
