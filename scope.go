@@ -31,12 +31,22 @@ const (
 	ScopeTenantsWrite     Scope = "tenants:write"
 )
 
+// Scopes of rights requests: file them, file them as already verified by
+// the application (a signed-in person), and list, approve, deny and extend
+// them (staff).
+const (
+	ScopeRequestsWrite  Scope = "requests:write"
+	ScopeRequestsVerify Scope = "requests:verify"
+	ScopeRequestsManage Scope = "requests:manage"
+)
+
 // AllScopes lists every scope a key may be given.
 var AllScopes = []Scope{
 	ScopeRecordsRead, ScopeRecordsWrite, ScopeFilesRead, ScopeFilesWrite,
 	ScopeSecretsRead, ScopeSecretsWrite, ScopePolicyRead, ScopeAuditRead,
 	ScopePII, ScopeStaffRead, ScopeConsentsRead, ScopeConsentsWrite,
 	ScopeDisclosuresRead, ScopeDisclosuresWrite, ScopeEventsRead, ScopeAdmin, ScopeTenantsWrite,
+	ScopeRequestsWrite, ScopeRequestsVerify, ScopeRequestsManage,
 }
 
 // DedicatedScopes are never implied by admin: reading third-party secrets
