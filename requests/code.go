@@ -1,0 +1,187 @@
+package requests
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/steward-privacy/steward"
+)
+
+// The one-time codes: 6 digits, valid 10 minutes, 5 attempts; requests
+// never verified expire after 30 days.
+const (
+	CodeTTL        = 10 * time.Minute
+	CodeAttempts   = 5
+	UnverifiedTTL  = 30 * 24 * time.Hour
+	codeDigits     = 6
+	codeHashDomain = "steward.request.code/1\x00"
+)
+
+// newCode returns a uniformly random 6-digit code from crypto/rand.
+func newCode() (string, error) {
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%0*d", codeDigits, n.Int64()), nil
+}
+
+// codeHash is the keyed hash stored for a code: HMAC-SHA-256 under the
+// server's code key over the request id and the code, so that a code of
+// one request never matches another.
+func codeHash(key []byte, requestID, code string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(codeHashDomain))
+	m.Write([]byte(requestID))
+	m.Write([]byte{0})
+	m.Write([]byte(code))
+	return m.Sum(nil)
+}
+
+// validCode reports whether s has the shape of a code.
+func validCode(s string) bool {
+	if len(s) != codeDigits {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// sendCode mails a new code for r to the subject's address on file and
+// stores its hash. Without a mailer or an address it does nothing (the
+// request's next step says how to proceed).
+func (s *Service) sendCode(ctx context.Context, r *steward.RightsRequest, actor string) error {
+	if s.mailer == nil {
+		return nil
+	}
+	to, err := s.subjects.SubjectEmail(ctx, r.TenantID, r.SubjectID)
+	if err != nil || to == "" {
+		return err
+	}
+	code, err := newCode()
+	if err != nil {
+		return err
+	}
+	now := s.now().UTC()
+	exp := now.Add(CodeTTL)
+	prevHash, prevExp, prevAttempts, prevSent := r.CodeHash, r.CodeExpires, r.CodeAttempts, r.CodeSentAt
+	r.CodeHash, r.CodeExpires, r.CodeAttempts, r.CodeSentAt, r.UpdatedAt = codeHash(s.codeKey, r.ID, code), &exp, 0, &now, now
+	if err := s.store.UpdateRequest(ctx, r, nil); err != nil {
+		r.CodeHash, r.CodeExpires, r.CodeAttempts, r.CodeSentAt = prevHash, prevExp, prevAttempts, prevSent
+		return err
+	}
+	if err := s.mailer.Mail(ctx, to, "Your verification code", codeText(code, r)); err != nil {
+		return steward.Errorf(steward.EUNAVAILABLE, "the code could not be mailed; ask for a new one")
+	}
+	return s.auditEvent(ctx, r.TenantID, actor, steward.AuditEvent{Action: steward.ActionRequestCode, SubjectID: r.SubjectID,
+		Target: r.ID, Reasons: []string{"type:" + r.Type, "channel:email"}})
+}
+
+// codeText is the message carrying a code.
+func codeText(code string, r *steward.RightsRequest) string {
+	return "Someone asked to use a data protection right (" + r.Type + ") for your account, request " + r.ID + ".\n\n" +
+		"If it was you, confirm with this code within 10 minutes:\n\n    " + code + "\n\n" +
+		"If it was not you, ignore this message: nothing happens without the code.\n"
+}
+
+// CodeSent is the answer of SendCode: always the same, so the route tells
+// nobody whether the person has an address on file.
+type CodeSent struct {
+	Status string `json:"status" doc:"accepted: a new code goes to the address on file, if there is one"`
+}
+
+// SendCode mails a new code for an unverified request (public: the
+// person calls it; limited per request). The answer is the same whether
+// or not an address is on file.
+func (s *Service) SendCode(ctx context.Context, id string) (*CodeSent, error) {
+	if ok, wait := s.codeLimit.Allow("code/" + id); !ok {
+		return nil, steward.RateLimited("too many codes asked for this request; wait", wait)
+	}
+	r, err := s.store.RequestByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.Status != steward.RequestUnverified {
+		return nil, steward.Errorf(steward.ECONFLICT, "this request needs no code: it is %s", r.Status)
+	}
+	if err := s.sendCode(ctx, r, string(steward.ActorSubject)+":"+r.SubjectID); err != nil {
+		if steward.ErrorCode(err) == steward.ECONFLICT {
+			return nil, err
+		}
+		s.log.Warn("request code not sent", "request", r.ID, "error_code", steward.ErrorCode(err))
+	}
+	return &CodeSent{Status: "accepted"}, nil
+}
+
+// VerifyCode is the body of POST /v1/requests/{id}/verify.
+type VerifyCode struct {
+	Code string `json:"code" doc:"the 6-digit code mailed to the person"`
+}
+
+// Verify checks the code the person received (public; limited per
+// request and per client address). A wrong code uses one of 5 attempts;
+// after the fifth, or 10 minutes after it was sent, the request needs a
+// new code. A code of another request never matches.
+func (s *Service) Verify(ctx context.Context, id string, in *VerifyCode) (*PublicView, error) {
+	addr := ""
+	if info := steward.RequestFrom(ctx); info != nil {
+		addr = info.ClientIP
+	}
+	for _, key := range []string{"verify/" + id, "addr/" + addr} {
+		if ok, wait := s.verifyLimit.Allow(key); !ok {
+			return nil, steward.RateLimited("too many attempts; wait", wait)
+		}
+	}
+	if !validCode(in.Code) {
+		return nil, steward.Invalid("code", "must be the 6 digits received by email")
+	}
+	r, err := s.store.RequestByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	actor := string(steward.ActorSubject) + ":" + r.SubjectID
+	if r.Status != steward.RequestUnverified {
+		return nil, steward.Errorf(steward.ECONFLICT, "this request needs no code: it is %s", r.Status)
+	}
+	now := s.now().UTC()
+	if r.CodeHash == nil || r.CodeExpires == nil || !now.Before(*r.CodeExpires) || r.CodeAttempts >= CodeAttempts {
+		return nil, steward.Errorf(steward.ECONFLICT, "no valid code: ask for a new one (POST /v1/requests/%s/code)", r.ID)
+	}
+	if !hmac.Equal(codeHash(s.codeKey, r.ID, in.Code), r.CodeHash) {
+		r.CodeAttempts++
+		if r.CodeAttempts >= CodeAttempts {
+			r.CodeHash, r.CodeExpires = nil, nil // locked: a new code is needed
+		}
+		r.UpdatedAt = now
+		if err := s.store.UpdateRequest(ctx, r, nil); err != nil {
+			return nil, err
+		}
+		if err := s.auditEvent(ctx, r.TenantID, actor, steward.AuditEvent{Action: steward.ActionRequestVerify, SubjectID: r.SubjectID,
+			Target: r.ID, Decision: steward.DecisionDeny, Reasons: []string{"wrong_code", fmt.Sprintf("attempt:%d", r.CodeAttempts)}}); err != nil {
+			return nil, err
+		}
+		if r.CodeHash == nil {
+			return nil, steward.Invalid("code", "is wrong; that was the last attempt: ask for a new code")
+		}
+		return nil, steward.Invalid("code", fmt.Sprintf("is wrong; %d attempts left", CodeAttempts-r.CodeAttempts))
+	}
+	changes := s.markVerified(r, now, actor, steward.VerifiedByEmailCode)
+	r.UpdatedAt = now
+	if err := s.save(ctx, r, changes); err != nil {
+		return nil, err
+	}
+	if err := s.auditEvent(ctx, r.TenantID, actor, steward.AuditEvent{Action: steward.ActionRequestVerify, SubjectID: r.SubjectID,
+		Target: r.ID, Decision: steward.DecisionAllow, Reasons: []string{"type:" + r.Type, "status:" + r.Status}}); err != nil {
+		return nil, err
+	}
+	return &PublicView{ID: r.ID, Status: r.Status, Deadline: r.Due(), Next: s.next(r)}, nil
+}
