@@ -56,34 +56,49 @@ func validCode(s string) bool {
 	return true
 }
 
-// sendCode mails a new code for r to the subject's address on file and
-// stores its hash. Without a mailer or an address it does nothing (the
-// request's next step says how to proceed).
-func (s *Service) sendCode(ctx context.Context, r *steward.RightsRequest, actor string) error {
+// newCodeFor gives r a new code (its hash, expiry, a fresh count of
+// attempts) when a mailer and an address on file exist, and returns the
+// code and the address; "" when there is nothing to send. r is not stored.
+func (s *Service) newCodeFor(ctx context.Context, r *steward.RightsRequest) (code, to string, err error) {
 	if s.mailer == nil {
-		return nil
+		return "", "", nil
 	}
-	to, err := s.subjects.SubjectEmail(ctx, r.TenantID, r.SubjectID)
-	if err != nil || to == "" {
-		return err
+	if to, err = s.subjects.SubjectEmail(ctx, r.TenantID, r.SubjectID); err != nil || to == "" {
+		return "", "", err
 	}
-	code, err := newCode()
-	if err != nil {
-		return err
+	if code, err = newCode(); err != nil {
+		return "", "", err
 	}
 	now := s.now().UTC()
 	exp := now.Add(CodeTTL)
-	prevHash, prevExp, prevAttempts, prevSent := r.CodeHash, r.CodeExpires, r.CodeAttempts, r.CodeSentAt
 	r.CodeHash, r.CodeExpires, r.CodeAttempts, r.CodeSentAt, r.UpdatedAt = codeHash(s.codeKey, r.ID, code), &exp, 0, &now, now
-	if err := s.store.UpdateRequest(ctx, r, nil); err != nil {
-		r.CodeHash, r.CodeExpires, r.CodeAttempts, r.CodeSentAt = prevHash, prevExp, prevAttempts, prevSent
-		return err
-	}
+	return code, to, nil
+}
+
+// mailCode sends a code stored for r and audits that it was sent (never
+// the code or the address).
+func (s *Service) mailCode(ctx context.Context, r *steward.RightsRequest, actor, code, to string) error {
 	if err := s.mailer.Mail(ctx, to, "Your verification code", codeText(code, r)); err != nil {
 		return steward.Errorf(steward.EUNAVAILABLE, "the code could not be mailed; ask for a new one")
 	}
 	return s.auditEvent(ctx, r.TenantID, actor, steward.AuditEvent{Action: steward.ActionRequestCode, SubjectID: r.SubjectID,
 		Target: r.ID, Reasons: []string{"type:" + r.Type, "channel:email"}})
+}
+
+// sendCode stores a new code for r and mails it to the subject's address
+// on file. Without a mailer or an address it does nothing (the request's
+// next step says how to proceed).
+func (s *Service) sendCode(ctx context.Context, r *steward.RightsRequest, actor string) error {
+	prev := *r
+	code, to, err := s.newCodeFor(ctx, r)
+	if err != nil || code == "" {
+		return err
+	}
+	if err := s.store.UpdateRequest(ctx, r, nil); err != nil {
+		r.CodeHash, r.CodeExpires, r.CodeAttempts, r.CodeSentAt = prev.CodeHash, prev.CodeExpires, prev.CodeAttempts, prev.CodeSentAt
+		return err
+	}
+	return s.mailCode(ctx, r, actor, code, to)
 }
 
 // codeText is the message carrying a code.

@@ -200,6 +200,13 @@ func (s *Service) Create(ctx context.Context, n *NewRequest) (*View, error) {
 	if n.VerifiedBy == steward.VerifiedByApplication {
 		r.History = append(r.History, s.markVerified(r, now, actor, steward.VerifiedByApplication)...)
 	}
+	// The code is stored with the request: one write.
+	var code, to string
+	if r.Status == steward.RequestUnverified {
+		if code, to, err = s.newCodeFor(ctx, r); err != nil {
+			return nil, err
+		}
+	}
 	ev, err := steward.NewEvent(c.TenantID, steward.EventRequestCreated, now, changed{RequestID: r.ID, SubjectID: subjectID,
 		Type: r.Type, Status: r.Status, Deadline: r.Due().Format(time.RFC3339)})
 	if err != nil {
@@ -212,8 +219,8 @@ func (s *Service) Create(ctx context.Context, n *NewRequest) (*View, error) {
 		Target: r.ID, Reasons: []string{"type:" + r.Type, "jurisdiction:" + r.Jurisdiction, "status:" + r.Status}}); err != nil {
 		return nil, err
 	}
-	if r.Status == steward.RequestUnverified {
-		if err := s.sendCode(ctx, r, actor); err != nil {
+	if code != "" {
+		if err := s.mailCode(ctx, r, actor, code, to); err != nil {
 			s.log.Warn("request code not sent", "request", r.ID, "error_code", steward.ErrorCode(err))
 		}
 	}

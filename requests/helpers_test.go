@@ -35,7 +35,9 @@ func (a *auditRecorder) Append(ctx context.Context, e *steward.AuditEvent) error
 	return nil
 }
 
-func (a *auditRecorder) AppendChained(ctx context.Context, e *steward.AuditEvent) error { return a.Append(ctx, e) }
+func (a *auditRecorder) AppendChained(ctx context.Context, e *steward.AuditEvent) error {
+	return a.Append(ctx, e)
+}
 
 func (a *auditRecorder) actions() []string {
 	a.mu.Lock()
@@ -96,7 +98,9 @@ func (m *mailbox) count() int {
 // signer signs with a fixed Ed25519 key, id 1.
 type signer struct{ priv ed25519.PrivateKey }
 
-func (s signer) SignDetached(doc []byte) (int, []byte, error) { return 1, ed25519.Sign(s.priv, doc), nil }
+func (s signer) SignDetached(doc []byte) (int, []byte, error) {
+	return 1, ed25519.Sign(s.priv, doc), nil
+}
 
 // fixture is the request service on a real store and vault.
 type fixture struct {
