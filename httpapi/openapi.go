@@ -193,6 +193,7 @@ var tagDescription = map[string]string{
 	"events":      "The event outbox: events to page through, and webhooks signed per Standard Webhooks",
 	"consent":     "The consent ledger, Global Privacy Control signals and signed consent receipts",
 	"disclosures": "The sharing gate: disclosures to sub-processors, the ledger and one-time download links",
+	"requests":    "Rights requests: identity verification, deadlines, approval, denial, extension and signed completion records",
 }
 
 func operationID(rt Route) string {

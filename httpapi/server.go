@@ -26,6 +26,7 @@ import (
 	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/ratelimit"
 	"github.com/steward-privacy/steward/requestlog"
+	"github.com/steward-privacy/steward/requests"
 	"github.com/steward-privacy/steward/vault"
 )
 
@@ -70,6 +71,9 @@ type Options struct {
 	Disclose *disclose.Service
 	// Outbox serves /v1/events and /v1/webhooks*; nil leaves them out.
 	Outbox *outbox.Service
+	// Requests serves the rights requests /v1/requests*; nil leaves them
+	// out.
+	Requests *requests.Service
 }
 
 // Server is the HTTP API.
@@ -126,6 +130,9 @@ func New(o Options) *Server {
 	}
 	if o.Outbox != nil {
 		s.routeEvents(o.Outbox)
+	}
+	if o.Requests != nil {
+		s.routeRequests(o.Requests)
 	}
 	s.mux.HandleFunc("/", s.notFoundHandler)
 	return s
