@@ -96,6 +96,11 @@ func (c *cli) runServer(cfg *Config) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reqlog := requestlog.New(a.db, requestlog.Options{Logger: a.log, Registry: reg})
 	defer reqlog.Close()
+	consents := a.openConsent(v, auditLog)
+	rights, err := a.openRequests(c.ctx, v, auditLog, consents, nil, reg) // no mailer until mail is wired
+	if err != nil {
+		return fmt.Errorf("requests: %w", err)
+	}
 	sched := a.scheduler(v, auditLog, reg)
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(c.ctx))
 	jobsDone := make(chan struct{})
@@ -118,7 +123,7 @@ func (c *cli) runServer(cfg *Config) error {
 	}
 	api := httpapi.New(httpapi.Options{Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
 		Vault: v, MasterKeyUsers: a.masterKeyUsers(), PII: piiOpts, Jobs: a.db.Jobs, RequestLog: reqlog.Log, Audit: auditLog,
-		Policies: pols, Consent: a.openConsent(v, auditLog), Disclose: gate, Outbox: events,
+		Policies: pols, Consent: consents, Disclose: gate, Outbox: events, Requests: rights,
 		KeyLimit: ratelimit.New(cfg.RateLimitKey, int(2*cfg.RateLimitKey), nil),
 		IPLimit:  ratelimit.New(cfg.RateLimitIP, int(2*cfg.RateLimitIP), nil)})
 
