@@ -113,11 +113,11 @@ func TestCodeRateLimited(t *testing.T) {
 		r := must[*requests.View](t)(f.svc.Create(f.app(), &requests.NewRequest{Type: steward.RequestAccess,
 			Subject: requests.SubjectRef{ExternalID: "ext-1"}}))
 		var err error
-		for i := 0; i < 10 && steward.ErrorCode(err) != steward.ERATELIMIT; i++ {
+		for i := 0; i < 20 && steward.ErrorCode(err) != steward.ERATELIMIT; i++ {
 			_, err = f.svc.Verify(person("192.0.2.9"), r.ID, &requests.VerifyCode{Code: "12345"}) // malformed: no attempt used
 		}
 		wantCode(t, err, steward.ERATELIMIT)
-		for i := 0; i < 10 && steward.ErrorCode(err) != steward.ERATELIMIT; i++ {
+		for i := 0; i < 20 && steward.ErrorCode(err) != steward.ERATELIMIT; i++ {
 			_, err = f.svc.SendCode(person("192.0.2.8"), r.ID)
 		}
 		wantCode(t, err, steward.ERATELIMIT)

@@ -119,7 +119,7 @@ func New(c Config) (*Service, error) {
 		}
 	}
 	if c.VerifyLimit == nil {
-		c.VerifyLimit = ratelimit.New(0.2, 5, c.Now) // 5 at once, then one per 5 seconds
+		c.VerifyLimit = ratelimit.New(0.5, 10, c.Now) // 10 at once, then one per 2 seconds
 	}
 	if c.CodeLimit == nil {
 		c.CodeLimit = ratelimit.New(1.0/120, 3, c.Now) // 3 at once, then one per 2 minutes

@@ -20,6 +20,7 @@ import (
 	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/ratelimit"
 	"github.com/steward-privacy/steward/requestlog"
+	"github.com/steward-privacy/steward/requests"
 )
 
 // serve runs the server until the context is cancelled (SIGINT/SIGTERM).
@@ -97,7 +98,11 @@ func (c *cli) runServer(cfg *Config) error {
 	reqlog := requestlog.New(a.db, requestlog.Options{Logger: a.log, Registry: reg})
 	defer reqlog.Close()
 	consents := a.openConsent(v, auditLog)
-	rights, err := a.openRequests(c.ctx, v, auditLog, consents, nil, reg) // no mailer until mail is wired
+	var mailer requests.Mailer // nil: no mail until SMTP is wired
+	if cfg.DevMail {
+		mailer = devMailer(c.stderr)
+	}
+	rights, err := a.openRequests(c.ctx, v, auditLog, consents, mailer, reg)
 	if err != nil {
 		return fmt.Errorf("requests: %w", err)
 	}

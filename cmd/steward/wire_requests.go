@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"time"
@@ -86,4 +88,16 @@ func registerRequestGauges(reg *prometheus.Registry, svc *requests.Service) {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "steward_requests_overdue",
 			Help: "Open rights requests past their deadline."},
 			func() float64 { _, d := read(); return float64(d) }))
+}
+
+// devMailer prints each message to w, the terminal (--dev-mail), never to
+// the log: for development, where no SMTP server is configured.
+func devMailer(w io.Writer) requests.Mailer {
+	var mu sync.Mutex
+	return requests.MailerFunc(func(ctx context.Context, to, subject, text string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		_, err := fmt.Fprintf(w, "--- dev mail (not sent) to %s: %s\n%s--- end of dev mail\n", to, subject, text)
+		return err
+	})
 }
