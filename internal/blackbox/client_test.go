@@ -112,7 +112,9 @@ func newClient(t testing.TB, s *server, log *routeLog, key string) *client.Clien
 // once, and checks the answers.
 func TestClientDrivesEveryRoute(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, b testdb.Backend) {
-		s := start(t, b, "--webhook-allow-private") // webhooks to a loopback receiver
+		// Webhooks to a loopback receiver; request codes on the terminal, a
+		// fast request runner.
+		s := start(t, b, "--webhook-allow-private", "--dev-mail", "--job-interval", "1s")
 		log := &routeLog{done: map[string]bool{}}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
@@ -129,6 +131,7 @@ func TestClientDrivesEveryRoute(t *testing.T) {
 		clientOps(ctx, t, admin, sub)
 		clientPolicy(ctx, t, admin, newClient(t, s, log, ""))
 		clientDisclosures(ctx, t, b, log)
+		clientRequests(ctx, t, s, admin, sub)
 		ev := got(app.EraseSubject(ctx, sub)).must(t)
 		if !ev.DataKeyDestroyed || ev.SubjectID != sub {
 			t.Fatalf("erasure evidence: %+v", ev)

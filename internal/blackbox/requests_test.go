@@ -1,6 +1,7 @@
 package blackbox
 
 import (
+	"context"
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/steward-privacy/steward/client"
 	"github.com/steward-privacy/steward/internal/testdb"
 )
 
@@ -39,15 +41,25 @@ func (s *server) waitStatus(t *testing.T, key, id, status string) map[string]any
 
 var codeLine = regexp.MustCompile(`(?m)^\s+(\d{6})\s*$`)
 
-// lastCode reads the last code steward printed with --dev-mail.
-func (s *server) lastCode(t *testing.T) string {
+// codes returns the codes steward printed with --dev-mail so far.
+func (s *server) codes() []string {
+	var out []string
+	for _, m := range codeLine.FindAllStringSubmatch(s.stderr.String(), -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// codeAfter waits for the code printed after the first seen ones (the
+// terminal's output reaches the test asynchronously).
+func (s *server) codeAfter(t *testing.T, seen int) string {
 	t.Helper()
-	var m [][]string
+	var c []string
 	waitFor(t, 5*time.Second, func() bool {
-		m = codeLine.FindAllStringSubmatch(s.stderr.String(), -1)
-		return len(m) > 0
+		c = s.codes()
+		return len(c) > seen
 	})
-	return m[len(m)-1][1]
+	return c[seen]
 }
 
 // TestRequestsLifecycle: an application-verified consent withdrawal runs by
@@ -176,7 +188,7 @@ func TestRequestsCodeVerification(t *testing.T) {
 	if st := r.JSON(t)["status"]; st != "unverified" {
 		t.Fatalf("status %v", st)
 	}
-	code := s.lastCode(t)
+	code := s.codeAfter(t, 0)
 	wrong := "000000"
 	if code == wrong {
 		wrong = "111111"
@@ -186,7 +198,7 @@ func TestRequestsCodeVerification(t *testing.T) {
 	}
 	expect(t, s.do("POST", "/v1/requests/"+id+"/verify", "", map[string]any{"code": code}), 409)
 	expect(t, s.do("POST", "/v1/requests/"+id+"/code", "", nil), 202)
-	fresh := s.lastCode(t)
+	fresh := s.codeAfter(t, 1)
 	r = s.do("POST", "/v1/requests/"+id+"/verify", "", map[string]any{"code": fresh})
 	expect(t, r, 200)
 	if st := r.JSON(t)["status"]; st != "verified" {
@@ -240,4 +252,48 @@ func verifyEvidence(t *testing.T, s *server, ev map[string]any) {
 		}
 	}
 	t.Fatalf("no public key %v", ev["key_id"])
+}
+
+// clientRequests drives every rights request route through the Go client
+// (for TestClientDrivesEveryRoute): a consent withdrawal vouched for by
+// the application runs to completion and has evidence; an erasure is
+// approved, extended and denied; an unverified access request gets a new
+// code and is verified with it.
+func clientRequests(ctx context.Context, t *testing.T, s *server, admin *client.Client, sub string) {
+	cw := got(admin.CreateRequest(ctx, client.NewRequest{Type: client.RequestConsentWithdrawal, Subject: client.SubjectRef{ID: sub},
+		VerifiedBy: "application"})).must(t)
+	waitFor(t, 20*time.Second, func() bool {
+		return got(admin.GetRequest(ctx, cw.ID)).must(t).Status == client.RequestCompleted
+	})
+	if ev := got(admin.RequestEvidence(ctx, cw.ID)).must(t); ev.Algorithm != "Ed25519" || len(ev.Signature) != ed25519.SignatureSize {
+		t.Fatalf("evidence: %+v", ev)
+	}
+	er := got(admin.CreateRequest(ctx, client.NewRequest{Type: client.RequestErasure, Subject: client.SubjectRef{Email: "ada@example.org"},
+		VerifiedBy: "application", Details: json.RawMessage(`{}`)})).must(t)
+	// No erasure executor is registered yet: it waits in progress.
+	seen := len(s.codes())
+	un := got(admin.CreateRequest(ctx, client.NewRequest{Type: client.RequestAccess, Subject: client.SubjectRef{ID: sub}})).must(t)
+	if un.Status != client.RequestUnverified {
+		t.Fatalf("unverified request: %+v", un)
+	}
+	if err := admin.SendRequestCode(ctx, un.ID); err != nil {
+		t.Fatal(err)
+	}
+	s.codeAfter(t, seen) // the first code, replaced by the new one
+	if v := got(admin.VerifyRequest(ctx, un.ID, s.codeAfter(t, seen+1))).must(t); v.Status != client.RequestVerified {
+		t.Fatalf("verified: %+v", v)
+	}
+	ap := got(admin.CreateRequest(ctx, client.NewRequest{Type: client.RequestRestriction, Subject: client.SubjectRef{ID: sub}})).must(t)
+	if a := got(admin.ApproveRequest(ctx, ap.ID)).must(t); a.VerifiedBy != "staff" || a.Status != client.RequestInProgress {
+		t.Fatalf("approved: %+v", a)
+	}
+	if x := got(admin.ExtendRequest(ctx, er.ID, client.RequestReason{Reason: "many processors"})).must(t); !x.Extended {
+		t.Fatalf("extended: %+v", x)
+	}
+	if d := got(admin.DenyRequest(ctx, er.ID, "a legal obligation to keep the invoices")).must(t); d.Status != client.RequestDenied {
+		t.Fatalf("denied: %+v", d)
+	}
+	if l := got(admin.ListRequests(ctx, client.RequestFilter{Type: client.RequestErasure})).must(t); len(l) != 1 || l[0].ID != er.ID {
+		t.Fatalf("list: %+v", l)
+	}
 }
