@@ -81,6 +81,7 @@ func (s *Service) complete(ctx context.Context, r *steward.RightsRequest, out *O
 		return err
 	}
 	r.Evidence, r.EvidenceKeyID, r.EvidenceSig, r.Status, r.UpdatedAt = doc, keyID, sig, out.Status, now
+	r.DetailsSealed = nil // done with: corrected values are not kept beyond the request
 	evs := make([]*steward.Event, 0, 2)
 	for _, typ := range []string{steward.EventRequestChanged, steward.EventRequestCompleted} {
 		ev, err := steward.NewEvent(r.TenantID, typ, now, changed{RequestID: r.ID, SubjectID: r.SubjectID, Type: r.Type,

@@ -145,7 +145,7 @@ func (s *Service) Deny(ctx context.Context, id string, in *Reason) (*View, error
 	if !r.Open() {
 		return nil, steward.Errorf(steward.ECONFLICT, "the request is %s already", r.Status)
 	}
-	r.Reason, r.CodeHash, r.CodeExpires = text, nil, nil
+	r.Reason, r.CodeHash, r.CodeExpires, r.DetailsSealed = text, nil, nil, nil
 	if err := s.transition(ctx, r, c.Actor(), steward.ActionRequestDeny, "denied", steward.RequestDenied); err != nil {
 		return nil, err
 	}

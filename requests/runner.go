@@ -103,7 +103,7 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 		switch {
 		case r.Status == steward.RequestUnverified && now.Sub(r.ReceivedAt) >= UnverifiedTTL:
-			r.CodeHash, r.CodeExpires = nil, nil
+			r.CodeHash, r.CodeExpires, r.DetailsSealed = nil, nil, nil
 			keep(s.transition(ctx, r, runnerActor, steward.ActionRequestStatus, "never_verified", steward.RequestExpired))
 			continue
 		case r.Status == steward.RequestVerified:
