@@ -57,7 +57,8 @@ const (
 const (
 	VerifiedByApplication = "application" // the application had authenticated the person
 	VerifiedByEmailCode   = "email_code"  // a one-time code mailed to the address on file
-	VerifiedByStaff       = "staff"       // a staff member (or a system rule, e.g. a child's erasure)
+	VerifiedByStaff       = "staff"       // a staff member verified the person another way
+	VerifiedBySystem      = "system"      // filed by steward itself under a rule (a child's erasure)
 )
 
 // Audit actions of rights requests: ids and codes only (the request id as

@@ -244,3 +244,51 @@ func (s *Service) markVerified(r *steward.RightsRequest, now time.Time, actor, h
 	}
 	return changes
 }
+
+// Internal is a request steward files itself under a rule, for another
+// package (a child found below the policy's minimum age is erased): it
+// needs no verification and no approval. Reason is a code (e.g. "child")
+// recorded in the history and the audit log; Actor is who triggered it
+// ("staff:stf_...", "system:age").
+type Internal struct {
+	TenantID     string
+	SubjectID    string
+	Type         string
+	Jurisdiction string // default gdpr
+	Reason       string
+	Actor        string
+}
+
+// FileInternal files and verifies an internal request at once; the runner
+// then runs it like any other. It checks no scope: callers are packages
+// that authorized their own caller. ENOTFOUND for an unknown subject.
+func (s *Service) FileInternal(ctx context.Context, in Internal) (*View, error) {
+	if !slices.Contains(steward.RequestTypes, in.Type) || in.Reason == "" || in.Actor == "" {
+		return nil, steward.Errorf(steward.EINVALID, "an internal request needs a known type, a reason code and an actor")
+	}
+	if in.Jurisdiction == "" {
+		in.Jurisdiction = steward.JurisdictionGDPR
+	}
+	if _, err := s.subjects.LookupSubject(ctx, in.TenantID, "id", in.SubjectID); err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	r := &steward.RightsRequest{ID: steward.NewID("req"), TenantID: in.TenantID, SubjectID: in.SubjectID, Type: in.Type,
+		Jurisdiction: in.Jurisdiction, Status: steward.RequestVerified, ReceivedAt: now, VerifiedBy: steward.VerifiedBySystem,
+		VerifiedAt: &now, Deadline: Deadline(in.Jurisdiction, in.Type, now, 0), UpdatedAt: now,
+		History: []steward.RequestStatusChange{{To: steward.RequestUnverified, At: now, Actor: in.Actor, Reason: in.Reason},
+			{From: steward.RequestUnverified, To: steward.RequestVerified, At: now, Actor: in.Actor, Reason: "verified_by_system"}}}
+	ev, err := steward.NewEvent(in.TenantID, steward.EventRequestCreated, now, changed{RequestID: r.ID, SubjectID: r.SubjectID,
+		Type: r.Type, Status: r.Status, Deadline: r.Due().Format(time.RFC3339)})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateRequest(ctx, r, ev); err != nil {
+		return nil, err
+	}
+	if err := s.auditEvent(ctx, in.TenantID, in.Actor, steward.AuditEvent{Action: steward.ActionRequestCreate, SubjectID: r.SubjectID,
+		Target: r.ID, Reasons: []string{"type:" + r.Type, "status:" + r.Status, "reason:" + in.Reason}}); err != nil {
+		return nil, err
+	}
+	return s.view(r, true), nil
+}

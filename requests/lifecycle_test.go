@@ -250,3 +250,28 @@ func TestBadRequests(t *testing.T) {
 		}
 	})
 }
+
+// TestFileInternal: a request steward files itself (a child's erasure) is
+// verified at once, skips the approval erasure otherwise needs, and runs.
+func TestFileInternal(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, b testdb.Backend) {
+		f := newFixture(t, b.Open(t), steward.RequestErasure)
+		sub := f.subject(t, "child-1", "")
+		ran := false
+		f.svc.Register(steward.RequestErasure, requests.ExecutorFunc(func(ctx context.Context, r *steward.RightsRequest) (*requests.Outcome, error) {
+			ran = true
+			return &requests.Outcome{Status: requests.Completed}, nil
+		}))
+		v := must[*requests.View](t)(f.svc.FileInternal(context.Background(), requests.Internal{TenantID: f.tenant.ID, SubjectID: sub,
+			Type: steward.RequestErasure, Reason: "child", Actor: "system:age"}))
+		if v.Status != steward.RequestVerified || v.VerifiedBy != steward.VerifiedBySystem || v.History[0].Reason != "child" {
+			t.Fatalf("filed: %+v", v)
+		}
+		if err := f.svc.Run(context.Background()); err != nil || !ran {
+			t.Fatalf("run: %v, ran %v", err, ran)
+		}
+		_, err := f.svc.FileInternal(context.Background(), requests.Internal{TenantID: f.tenant.ID, SubjectID: "sub_nobody",
+			Type: steward.RequestErasure, Reason: "child", Actor: "system:age"})
+		wantCode(t, err, steward.ENOTFOUND)
+	})
+}
