@@ -178,8 +178,8 @@ func TestRequestsLifecycle(t *testing.T) {
 // TestRequestsCodeVerification: an unverified request mails a code to the
 // address on file (printed with --dev-mail); five wrong codes lock it, so
 // that even the right code then fails, until a new code is asked for; the
-// new code verifies it; a code for a verified request is refused; the
-// public routes need no key.
+// new code verifies it; another request's code fails; a code for a
+// verified request is refused; the public routes need no key.
 func TestRequestsCodeVerification(t *testing.T) {
 	s, app, staff, sub := requestsServer(t, testdb.Backends()[0])
 	r := s.do("POST", "/v1/requests", app, map[string]any{"type": "access", "subject": map[string]any{"id": sub}})
@@ -189,16 +189,24 @@ func TestRequestsCodeVerification(t *testing.T) {
 		t.Fatalf("status %v", st)
 	}
 	code := s.codeAfter(t, 0)
+	r = s.do("POST", "/v1/requests", app, map[string]any{"type": "portability", "subject": map[string]any{"id": sub}})
+	expect(t, r, 201)
+	other := s.codeAfter(t, 1)
 	wrong := "000000"
 	if code == wrong {
 		wrong = "111111"
 	}
-	for i := 0; i < 5; i++ {
+	if other != code { // another request's code fails, and uses an attempt
+		expect(t, s.do("POST", "/v1/requests/"+id+"/verify", "", map[string]any{"code": other}), 400)
+	} else {
+		expect(t, s.do("POST", "/v1/requests/"+id+"/verify", "", map[string]any{"code": wrong}), 400)
+	}
+	for i := 0; i < 4; i++ {
 		expect(t, s.do("POST", "/v1/requests/"+id+"/verify", "", map[string]any{"code": wrong}), 400)
 	}
 	expect(t, s.do("POST", "/v1/requests/"+id+"/verify", "", map[string]any{"code": code}), 409)
 	expect(t, s.do("POST", "/v1/requests/"+id+"/code", "", nil), 202)
-	fresh := s.codeAfter(t, 1)
+	fresh := s.codeAfter(t, 2)
 	r = s.do("POST", "/v1/requests/"+id+"/verify", "", map[string]any{"code": fresh})
 	expect(t, r, 200)
 	if st := r.JSON(t)["status"]; st != "verified" {
