@@ -11,12 +11,12 @@ import (
 
 // RequestList is a page of rights requests, newest first.
 type RequestList struct {
-	Requests []*requests.View `json:"requests"`
+	Requests []*requests.RequestView `json:"requests"`
 }
 
 func (s *Server) routeRequests(rs *requests.Service) {
 	s.route(Route{Method: "POST", Path: "/v1/requests", Summary: "File a rights request (verified_by application needs requests:verify)",
-		Tag: "requests", Scope: steward.ScopeRequestsWrite, In: requests.NewRequest{}, Out: requests.View{}, Status: http.StatusCreated,
+		Tag: "requests", Scope: steward.ScopeRequestsWrite, In: requests.NewRequest{}, Out: requests.RequestView{}, Status: http.StatusCreated,
 		Errors: []string{steward.ENOTFOUND}},
 		func(w http.ResponseWriter, r *http.Request) error {
 			in, err := decode[requests.NewRequest](w, r)
@@ -59,7 +59,7 @@ func (s *Server) routeRequests(rs *requests.Service) {
 			return respond(w, http.StatusOK, RequestList{Requests: out})
 		})
 	s.route(Route{Method: "GET", Path: "/v1/requests/{id}", Summary: "A rights request with its history (requests:write or requests:manage)",
-		Tag: "requests", Out: requests.View{}},
+		Tag: "requests", Out: requests.RequestView{}},
 		func(w http.ResponseWriter, r *http.Request) error {
 			out, err := rs.Get(r.Context(), r.PathValue("id"))
 			if err != nil {
@@ -68,7 +68,7 @@ func (s *Server) routeRequests(rs *requests.Service) {
 			return respond(w, http.StatusOK, out)
 		})
 	s.route(Route{Method: "POST", Path: "/v1/requests/{id}/approve", Summary: "Approve a request awaiting approval, or one whose requester staff verified",
-		Tag: "requests", Scope: steward.ScopeRequestsManage, Out: requests.View{}, Errors: []string{steward.ECONFLICT}},
+		Tag: "requests", Scope: steward.ScopeRequestsManage, Out: requests.RequestView{}, Errors: []string{steward.ECONFLICT}},
 		func(w http.ResponseWriter, r *http.Request) error {
 			out, err := rs.Approve(r.Context(), r.PathValue("id"))
 			if err != nil {
@@ -78,15 +78,15 @@ func (s *Server) routeRequests(rs *requests.Service) {
 		})
 	for _, a := range []struct {
 		path, summary string
-		fn            func(context.Context, string, *requests.Reason) (*requests.View, error)
+		fn            func(context.Context, string, *requests.RequestReason) (*requests.RequestView, error)
 	}{
 		{"/v1/requests/{id}/deny", "Deny an open request, with the reasons told to the person", rs.Deny},
 		{"/v1/requests/{id}/extend", "Extend a request's deadline once, with reasons, within the jurisdiction's bound", rs.Extend},
 	} {
 		s.route(Route{Method: "POST", Path: a.path, Summary: a.summary, Tag: "requests", Scope: steward.ScopeRequestsManage,
-			In: requests.Reason{}, Out: requests.View{}, Errors: []string{steward.ECONFLICT}},
+			In: requests.RequestReason{}, Out: requests.RequestView{}, Errors: []string{steward.ECONFLICT}},
 			func(w http.ResponseWriter, r *http.Request) error {
-				in, err := decode[requests.Reason](w, r)
+				in, err := decode[requests.RequestReason](w, r)
 				if err != nil {
 					return err
 				}
@@ -98,7 +98,7 @@ func (s *Server) routeRequests(rs *requests.Service) {
 			})
 	}
 	s.route(Route{Method: "GET", Path: "/v1/requests/{id}/evidence", Summary: "The signed completion record of a request (detached Ed25519)",
-		Tag: "requests", Scope: steward.ScopeRequestsManage, Out: requests.SignedEvidence{}},
+		Tag: "requests", Scope: steward.ScopeRequestsManage, Out: requests.RequestEvidence{}},
 		func(w http.ResponseWriter, r *http.Request) error {
 			out, err := rs.Evidence(r.Context(), r.PathValue("id"))
 			if err != nil {
@@ -115,9 +115,9 @@ func (s *Server) routeRequests(rs *requests.Service) {
 // request and per client address.
 func (s *Server) routeRequestsPublic(rs *requests.Service) {
 	s.route(Route{Method: "POST", Path: "/v1/requests/{id}/verify", Summary: "Confirm the code mailed to the person (no key; rate limited)",
-		Tag: "requests", Public: true, In: requests.VerifyCode{}, Out: requests.PublicView{}, Errors: []string{steward.ECONFLICT}},
+		Tag: "requests", Public: true, In: requests.RequestCode{}, Out: requests.RequestStatus{}, Errors: []string{steward.ECONFLICT}},
 		func(w http.ResponseWriter, r *http.Request) error {
-			in, err := decode[requests.VerifyCode](w, r)
+			in, err := decode[requests.RequestCode](w, r)
 			if err != nil {
 				return err
 			}
@@ -129,7 +129,7 @@ func (s *Server) routeRequestsPublic(rs *requests.Service) {
 			return respond(w, http.StatusOK, out)
 		})
 	s.route(Route{Method: "POST", Path: "/v1/requests/{id}/code", Summary: "Mail a new code to the address on file (no key; rate limited)",
-		Tag: "requests", Public: true, Out: requests.CodeSent{}, Status: http.StatusAccepted, Errors: []string{steward.ECONFLICT}},
+		Tag: "requests", Public: true, Out: requests.RequestCodeSent{}, Status: http.StatusAccepted, Errors: []string{steward.ECONFLICT}},
 		func(w http.ResponseWriter, r *http.Request) error {
 			out, err := rs.SendCode(r.Context(), r.PathValue("id"))
 			if err != nil {

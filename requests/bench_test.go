@@ -30,7 +30,7 @@ func BenchmarkCreate(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			n := requests.NewRequest{Type: steward.RequestAccess, Subject: requests.SubjectRef{ID: sub.ID}}
+			n := requests.NewRequest{Type: steward.RequestAccess, Subject: requests.RequestSubject{ID: sub.ID}}
 			if verified {
 				n.VerifiedBy = steward.VerifiedByApplication
 			}

@@ -108,16 +108,16 @@ func codeText(code string, r *steward.RightsRequest) string {
 		"If it was not you, ignore this message: nothing happens without the code.\n"
 }
 
-// CodeSent is the answer of SendCode: always the same, so the route tells
+// RequestCodeSent is the answer of SendCode: always the same, so the route tells
 // nobody whether the person has an address on file.
-type CodeSent struct {
+type RequestCodeSent struct {
 	Status string `json:"status" doc:"accepted: a new code goes to the address on file, if there is one"`
 }
 
 // SendCode mails a new code for an unverified request (public: the
 // person calls it; limited per request). The answer is the same whether
 // or not an address is on file.
-func (s *Service) SendCode(ctx context.Context, id string) (*CodeSent, error) {
+func (s *Service) SendCode(ctx context.Context, id string) (*RequestCodeSent, error) {
 	if ok, wait := s.codeLimit.Allow("code/" + id); !ok {
 		return nil, steward.RateLimited("too many codes asked for this request; wait", wait)
 	}
@@ -134,11 +134,11 @@ func (s *Service) SendCode(ctx context.Context, id string) (*CodeSent, error) {
 		}
 		s.log.Warn("request code not sent", "request", r.ID, "error_code", steward.ErrorCode(err))
 	}
-	return &CodeSent{Status: "accepted"}, nil
+	return &RequestCodeSent{Status: "accepted"}, nil
 }
 
-// VerifyCode is the body of POST /v1/requests/{id}/verify.
-type VerifyCode struct {
+// RequestCode is the body of POST /v1/requests/{id}/verify.
+type RequestCode struct {
 	Code string `json:"code" doc:"the 6-digit code mailed to the person"`
 }
 
@@ -146,7 +146,7 @@ type VerifyCode struct {
 // request and per client address). A wrong code uses one of 5 attempts;
 // after the fifth, or 10 minutes after it was sent, the request needs a
 // new code. A code of another request never matches.
-func (s *Service) Verify(ctx context.Context, id string, in *VerifyCode) (*PublicView, error) {
+func (s *Service) Verify(ctx context.Context, id string, in *RequestCode) (*RequestStatus, error) {
 	addr := ""
 	if info := steward.RequestFrom(ctx); info != nil {
 		addr = info.ClientIP
@@ -198,5 +198,5 @@ func (s *Service) Verify(ctx context.Context, id string, in *VerifyCode) (*Publi
 		Target: r.ID, Decision: steward.DecisionAllow, Reasons: []string{"type:" + r.Type, "status:" + r.Status}}); err != nil {
 		return nil, err
 	}
-	return &PublicView{ID: r.ID, Status: r.Status, Deadline: r.Due(), Next: s.next(r)}, nil
+	return &RequestStatus{ID: r.ID, Status: r.Status, Deadline: r.Due(), Next: s.next(r)}, nil
 }

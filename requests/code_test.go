@@ -16,8 +16,8 @@ import (
 func TestCodeVerification(t *testing.T) {
 	forEach(t, func(t *testing.T, f *fixture) {
 		sub := f.subject(t, "ext-1", "Ada@Example.com")
-		r := must[*requests.View](t)(f.svc.Create(f.as(steward.ScopeRequestsWrite), &requests.NewRequest{Type: steward.RequestAccess,
-			Subject: requests.SubjectRef{ExternalID: "ext-1"}}))
+		r := must[*requests.RequestView](t)(f.svc.Create(f.as(steward.ScopeRequestsWrite), &requests.NewRequest{Type: steward.RequestAccess,
+			Subject: requests.RequestSubject{ExternalID: "ext-1"}}))
 		if r.Status != steward.RequestUnverified || r.SubjectID != sub || !strings.Contains(r.Next, "code") ||
 			!r.Deadline.Equal(time.Date(2027, 2, 28, 12, 0, 0, 0, time.UTC)) {
 			t.Fatalf("created: %+v", r)
@@ -30,20 +30,20 @@ func TestCodeVerification(t *testing.T) {
 		if code == wrong {
 			wrong = "000001"
 		}
-		_, err := f.svc.Verify(person("192.0.2.0"), r.ID, &requests.VerifyCode{Code: wrong})
+		_, err := f.svc.Verify(person("192.0.2.0"), r.ID, &requests.RequestCode{Code: wrong})
 		wantCode(t, err, steward.EINVALID)
 		if !strings.Contains(err.Error(), "4 attempts left") {
 			t.Fatalf("wrong code: %v", err)
 		}
-		_, err = f.svc.Verify(person("192.0.2.0"), r.ID, &requests.VerifyCode{Code: "12ab56"})
+		_, err = f.svc.Verify(person("192.0.2.0"), r.ID, &requests.RequestCode{Code: "12ab56"})
 		wantCode(t, err, steward.EINVALID)
-		v := must[*requests.PublicView](t)(f.svc.Verify(person("192.0.2.0"), r.ID, &requests.VerifyCode{Code: code}))
+		v := must[*requests.RequestStatus](t)(f.svc.Verify(person("192.0.2.0"), r.ID, &requests.RequestCode{Code: code}))
 		if v.Status != steward.RequestVerified {
 			t.Fatalf("verified: %+v", v)
 		}
-		_, err = f.svc.Verify(person("192.0.2.0"), r.ID, &requests.VerifyCode{Code: code})
+		_, err = f.svc.Verify(person("192.0.2.0"), r.ID, &requests.RequestCode{Code: code})
 		wantCode(t, err, steward.ECONFLICT) // a code for a request that needs none
-		got := must[*requests.View](t)(f.svc.Get(f.staff(), r.ID))
+		got := must[*requests.RequestView](t)(f.svc.Get(f.staff(), r.ID))
 		if got.VerifiedBy != steward.VerifiedByEmailCode || len(got.History) != 2 || got.History[1].Reason != "verified_by_email_code" {
 			t.Fatalf("after verification: %+v", got)
 		}
@@ -63,16 +63,16 @@ func TestCodeLocksAfterFiveAttempts(t *testing.T) {
 	forEach(t, func(t *testing.T, f *fixture) {
 		f.subject(t, "ext-1", "ada@example.com")
 		f.subject(t, "ext-2", "bob@example.com")
-		create := func(ext string) (*requests.View, string) {
-			r := must[*requests.View](t)(f.svc.Create(f.app(), &requests.NewRequest{Type: steward.RequestErasure,
-				Subject: requests.SubjectRef{ExternalID: ext}}))
+		create := func(ext string) (*requests.RequestView, string) {
+			r := must[*requests.RequestView](t)(f.svc.Create(f.app(), &requests.NewRequest{Type: steward.RequestErasure,
+				Subject: requests.RequestSubject{ExternalID: ext}}))
 			code, _ := f.mail.code(t)
 			return r, code
 		}
 		r1, code1 := create("ext-1")
 		r2, code2 := create("ext-2")
 		if code1 != code2 {
-			_, err := f.svc.Verify(person("192.0.2.1"), r1.ID, &requests.VerifyCode{Code: code2})
+			_, err := f.svc.Verify(person("192.0.2.1"), r1.ID, &requests.RequestCode{Code: code2})
 			wantCode(t, err, steward.EINVALID) // another request's code
 		}
 		for i := 0; i < 5; i++ {
@@ -81,26 +81,26 @@ func TestCodeLocksAfterFiveAttempts(t *testing.T) {
 				bad = "999998"
 			}
 			f.advance(10 * time.Second) // within the per-request limit
-			_, err := f.svc.Verify(person("192.0.2.2"), r1.ID, &requests.VerifyCode{Code: bad})
+			_, err := f.svc.Verify(person("192.0.2.2"), r1.ID, &requests.RequestCode{Code: bad})
 			if steward.ErrorCode(err) == steward.ECONFLICT {
 				break // the other request's code used the first attempt
 			}
 			wantCode(t, err, steward.EINVALID)
 		}
-		_, err := f.svc.Verify(person("192.0.2.3"), r1.ID, &requests.VerifyCode{Code: code1})
+		_, err := f.svc.Verify(person("192.0.2.3"), r1.ID, &requests.RequestCode{Code: code1})
 		wantCode(t, err, steward.ECONFLICT) // locked: a new code is needed
-		must[*requests.CodeSent](t)(f.svc.SendCode(person("192.0.2.3"), r1.ID))
+		must[*requests.RequestCodeSent](t)(f.svc.SendCode(person("192.0.2.3"), r1.ID))
 		fresh, _ := f.mail.code(t)
-		if v := must[*requests.PublicView](t)(f.svc.Verify(person("192.0.2.3"), r1.ID, &requests.VerifyCode{Code: fresh})); v.Status != steward.RequestVerified {
+		if v := must[*requests.RequestStatus](t)(f.svc.Verify(person("192.0.2.3"), r1.ID, &requests.RequestCode{Code: fresh})); v.Status != steward.RequestVerified {
 			t.Fatalf("after a new code: %+v", v)
 		}
 		// r2's code expires.
 		f.advance(requests.CodeTTL + time.Second)
-		_, err = f.svc.Verify(person("192.0.2.4"), r2.ID, &requests.VerifyCode{Code: code2})
+		_, err = f.svc.Verify(person("192.0.2.4"), r2.ID, &requests.RequestCode{Code: code2})
 		wantCode(t, err, steward.ECONFLICT)
 		_, err = f.svc.SendCode(person("192.0.2.4"), r1.ID)
 		wantCode(t, err, steward.ECONFLICT) // verified already
-		_, err = f.svc.Verify(person("192.0.2.4"), "req_unknown", &requests.VerifyCode{Code: "123456"})
+		_, err = f.svc.Verify(person("192.0.2.4"), "req_unknown", &requests.RequestCode{Code: "123456"})
 		wantCode(t, err, steward.ENOTFOUND)
 	})
 }
@@ -110,11 +110,11 @@ func TestCodeLocksAfterFiveAttempts(t *testing.T) {
 func TestCodeRateLimited(t *testing.T) {
 	forEach(t, func(t *testing.T, f *fixture) {
 		f.subject(t, "ext-1", "ada@example.com")
-		r := must[*requests.View](t)(f.svc.Create(f.app(), &requests.NewRequest{Type: steward.RequestAccess,
-			Subject: requests.SubjectRef{ExternalID: "ext-1"}}))
+		r := must[*requests.RequestView](t)(f.svc.Create(f.app(), &requests.NewRequest{Type: steward.RequestAccess,
+			Subject: requests.RequestSubject{ExternalID: "ext-1"}}))
 		var err error
 		for i := 0; i < 20 && steward.ErrorCode(err) != steward.ERATELIMIT; i++ {
-			_, err = f.svc.Verify(person("192.0.2.9"), r.ID, &requests.VerifyCode{Code: "12345"}) // malformed: no attempt used
+			_, err = f.svc.Verify(person("192.0.2.9"), r.ID, &requests.RequestCode{Code: "12345"}) // malformed: no attempt used
 		}
 		wantCode(t, err, steward.ERATELIMIT)
 		for i := 0; i < 20 && steward.ErrorCode(err) != steward.ERATELIMIT; i++ {
@@ -130,15 +130,15 @@ func TestCodeRateLimited(t *testing.T) {
 func TestNoEmailOnFile(t *testing.T) {
 	forEach(t, func(t *testing.T, f *fixture) {
 		f.subject(t, "ext-1", "")
-		r := must[*requests.View](t)(f.svc.Create(f.app(), &requests.NewRequest{Type: steward.RequestAccess,
-			Subject: requests.SubjectRef{ExternalID: "ext-1"}}))
+		r := must[*requests.RequestView](t)(f.svc.Create(f.app(), &requests.NewRequest{Type: steward.RequestAccess,
+			Subject: requests.RequestSubject{ExternalID: "ext-1"}}))
 		if r.Status != steward.RequestUnverified || f.mail.count() != 0 || !strings.Contains(r.Next, "no email address") {
 			t.Fatalf("created: %+v, %d mails", r, f.mail.count())
 		}
-		if s := must[*requests.CodeSent](t)(f.svc.SendCode(person("192.0.2.1"), r.ID)); s.Status != "accepted" || f.mail.count() != 0 {
+		if s := must[*requests.RequestCodeSent](t)(f.svc.SendCode(person("192.0.2.1"), r.ID)); s.Status != "accepted" || f.mail.count() != 0 {
 			t.Fatalf("code: %+v", s)
 		}
-		a := must[*requests.View](t)(f.svc.Approve(f.staff(), r.ID))
+		a := must[*requests.RequestView](t)(f.svc.Approve(f.staff(), r.ID))
 		if a.Status != steward.RequestInProgress || a.VerifiedBy != steward.VerifiedByStaff {
 			t.Fatalf("approved: %+v", a)
 		}

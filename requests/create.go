@@ -14,15 +14,15 @@ import (
 // NewRequest is a rights request as an application files it.
 type NewRequest struct {
 	Type         string          `json:"type" doc:"access, portability, rectification, erasure, restriction, objection, consent_withdrawal, opt_out_of_sale_or_sharing or limit_sensitive"`
-	Subject      SubjectRef      `json:"subject" doc:"exactly one of id, external_id or email"`
+	Subject      RequestSubject  `json:"subject" doc:"exactly one of id, external_id or email"`
 	Jurisdiction string          `json:"jurisdiction,omitempty" doc:"gdpr (default), ccpa (default for the CCPA types) or other"`
 	Details      json.RawMessage `json:"details,omitempty" doc:"per type: rectification {values: {category: value}}; objection and consent_withdrawal {purposes: [...]} (all when left out); restriction {until}; nothing for the others"`
 	VerifiedBy   string          `json:"verified_by,omitempty" doc:"application: the application authenticated the person (needs requests:verify); otherwise a code is mailed to the address on file"`
 }
 
-// SubjectRef names the person by one identifier. The value is only looked
+// RequestSubject names the person by one identifier. The value is only looked
 // up, never stored or echoed.
-type SubjectRef struct {
+type RequestSubject struct {
 	ID         string `json:"id,omitempty"`
 	ExternalID string `json:"external_id,omitempty"`
 	Email      string `json:"email,omitempty"`
@@ -155,7 +155,7 @@ func rightKind(typ string) policy.RightKind { return policy.RightKind(typ) }
 // tenant; an unknown one is ENOTFOUND without the value. An unverified
 // request gets a code mailed to the address on file. Nothing is stored on
 // error.
-func (s *Service) Create(ctx context.Context, n *NewRequest) (*View, error) {
+func (s *Service) Create(ctx context.Context, n *NewRequest) (*RequestView, error) {
 	c, err := steward.Require(ctx, steward.ScopeRequestsWrite)
 	if err != nil {
 		return nil, err
@@ -262,7 +262,7 @@ type Internal struct {
 // FileInternal files and verifies an internal request at once; the runner
 // then runs it like any other. It checks no scope: callers are packages
 // that authorized their own caller. ENOTFOUND for an unknown subject.
-func (s *Service) FileInternal(ctx context.Context, in Internal) (*View, error) {
+func (s *Service) FileInternal(ctx context.Context, in Internal) (*RequestView, error) {
 	if !slices.Contains(steward.RequestTypes, in.Type) || in.Reason == "" || in.Actor == "" {
 		return nil, steward.Errorf(steward.EINVALID, "an internal request needs a known type, a reason code and an actor")
 	}

@@ -18,29 +18,29 @@ const EvidenceFormat = "steward-request-completion/1"
 // codes, counts and times only; the reason of a partial completion is in
 // words, as told to the person, and names no personal value.
 type Completion struct {
-	Format       string         `json:"format"`
-	RequestID    string         `json:"request_id"`
-	TenantID     string         `json:"tenant_id"`
-	SubjectID    string         `json:"subject_id"`
-	Type         string         `json:"type"`
-	Jurisdiction string         `json:"jurisdiction"`
-	Status       string         `json:"status"`
-	Reason       string         `json:"reason,omitempty"`
-	ReceivedAt   time.Time      `json:"received_at"`
-	VerifiedBy   string         `json:"verified_by"`
-	VerifiedAt   *time.Time     `json:"verified_at,omitempty"`
-	ApprovedBy   string         `json:"approved_by,omitempty"`
-	Deadline     time.Time      `json:"deadline"`
-	Extended     bool           `json:"extended"`
-	CompletedAt  time.Time      `json:"completed_at"`
-	OnTime       bool           `json:"on_time"`
-	Counts       map[string]int `json:"counts,omitempty"`
-	History      []Change       `json:"history"`
+	Format       string          `json:"format"`
+	RequestID    string          `json:"request_id"`
+	TenantID     string          `json:"tenant_id"`
+	SubjectID    string          `json:"subject_id"`
+	Type         string          `json:"type"`
+	Jurisdiction string          `json:"jurisdiction"`
+	Status       string          `json:"status"`
+	Reason       string          `json:"reason,omitempty"`
+	ReceivedAt   time.Time       `json:"received_at"`
+	VerifiedBy   string          `json:"verified_by"`
+	VerifiedAt   *time.Time      `json:"verified_at,omitempty"`
+	ApprovedBy   string          `json:"approved_by,omitempty"`
+	Deadline     time.Time       `json:"deadline"`
+	Extended     bool            `json:"extended"`
+	CompletedAt  time.Time       `json:"completed_at"`
+	OnTime       bool            `json:"on_time"`
+	Counts       map[string]int  `json:"counts,omitempty"`
+	History      []RequestChange `json:"history"`
 }
 
-// SignedEvidence is a completion record with its detached Ed25519
+// RequestEvidence is a completion record with its detached Ed25519
 // signature by an audit signing key (GET /v1/audit/public-key).
-type SignedEvidence struct {
+type RequestEvidence struct {
 	Record     []byte `json:"record" doc:"the completion record JSON, base64 of the exact bytes signed"`
 	Algorithm  string `json:"algorithm" doc:"Ed25519"`
 	KeyID      int    `json:"key_id" doc:"the id of the key in GET /v1/audit/public-key"`
@@ -64,9 +64,9 @@ func (s *Service) complete(ctx context.Context, r *steward.RightsRequest, out *O
 		r.Reason = out.Reason
 	}
 	change := steward.RequestStatusChange{From: r.Status, To: out.Status, At: now, Actor: runnerActor, Reason: "executed"}
-	hist := make([]Change, 0, len(r.History)+1)
+	hist := make([]RequestChange, 0, len(r.History)+1)
 	for _, c := range append(r.History, change) {
-		hist = append(hist, Change(c))
+		hist = append(hist, RequestChange(c))
 	}
 	rec := Completion{Format: EvidenceFormat, RequestID: r.ID, TenantID: r.TenantID, SubjectID: r.SubjectID, Type: r.Type,
 		Jurisdiction: r.Jurisdiction, Status: out.Status, Reason: r.Reason, ReceivedAt: r.ReceivedAt, VerifiedBy: r.VerifiedBy,
@@ -101,7 +101,7 @@ func (s *Service) complete(ctx context.Context, r *steward.RightsRequest, out *O
 
 // Evidence returns the signed completion record of a request (scope
 // requests:manage); ENOTFOUND until it is completed.
-func (s *Service) Evidence(ctx context.Context, id string) (*SignedEvidence, error) {
+func (s *Service) Evidence(ctx context.Context, id string) (*RequestEvidence, error) {
 	c, r, err := s.manage(ctx, id)
 	if err != nil {
 		return nil, err
@@ -113,6 +113,6 @@ func (s *Service) Evidence(ctx context.Context, id string) (*SignedEvidence, err
 		Target: r.ID, Decision: steward.DecisionAllow}); err != nil {
 		return nil, err
 	}
-	return &SignedEvidence{Record: r.Evidence, Algorithm: "Ed25519", KeyID: r.EvidenceKeyID, Signature: r.EvidenceSig,
+	return &RequestEvidence{Record: r.Evidence, Algorithm: "Ed25519", KeyID: r.EvidenceKeyID, Signature: r.EvidenceSig,
 		PublicKeys: "/v1/audit/public-key"}, nil
 }

@@ -31,21 +31,21 @@ func TestLifecycle(t *testing.T) {
 			return &requests.Outcome{Status: requests.PartiallyCompleted, Reason: "a legal hold covers the invoices",
 				Result: map[string]any{"tasks": 2}, Counts: map[string]int{"tasks": 2, "confirmed": 1}}, nil
 		}))
-		r := must[*requests.View](t)(f.svc.Create(f.app(), &requests.NewRequest{Type: steward.RequestErasure,
-			Subject: requests.SubjectRef{ID: sub}, VerifiedBy: "application"}))
+		r := must[*requests.RequestView](t)(f.svc.Create(f.app(), &requests.NewRequest{Type: steward.RequestErasure,
+			Subject: requests.RequestSubject{ID: sub}, VerifiedBy: "application"}))
 		if r.Status != steward.RequestAwaitingApproval || f.mail.count() != 0 || len(r.History) != 3 {
 			t.Fatalf("created: %+v", r)
 		}
 		if open, _ := must2(t)(f.svc.Counts(ctx)); open != 1 {
 			t.Fatalf("open = %d", open)
 		}
-		must[*requests.View](t)(f.svc.Approve(f.staff(), r.ID))
+		must[*requests.RequestView](t)(f.svc.Approve(f.staff(), r.ID))
 		_, err := f.svc.Approve(f.staff(), r.ID)
 		wantCode(t, err, steward.ECONFLICT)
 		if err := f.svc.Run(ctx); err != nil { // waits
 			t.Fatal(err)
 		}
-		if got := must[*requests.View](t)(f.svc.Get(f.staff(), r.ID)); got.Status != steward.RequestInProgress {
+		if got := must[*requests.RequestView](t)(f.svc.Get(f.staff(), r.ID)); got.Status != steward.RequestInProgress {
 			t.Fatalf("after a waiting run: %+v", got)
 		}
 		_, err = f.svc.Evidence(f.staff(), r.ID)
@@ -53,12 +53,12 @@ func TestLifecycle(t *testing.T) {
 		if err := f.svc.Run(ctx); err != nil {
 			t.Fatal(err)
 		}
-		got := must[*requests.View](t)(f.svc.Get(f.staff(), r.ID))
+		got := must[*requests.RequestView](t)(f.svc.Get(f.staff(), r.ID))
 		if got.Status != steward.RequestPartiallyCompleted || got.Reason != "a legal hold covers the invoices" || !got.Evidence ||
 			string(got.Result) != `{"tasks":2}` {
 			t.Fatalf("completed: %+v", got)
 		}
-		ev := must[*requests.SignedEvidence](t)(f.svc.Evidence(f.staff(), r.ID))
+		ev := must[*requests.RequestEvidence](t)(f.svc.Evidence(f.staff(), r.ID))
 		if !ed25519.Verify(f.pub, ev.Record, ev.Signature) {
 			t.Fatal("the completion record's signature does not verify")
 		}
@@ -111,15 +111,15 @@ func eventTypes(t *testing.T, f *fixture) map[string]int {
 func TestConsentWithdrawalRuns(t *testing.T) {
 	forEach(t, func(t *testing.T, f *fixture) {
 		sub := f.subject(t, "ext-1", "ada@example.com")
-		r := must[*requests.View](t)(f.svc.Create(f.app(), &requests.NewRequest{Type: steward.RequestConsentWithdrawal,
-			Subject: requests.SubjectRef{Email: "ADA@example.com"}, VerifiedBy: "application"}))
+		r := must[*requests.RequestView](t)(f.svc.Create(f.app(), &requests.NewRequest{Type: steward.RequestConsentWithdrawal,
+			Subject: requests.RequestSubject{Email: "ADA@example.com"}, VerifiedBy: "application"}))
 		if r.Status != steward.RequestVerified || r.SubjectID != sub {
 			t.Fatalf("created: %+v", r)
 		}
 		if err := f.svc.Run(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		got := must[*requests.View](t)(f.svc.Get(f.app(), r.ID))
+		got := must[*requests.RequestView](t)(f.svc.Get(f.app(), r.ID))
 		if got.Status != steward.RequestCompleted || !strings.Contains(string(got.Result), "essential.service.generation") {
 			t.Fatalf("after the run: %+v %s", got, got.Result)
 		}
@@ -137,36 +137,36 @@ func TestDenyExtendExpireOverdue(t *testing.T) {
 	forEach(t, func(t *testing.T, f *fixture) {
 		ctx := context.Background()
 		f.subject(t, "ext-1", "ada@example.com")
-		create := func(typ string) *requests.View {
-			return must[*requests.View](t)(f.svc.Create(f.app(), &requests.NewRequest{Type: typ,
-				Subject: requests.SubjectRef{ExternalID: "ext-1"}}))
+		create := func(typ string) *requests.RequestView {
+			return must[*requests.RequestView](t)(f.svc.Create(f.app(), &requests.NewRequest{Type: typ,
+				Subject: requests.RequestSubject{ExternalID: "ext-1"}}))
 		}
 		d := create(steward.RequestAccess)
-		_, err := f.svc.Deny(f.staff(), d.ID, &requests.Reason{Reason: "  "})
+		_, err := f.svc.Deny(f.staff(), d.ID, &requests.RequestReason{Reason: "  "})
 		wantCode(t, err, steward.EINVALID)
-		_, err = f.svc.Deny(f.app(), d.ID, &requests.Reason{Reason: "no"})
+		_, err = f.svc.Deny(f.app(), d.ID, &requests.RequestReason{Reason: "no"})
 		wantCode(t, err, steward.EFORBIDDEN)
-		denied := must[*requests.View](t)(f.svc.Deny(f.staff(), d.ID, &requests.Reason{Reason: "We could not confirm who you are."}))
+		denied := must[*requests.RequestView](t)(f.svc.Deny(f.staff(), d.ID, &requests.RequestReason{Reason: "We could not confirm who you are."}))
 		if denied.Status != steward.RequestDenied || denied.Reason != "We could not confirm who you are." {
 			t.Fatalf("denied: %+v", denied)
 		}
-		_, err = f.svc.Deny(f.staff(), d.ID, &requests.Reason{Reason: "again"})
+		_, err = f.svc.Deny(f.staff(), d.ID, &requests.RequestReason{Reason: "again"})
 		wantCode(t, err, steward.ECONFLICT)
 		if strings.Contains(f.audit.json(), "confirm who you are") {
 			t.Fatal("the denial's words reached the audit log")
 		}
 
 		e := create(steward.RequestPortability) // received 31 January: due 28 February
-		_, err = f.svc.Extend(f.staff(), e.ID, &requests.Reason{Reason: ""})
+		_, err = f.svc.Extend(f.staff(), e.ID, &requests.RequestReason{Reason: ""})
 		wantCode(t, err, steward.EINVALID)
 		beyond := time.Date(2027, 5, 1, 0, 0, 0, 0, time.UTC)
-		_, err = f.svc.Extend(f.staff(), e.ID, &requests.Reason{Reason: "many files", Until: &beyond})
+		_, err = f.svc.Extend(f.staff(), e.ID, &requests.RequestReason{Reason: "many files", Until: &beyond})
 		wantCode(t, err, steward.EINVALID)
-		ext := must[*requests.View](t)(f.svc.Extend(f.staff(), e.ID, &requests.Reason{Reason: "many files"}))
+		ext := must[*requests.RequestView](t)(f.svc.Extend(f.staff(), e.ID, &requests.RequestReason{Reason: "many files"}))
 		if !ext.Extended || !ext.Deadline.Equal(time.Date(2027, 4, 30, 12, 0, 0, 0, time.UTC)) || ext.ExtensionReason != "many files" {
 			t.Fatalf("extended: %+v", ext)
 		}
-		_, err = f.svc.Extend(f.staff(), e.ID, &requests.Reason{Reason: "more"})
+		_, err = f.svc.Extend(f.staff(), e.ID, &requests.RequestReason{Reason: "more"})
 		wantCode(t, err, steward.ECONFLICT)
 
 		o := create(steward.RequestAccess)
@@ -180,7 +180,7 @@ func TestDenyExtendExpireOverdue(t *testing.T) {
 		if n := eventTypes(t, f)[steward.EventRequestOverdue]; n != 1 {
 			t.Fatalf("%d overdue events, want 1", n)
 		}
-		overdue := must[[]*requests.View](t)(f.svc.List(f.staff(), requests.Filter{Overdue: true}))
+		overdue := must[[]*requests.RequestView](t)(f.svc.List(f.staff(), requests.Filter{Overdue: true}))
 		if len(overdue) != 1 || overdue[0].ID != o.ID || !overdue[0].Overdue {
 			t.Fatalf("overdue list: %+v", overdue)
 		}
@@ -191,7 +191,7 @@ func TestDenyExtendExpireOverdue(t *testing.T) {
 		if err := f.svc.Run(ctx); err != nil {
 			t.Fatal(err)
 		}
-		expired := must[[]*requests.View](t)(f.svc.List(f.staff(), requests.Filter{Status: steward.RequestExpired}))
+		expired := must[[]*requests.RequestView](t)(f.svc.List(f.staff(), requests.Filter{Status: steward.RequestExpired}))
 		if len(expired) != 2 {
 			t.Fatalf("expired: %d, want 2 (o and e)", len(expired))
 		}
@@ -211,21 +211,21 @@ func TestBadRequests(t *testing.T) {
 			n    requests.NewRequest
 			code string
 		}{
-			"unknown type":        {f.app(), requests.NewRequest{Type: "forget", Subject: requests.SubjectRef{ExternalID: "ext-1"}}, steward.EINVALID},
-			"two identifiers":     {f.app(), requests.NewRequest{Type: "access", Subject: requests.SubjectRef{ExternalID: "ext-1", Email: "a@b.c"}}, steward.EINVALID},
+			"unknown type":        {f.app(), requests.NewRequest{Type: "forget", Subject: requests.RequestSubject{ExternalID: "ext-1"}}, steward.EINVALID},
+			"two identifiers":     {f.app(), requests.NewRequest{Type: "access", Subject: requests.RequestSubject{ExternalID: "ext-1", Email: "a@b.c"}}, steward.EINVALID},
 			"no identifier":       {f.app(), requests.NewRequest{Type: "access"}, steward.EINVALID},
-			"unknown subject":     {f.app(), requests.NewRequest{Type: "access", Subject: requests.SubjectRef{Email: "nobody-secret@example.com"}}, steward.ENOTFOUND},
-			"unknown subject id":  {f.app(), requests.NewRequest{Type: "access", Subject: requests.SubjectRef{ID: "sub_nobody"}}, steward.ENOTFOUND},
-			"details of another":  {f.app(), requests.NewRequest{Type: "access", Subject: requests.SubjectRef{ExternalID: "ext-1"}, Details: json.RawMessage(`{"purposes": []}`)}, steward.EINVALID},
-			"rectify nothing":     {f.app(), requests.NewRequest{Type: "rectification", Subject: requests.SubjectRef{ExternalID: "ext-1"}, Details: json.RawMessage(`{"purposes": ["x"]}`)}, steward.EINVALID},
-			"undeclared purpose":  {f.app(), requests.NewRequest{Type: "objection", Subject: requests.SubjectRef{ExternalID: "ext-1"}, Details: json.RawMessage(`{"purposes": ["nope"]}`)}, steward.EINVALID},
-			"contract withdrawal": {f.app(), requests.NewRequest{Type: "consent_withdrawal", Subject: requests.SubjectRef{ExternalID: "ext-1"}, Details: json.RawMessage(`{"purposes": ["essential.service"]}`)}, steward.EINVALID},
-			"past restriction":    {f.app(), requests.NewRequest{Type: "restriction", Subject: requests.SubjectRef{ExternalID: "ext-1"}, Details: json.RawMessage(`{"until": "2020-01-01T00:00:00Z"}`)}, steward.EINVALID},
-			"ccpa type as gdpr":   {f.app(), requests.NewRequest{Type: "opt_out_of_sale_or_sharing", Jurisdiction: "gdpr", Subject: requests.SubjectRef{ExternalID: "ext-1"}}, steward.EINVALID},
-			"bad jurisdiction":    {f.app(), requests.NewRequest{Type: "access", Jurisdiction: "eu", Subject: requests.SubjectRef{ExternalID: "ext-1"}}, steward.EINVALID},
-			"vouch without scope": {f.as(steward.ScopeRequestsWrite), requests.NewRequest{Type: "access", Subject: requests.SubjectRef{ExternalID: "ext-1"}, VerifiedBy: "application"}, steward.EFORBIDDEN},
-			"bad verified_by":     {f.app(), requests.NewRequest{Type: "access", Subject: requests.SubjectRef{ExternalID: "ext-1"}, VerifiedBy: "email"}, steward.EINVALID},
-			"no scope":            {f.as(steward.ScopeRequestsManage), requests.NewRequest{Type: "access", Subject: requests.SubjectRef{ExternalID: "ext-1"}}, steward.EFORBIDDEN},
+			"unknown subject":     {f.app(), requests.NewRequest{Type: "access", Subject: requests.RequestSubject{Email: "nobody-secret@example.com"}}, steward.ENOTFOUND},
+			"unknown subject id":  {f.app(), requests.NewRequest{Type: "access", Subject: requests.RequestSubject{ID: "sub_nobody"}}, steward.ENOTFOUND},
+			"details of another":  {f.app(), requests.NewRequest{Type: "access", Subject: requests.RequestSubject{ExternalID: "ext-1"}, Details: json.RawMessage(`{"purposes": []}`)}, steward.EINVALID},
+			"rectify nothing":     {f.app(), requests.NewRequest{Type: "rectification", Subject: requests.RequestSubject{ExternalID: "ext-1"}, Details: json.RawMessage(`{"purposes": ["x"]}`)}, steward.EINVALID},
+			"undeclared purpose":  {f.app(), requests.NewRequest{Type: "objection", Subject: requests.RequestSubject{ExternalID: "ext-1"}, Details: json.RawMessage(`{"purposes": ["nope"]}`)}, steward.EINVALID},
+			"contract withdrawal": {f.app(), requests.NewRequest{Type: "consent_withdrawal", Subject: requests.RequestSubject{ExternalID: "ext-1"}, Details: json.RawMessage(`{"purposes": ["essential.service"]}`)}, steward.EINVALID},
+			"past restriction":    {f.app(), requests.NewRequest{Type: "restriction", Subject: requests.RequestSubject{ExternalID: "ext-1"}, Details: json.RawMessage(`{"until": "2020-01-01T00:00:00Z"}`)}, steward.EINVALID},
+			"ccpa type as gdpr":   {f.app(), requests.NewRequest{Type: "opt_out_of_sale_or_sharing", Jurisdiction: "gdpr", Subject: requests.RequestSubject{ExternalID: "ext-1"}}, steward.EINVALID},
+			"bad jurisdiction":    {f.app(), requests.NewRequest{Type: "access", Jurisdiction: "eu", Subject: requests.RequestSubject{ExternalID: "ext-1"}}, steward.EINVALID},
+			"vouch without scope": {f.as(steward.ScopeRequestsWrite), requests.NewRequest{Type: "access", Subject: requests.RequestSubject{ExternalID: "ext-1"}, VerifiedBy: "application"}, steward.EFORBIDDEN},
+			"bad verified_by":     {f.app(), requests.NewRequest{Type: "access", Subject: requests.RequestSubject{ExternalID: "ext-1"}, VerifiedBy: "email"}, steward.EINVALID},
+			"no scope":            {f.as(steward.ScopeRequestsManage), requests.NewRequest{Type: "access", Subject: requests.RequestSubject{ExternalID: "ext-1"}}, steward.EFORBIDDEN},
 		} {
 			_, err := f.svc.Create(c.ctx, &c.n)
 			if steward.ErrorCode(err) != c.code {
@@ -235,12 +235,12 @@ func TestBadRequests(t *testing.T) {
 				t.Errorf("%s: the error echoes the value: %v", name, err)
 			}
 		}
-		if all := must[[]*requests.View](t)(f.svc.List(f.staff(), requests.Filter{})); len(all) != 0 || f.mail.count() != 0 {
+		if all := must[[]*requests.RequestView](t)(f.svc.List(f.staff(), requests.Filter{})); len(all) != 0 || f.mail.count() != 0 {
 			t.Fatalf("stored after refusals: %d requests, %d mails", len(all), f.mail.count())
 		}
 		// Details that fit are accepted, sealed and given back to executors.
-		r := must[*requests.View](t)(f.svc.Create(f.app(), &requests.NewRequest{Type: "rectification",
-			Subject: requests.SubjectRef{ExternalID: "ext-1"}, Details: json.RawMessage(`{"values": {"user.contact.email": "new@example.com"}}`)}))
+		r := must[*requests.RequestView](t)(f.svc.Create(f.app(), &requests.NewRequest{Type: "rectification",
+			Subject: requests.RequestSubject{ExternalID: "ext-1"}, Details: json.RawMessage(`{"values": {"user.contact.email": "new@example.com"}}`)}))
 		stored, err := f.db.Request(context.Background(), f.tenant.ID, r.ID)
 		if err != nil || strings.Contains(string(stored.DetailsSealed), "new@example.com") {
 			t.Fatalf("details stored in the clear: %v", err)
@@ -262,7 +262,7 @@ func TestFileInternal(t *testing.T) {
 			ran = true
 			return &requests.Outcome{Status: requests.Completed}, nil
 		}))
-		v := must[*requests.View](t)(f.svc.FileInternal(context.Background(), requests.Internal{TenantID: f.tenant.ID, SubjectID: sub,
+		v := must[*requests.RequestView](t)(f.svc.FileInternal(context.Background(), requests.Internal{TenantID: f.tenant.ID, SubjectID: sub,
 			Type: steward.RequestErasure, Reason: "child", Actor: "system:age"}))
 		if v.Status != steward.RequestVerified || v.VerifiedBy != steward.VerifiedBySystem || v.History[0].Reason != "child" {
 			t.Fatalf("filed: %+v", v)

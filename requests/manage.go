@@ -22,7 +22,7 @@ func readable(ctx context.Context) (*steward.Caller, error) {
 
 // Get returns a request of the caller's tenant with its history (scope
 // requests:write or requests:manage).
-func (s *Service) Get(ctx context.Context, id string) (*View, error) {
+func (s *Service) Get(ctx context.Context, id string) (*RequestView, error) {
 	c, err := readable(ctx)
 	if err != nil {
 		return nil, err
@@ -48,7 +48,7 @@ type Filter struct {
 
 // List returns the tenant's requests, newest first (scope requests:write
 // or requests:manage).
-func (s *Service) List(ctx context.Context, f Filter) ([]*View, error) {
+func (s *Service) List(ctx context.Context, f Filter) ([]*RequestView, error) {
 	c, err := readable(ctx)
 	if err != nil {
 		return nil, err
@@ -64,7 +64,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*View, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*View, len(rs))
+	out := make([]*RequestView, len(rs))
 	for i, r := range rs {
 		out[i] = s.view(r, false)
 	}
@@ -84,7 +84,7 @@ func (s *Service) manage(ctx context.Context, id string) (*steward.Caller, *stew
 // Approve lets a request run (scope requests:manage): one awaiting a
 // staff approval, or an unverified one whose requester staff verified
 // another way (then verified_by staff). Other statuses are ECONFLICT.
-func (s *Service) Approve(ctx context.Context, id string) (*View, error) {
+func (s *Service) Approve(ctx context.Context, id string) (*RequestView, error) {
 	c, r, err := s.manage(ctx, id)
 	if err != nil {
 		return nil, err
@@ -111,10 +111,10 @@ func (s *Service) Approve(ctx context.Context, id string) (*View, error) {
 	return s.view(r, true), nil
 }
 
-// Reason is the body of deny and extend: the reasons in words, told to the
+// RequestReason is the body of deny and extend: the reasons in words, told to the
 // person (never audited); Until, for extend, the new deadline (the
 // jurisdiction's bound when left out).
-type Reason struct {
+type RequestReason struct {
 	Reason string     `json:"reason" doc:"the reasons, in words, told to the person (up to 2,000 characters)"`
 	Until  *time.Time `json:"until,omitempty" doc:"extend only: the new deadline; default the latest the jurisdiction allows"`
 }
@@ -130,7 +130,7 @@ func reasonText(s string) (string, error) {
 
 // Deny refuses an open request with the reasons told to the person (scope
 // requests:manage). A final request is ECONFLICT.
-func (s *Service) Deny(ctx context.Context, id string, in *Reason) (*View, error) {
+func (s *Service) Deny(ctx context.Context, id string, in *RequestReason) (*RequestView, error) {
 	text, err := reasonText(in.Reason)
 	if err != nil {
 		return nil, err
@@ -155,7 +155,7 @@ func (s *Service) Deny(ctx context.Context, id string, in *Reason) (*View, error
 // Extend extends an open request's deadline once, with the reasons told
 // to the person, within the jurisdiction's bound (scope requests:manage):
 // EINVALID beyond it or once the first period has ended.
-func (s *Service) Extend(ctx context.Context, id string, in *Reason) (*View, error) {
+func (s *Service) Extend(ctx context.Context, id string, in *RequestReason) (*RequestView, error) {
 	text, err := reasonText(in.Reason)
 	if err != nil {
 		return nil, err

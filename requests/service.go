@@ -143,16 +143,16 @@ func New(c Config) (*Service, error) {
 // needsApproval reports whether requests of a type wait for staff.
 func (s *Service) needsApproval(typ string) bool { return slices.Contains(s.approval, typ) }
 
-// PublicView is what the person's public routes show of a request.
-type PublicView struct {
+// RequestStatus is what the person's public routes show of a request.
+type RequestStatus struct {
 	ID       string    `json:"id"`
 	Status   string    `json:"status"`
 	Deadline time.Time `json:"deadline"`
 	Next     string    `json:"next"`
 }
 
-// View is a request as the API shows it.
-type View struct {
+// RequestView is a request as the API shows it.
+type RequestView struct {
 	ID               string          `json:"id" doc:"req_..."`
 	SubjectID        string          `json:"subject_id"`
 	Type             string          `json:"type"`
@@ -170,11 +170,11 @@ type View struct {
 	Result           json.RawMessage `json:"result,omitempty" doc:"what the answer gives the person: links, counts, tasks"`
 	Evidence         bool            `json:"evidence" doc:"a signed completion record is available (GET /v1/requests/{id}/evidence)"`
 	Next             string          `json:"next" doc:"what happens next, in words"`
-	History          []Change        `json:"history,omitempty" doc:"every status change, oldest first"`
+	History          []RequestChange `json:"history,omitempty" doc:"every status change, oldest first"`
 }
 
-// Change is one status change of a request.
-type Change struct {
+// RequestChange is one status change of a request.
+type RequestChange struct {
 	From   string    `json:"from,omitempty"`
 	To     string    `json:"to"`
 	At     time.Time `json:"at"`
@@ -183,16 +183,16 @@ type Change struct {
 }
 
 // view describes r at now; with history its changes too.
-func (s *Service) view(r *steward.RightsRequest, history bool) *View {
+func (s *Service) view(r *steward.RightsRequest, history bool) *RequestView {
 	now := s.now()
-	v := &View{ID: r.ID, SubjectID: r.SubjectID, Type: r.Type, Jurisdiction: r.Jurisdiction, Status: r.Status,
+	v := &RequestView{ID: r.ID, SubjectID: r.SubjectID, Type: r.Type, Jurisdiction: r.Jurisdiction, Status: r.Status,
 		ReceivedAt: r.ReceivedAt, Deadline: r.Due(), OriginalDeadline: r.Deadline, Extended: r.ExtendedDeadline != nil,
 		ExtensionReason: r.ExtensionReason, Overdue: r.Open() && now.After(r.Due()), VerifiedBy: r.VerifiedBy,
 		VerifiedAt: r.VerifiedAt, Reason: r.Reason, Result: r.Result, Evidence: len(r.Evidence) > 0, Next: s.next(r)}
 	if history {
-		v.History = make([]Change, len(r.History))
+		v.History = make([]RequestChange, len(r.History))
 		for i, c := range r.History {
-			v.History[i] = Change(c)
+			v.History[i] = RequestChange(c)
 		}
 	}
 	return v
