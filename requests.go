@@ -114,6 +114,7 @@ type RightsRequest struct {
 	CodeExpires      *time.Time
 	CodeAttempts     int
 	CodeSentAt       *time.Time
+	CodesSent        int    // codes sent in all (bounded: each allows only a few guesses)
 	Evidence         []byte // the signed completion record (JSON)
 	EvidenceKeyID    int
 	EvidenceSig      []byte

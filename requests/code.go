@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"math/big"
 	"time"
@@ -17,6 +18,7 @@ import (
 const (
 	CodeTTL        = 10 * time.Minute
 	CodeAttempts   = 5
+	MaxCodes       = 5 // codes per request: then staff verify the person, or the request is filed again
 	UnverifiedTTL  = 30 * 24 * time.Hour
 	codeDigits     = 6
 	codeHashDomain = "steward.request.code/1\x00"
@@ -66,12 +68,16 @@ func (s *Service) newCodeFor(ctx context.Context, r *steward.RightsRequest) (cod
 	if to, err = s.subjects.SubjectEmail(ctx, r.TenantID, r.SubjectID); err != nil || to == "" {
 		return "", "", err
 	}
+	if r.CodesSent >= MaxCodes {
+		return "", "", steward.Errorf(steward.ECONFLICT, "this request had %d codes already: staff verify the person, or the request is filed again", MaxCodes)
+	}
 	if code, err = newCode(); err != nil {
 		return "", "", err
 	}
 	now := s.now().UTC()
 	exp := now.Add(CodeTTL)
 	r.CodeHash, r.CodeExpires, r.CodeAttempts, r.CodeSentAt, r.UpdatedAt = codeHash(s.codeKey, r.ID, code), &exp, 0, &now, now
+	r.CodesSent++
 	return code, to, nil
 }
 
@@ -95,7 +101,8 @@ func (s *Service) sendCode(ctx context.Context, r *steward.RightsRequest, actor 
 		return err
 	}
 	if err := s.store.UpdateRequest(ctx, r, nil); err != nil {
-		r.CodeHash, r.CodeExpires, r.CodeAttempts, r.CodeSentAt = prev.CodeHash, prev.CodeExpires, prev.CodeAttempts, prev.CodeSentAt
+		r.CodeHash, r.CodeExpires, r.CodeAttempts, r.CodeSentAt, r.CodesSent = prev.CodeHash, prev.CodeExpires, prev.CodeAttempts,
+			prev.CodeSentAt, prev.CodesSent
 		return err
 	}
 	return s.mailCode(ctx, r, actor, code, to)
@@ -147,7 +154,7 @@ type RequestCode struct {
 // after the fifth, or 10 minutes after it was sent, the request needs a
 // new code. A code of another request never matches.
 func (s *Service) Verify(ctx context.Context, id string, in *RequestCode) (*RequestStatus, error) {
-	addr := ""
+	addr := "" // the client address, truncated
 	if info := steward.RequestFrom(ctx); info != nil {
 		addr = info.ClientIP
 	}
@@ -159,6 +166,29 @@ func (s *Service) Verify(ctx context.Context, id string, in *RequestCode) (*Requ
 	if !validCode(in.Code) {
 		return nil, steward.Invalid("code", "must be the 6 digits received by email")
 	}
+	// Concurrent checks of one request race on its version: the loser reads
+	// it again and is checked again, so that every wrong code counts.
+	for try := 0; ; try++ {
+		out, err := s.checkCode(ctx, id, in.Code)
+		var race raced
+		if errors.As(err, &race) && try < 10 {
+			continue
+		}
+		if errors.As(err, &race) {
+			return nil, race.err
+		}
+		return out, err
+	}
+}
+
+// raced marks a store update that lost a race with a concurrent one.
+type raced struct{ err error }
+
+func (r raced) Error() string { return r.err.Error() }
+
+// checkCode reads the request, checks code against it and stores the
+// outcome: a wrong code uses an attempt, the right one verifies it.
+func (s *Service) checkCode(ctx context.Context, id, code string) (*RequestStatus, error) {
 	r, err := s.store.RequestByID(ctx, id)
 	if err != nil {
 		return nil, err
@@ -171,14 +201,14 @@ func (s *Service) Verify(ctx context.Context, id string, in *RequestCode) (*Requ
 	if r.CodeHash == nil || r.CodeExpires == nil || !now.Before(*r.CodeExpires) || r.CodeAttempts >= CodeAttempts {
 		return nil, steward.Errorf(steward.ECONFLICT, "no valid code: ask for a new one (POST /v1/requests/%s/code)", r.ID)
 	}
-	if !hmac.Equal(codeHash(s.codeKey, r.ID, in.Code), r.CodeHash) {
+	if !hmac.Equal(codeHash(s.codeKey, r.ID, code), r.CodeHash) {
 		r.CodeAttempts++
 		if r.CodeAttempts >= CodeAttempts {
 			r.CodeHash, r.CodeExpires = nil, nil // locked: a new code is needed
 		}
 		r.UpdatedAt = now
 		if err := s.store.UpdateRequest(ctx, r, nil); err != nil {
-			return nil, err
+			return nil, lost(err)
 		}
 		if err := s.auditEvent(ctx, r.TenantID, actor, steward.AuditEvent{Action: steward.ActionRequestVerify, SubjectID: r.SubjectID,
 			Target: r.ID, Decision: steward.DecisionDeny, Reasons: []string{"wrong_code", fmt.Sprintf("attempt:%d", r.CodeAttempts)}}); err != nil {
@@ -192,11 +222,19 @@ func (s *Service) Verify(ctx context.Context, id string, in *RequestCode) (*Requ
 	changes := s.markVerified(r, now, actor, steward.VerifiedByEmailCode)
 	r.UpdatedAt = now
 	if err := s.save(ctx, r, changes); err != nil {
-		return nil, err
+		return nil, lost(err)
 	}
 	if err := s.auditEvent(ctx, r.TenantID, actor, steward.AuditEvent{Action: steward.ActionRequestVerify, SubjectID: r.SubjectID,
 		Target: r.ID, Decision: steward.DecisionAllow, Reasons: []string{"type:" + r.Type, "status:" + r.Status}}); err != nil {
 		return nil, err
 	}
 	return &RequestStatus{ID: r.ID, Status: r.Status, Deadline: r.Due(), Next: s.next(r)}, nil
+}
+
+// lost marks a version conflict of the store as a lost race.
+func lost(err error) error {
+	if steward.ErrorCode(err) == steward.ECONFLICT {
+		return raced{err}
+	}
+	return err
 }

@@ -1,7 +1,9 @@
 package requests_test
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -141,6 +143,61 @@ func TestNoEmailOnFile(t *testing.T) {
 		a := must[*requests.RequestView](t)(f.svc.Approve(f.staff(), r.ID))
 		if a.Status != steward.RequestInProgress || a.VerifiedBy != steward.VerifiedByStaff {
 			t.Fatalf("approved: %+v", a)
+		}
+	})
+}
+
+// TestParallelGuessesAllCount: wrong codes sent at once all count: of 10
+// concurrent wrong guesses exactly 5 are judged, the others find the
+// request locked.
+func TestParallelGuessesAllCount(t *testing.T) {
+	forEach(t, func(t *testing.T, f *fixture) {
+		f.subject(t, "ext-1", "ada@example.com")
+		r := must[*requests.RequestView](t)(f.svc.Create(f.app(), &requests.NewRequest{Type: steward.RequestAccess,
+			Subject: requests.RequestSubject{ExternalID: "ext-1"}}))
+		code, _ := f.mail.code(t)
+		codes := make(chan string, 10)
+		var wg sync.WaitGroup
+		for i := range 10 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				guess := fmt.Sprintf("%06d", i)
+				if guess == code {
+					guess = "999999"
+				}
+				_, err := f.svc.Verify(person(fmt.Sprintf("192.0.2.%d", i)), r.ID, &requests.RequestCode{Code: guess})
+				codes <- steward.ErrorCode(err)
+			}()
+		}
+		wg.Wait()
+		close(codes)
+		n := map[string]int{}
+		for c := range codes {
+			n[c]++
+		}
+		if n[steward.EINVALID] != 5 || n[steward.ECONFLICT] != 5 {
+			t.Fatalf("outcomes: %v; want 5 judged wrong and 5 locked", n)
+		}
+	})
+}
+
+// TestCodesPerRequestBounded: a request gets at most MaxCodes codes, so
+// that new codes cannot buy unbounded guesses.
+func TestCodesPerRequestBounded(t *testing.T) {
+	forEach(t, func(t *testing.T, f *fixture) {
+		f.subject(t, "ext-1", "ada@example.com")
+		r := must[*requests.RequestView](t)(f.svc.Create(f.app(), &requests.NewRequest{Type: steward.RequestAccess,
+			Subject: requests.RequestSubject{ExternalID: "ext-1"}}))
+		for i := 1; i < requests.MaxCodes; i++ {
+			f.advance(3 * time.Minute)
+			must[*requests.RequestCodeSent](t)(f.svc.SendCode(person("192.0.2.1"), r.ID))
+		}
+		f.advance(3 * time.Minute)
+		_, err := f.svc.SendCode(person("192.0.2.1"), r.ID)
+		wantCode(t, err, steward.ECONFLICT)
+		if n := f.mail.count(); n != requests.MaxCodes {
+			t.Fatalf("%d mails, want %d", n, requests.MaxCodes)
 		}
 	})
 }

@@ -14,7 +14,7 @@ var _ steward.RequestStore = (*DB)(nil)
 
 const requestColumns = `id, tenant_id, subject_id, type, jurisdiction, status, received_at, deadline, extended_deadline,
 	extension_reason, verified_by, verified_at, approved_by, details, result, reason, overdue_notified, code_hash, code_expires,
-	code_attempts, code_sent_at, evidence, evidence_key_id, evidence_sig, updated_at, version`
+	code_attempts, code_sent_at, codes_sent, evidence, evidence_key_id, evidence_sig, updated_at, version`
 
 func scanRequest(row rowScanner) (*steward.RightsRequest, error) {
 	r := &steward.RightsRequest{}
@@ -23,7 +23,7 @@ func scanRequest(row rowScanner) (*steward.RightsRequest, error) {
 	var result string
 	if err := row.Scan(&r.ID, &r.TenantID, &r.SubjectID, &r.Type, &r.Jurisdiction, &r.Status, &received, &deadline, &extended,
 		&r.ExtensionReason, &r.VerifiedBy, &verified, &r.ApprovedBy, &r.DetailsSealed, &result, &r.Reason, &overdue,
-		&r.CodeHash, &expires, &r.CodeAttempts, &sent, &r.Evidence, &r.EvidenceKeyID, &r.EvidenceSig, &updated, &r.Version); err != nil {
+		&r.CodeHash, &expires, &r.CodeAttempts, &sent, &r.CodesSent, &r.Evidence, &r.EvidenceKeyID, &r.EvidenceSig, &updated, &r.Version); err != nil {
 		return nil, err
 	}
 	r.ReceivedAt, r.Deadline, r.UpdatedAt = fromMicros(received), fromMicros(deadline), fromMicros(updated)
@@ -41,7 +41,7 @@ func requestArgs(r *steward.RightsRequest) []any {
 	return []any{r.Type, r.Jurisdiction, r.Status, micros(r.ReceivedAt), micros(r.Deadline), nullMicros(r.ExtendedDeadline),
 		micros(r.Due()), r.ExtensionReason, r.VerifiedBy, nullMicros(r.VerifiedAt), r.ApprovedBy, r.DetailsSealed, string(r.Result),
 		r.Reason, boolInt(r.OverdueNotified), r.CodeHash, nullMicros(r.CodeExpires), r.CodeAttempts, nullMicros(r.CodeSentAt),
-		r.Evidence, r.EvidenceKeyID, r.EvidenceSig, micros(r.UpdatedAt)}
+		r.CodesSent, r.Evidence, r.EvidenceKeyID, r.EvidenceSig, micros(r.UpdatedAt)}
 }
 
 // CreateRequest stores a new request, its history and the events in one
@@ -53,9 +53,9 @@ func (db *DB) CreateRequest(ctx context.Context, r *steward.RightsRequest, event
 	return db.execTx(ctx, func(tx *sql.Tx) error { // requests only: nothing the subject cache holds
 		if _, err := db.w.txExec(ctx, tx, `INSERT INTO rights_requests (id, tenant_id, subject_id, type, jurisdiction, status,
 			received_at, deadline, extended_deadline, due_at, extension_reason, verified_by, verified_at, approved_by, details, result,
-			reason, overdue_notified, code_hash, code_expires, code_attempts, code_sent_at, evidence, evidence_key_id, evidence_sig,
-			updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-			$21, $22, $23, $24, $25, $26, $27)`, args...); err != nil {
+			reason, overdue_notified, code_hash, code_expires, code_attempts, code_sent_at, codes_sent, evidence, evidence_key_id,
+			evidence_sig, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+			$19, $20, $21, $22, $23, $24, $25, $26, $27, $28)`, args...); err != nil {
 			return db.translate(err, "a request with this id exists")
 		}
 		if err := db.addHistory(ctx, tx, r, r.History, 0); err != nil {
@@ -86,8 +86,8 @@ func (db *DB) UpdateRequest(ctx context.Context, r *steward.RightsRequest, chang
 		res, err := db.w.txExec(ctx, tx, `UPDATE rights_requests SET jurisdiction = $1, status = $2, received_at = $3, deadline = $4,
 			extended_deadline = $5, due_at = $6, extension_reason = $7, verified_by = $8, verified_at = $9, approved_by = $10,
 			details = $11, result = $12, reason = $13, overdue_notified = $14, code_hash = $15, code_expires = $16,
-			code_attempts = $17, code_sent_at = $18, evidence = $19, evidence_key_id = $20, evidence_sig = $21, updated_at = $22,
-			version = $23 WHERE id = $24 AND version = $25`, args...)
+			code_attempts = $17, code_sent_at = $18, codes_sent = $19, evidence = $20, evidence_key_id = $21, evidence_sig = $22,
+			updated_at = $23, version = $24 WHERE id = $25 AND version = $26`, args...)
 		if err != nil {
 			return db.translate(err, "")
 		}

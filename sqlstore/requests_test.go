@@ -58,7 +58,7 @@ func TestRightsRequests(t *testing.T) {
 		exp := now.Add(10 * time.Minute)
 		ext := now.AddDate(0, 3, 0)
 		got.Status, got.CodeHash, got.CodeExpires, got.CodeAttempts = steward.RequestVerified, []byte("hash"), &exp, 2
-		got.ExtendedDeadline, got.ExtensionReason, got.Result = &ext, "volume", []byte(`{"n":1}`)
+		got.ExtendedDeadline, got.ExtensionReason, got.Result, got.CodesSent = &ext, "volume", []byte(`{"n":1}`), 3
 		ch := []steward.RequestStatusChange{{From: steward.RequestUnverified, To: steward.RequestVerified, At: now, Actor: "subject:sub_x", Reason: "code_verified"}}
 		if err := db.UpdateRequest(ctx, got, ch); err != nil {
 			t.Fatal(err)
@@ -75,7 +75,7 @@ func TestRightsRequests(t *testing.T) {
 			t.Fatal(err)
 		}
 		if again.Status != steward.RequestVerified || string(again.CodeHash) != "hash" || !again.CodeExpires.Equal(exp) ||
-			again.CodeAttempts != 2 || !again.Due().Equal(ext) || again.ExtensionReason != "volume" || string(again.Result) != `{"n":1}` ||
+			again.CodeAttempts != 2 || again.CodesSent != 3 || !again.Due().Equal(ext) || again.ExtensionReason != "volume" || string(again.Result) != `{"n":1}` ||
 			len(again.History) != 2 || again.History[1].Reason != "code_verified" {
 			t.Fatalf("after update read back: %+v", again)
 		}

@@ -29,6 +29,7 @@ CREATE TABLE rights_requests (
 	code_expires      BIGINT,
 	code_attempts     INTEGER NOT NULL,
 	code_sent_at      BIGINT,
+	codes_sent        INTEGER NOT NULL,
 	evidence          BYTEA,
 	evidence_key_id   INTEGER NOT NULL,
 	evidence_sig      BYTEA,
