@@ -31,6 +31,11 @@ const (
 	ScopeTenantsWrite     Scope = "tenants:write"
 )
 
+// ScopeIncidentsManage is the breach register: declare incidents, read
+// them and their notices, notify, close. Implied by admin; staff roles
+// privacy_officer and admin get it.
+const ScopeIncidentsManage Scope = "incidents:manage"
+
 // Scopes of rights requests: file them, file them as already verified by
 // the application (a signed-in person), and list, approve, deny and extend
 // them (staff).
@@ -46,6 +51,7 @@ var AllScopes = []Scope{
 	ScopeSecretsRead, ScopeSecretsWrite, ScopePolicyRead, ScopeAuditRead,
 	ScopePII, ScopeStaffRead, ScopeConsentsRead, ScopeConsentsWrite,
 	ScopeDisclosuresRead, ScopeDisclosuresWrite, ScopeEventsRead, ScopeAdmin, ScopeTenantsWrite,
+	ScopeIncidentsManage,
 	ScopeRequestsWrite, ScopeRequestsVerify, ScopeRequestsManage,
 }
 

@@ -23,7 +23,7 @@ const (
 var RoleScopes = map[Role]Scopes{
 	RoleOwner:   {ScopeAdmin},
 	RoleAdmin:   {ScopeAdmin},
-	RolePrivacy: {ScopeRecordsRead, ScopeRecordsWrite, ScopeFilesRead, ScopePolicyRead, ScopeAuditRead, ScopeStaffRead},
+	RolePrivacy: {ScopeRecordsRead, ScopeRecordsWrite, ScopeFilesRead, ScopePolicyRead, ScopeAuditRead, ScopeStaffRead, ScopeIncidentsManage},
 	RoleSupport: {ScopeRecordsRead, ScopePolicyRead},
 	RoleAuditor: {ScopeAuditRead, ScopePolicyRead},
 }

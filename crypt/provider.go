@@ -3,6 +3,8 @@ package crypt
 import (
 	"context"
 	"time"
+
+	"github.com/steward-privacy/steward"
 )
 
 // KeyProvider holds the master key, which never leaves it: callers hand it a key
@@ -57,4 +59,18 @@ type KeyVersion struct {
 // outside printable ASCII.
 type KeyDeriver interface {
 	DeriveKey(ctx context.Context, label string) (Secret, error)
+}
+
+// CheckLabel checks a DeriveKey label: 1 to 128 printable ASCII characters
+// (EINVALID otherwise). Every KeyDeriver applies it.
+func CheckLabel(label string) error {
+	if len(label) == 0 || len(label) > 128 {
+		return steward.Errorf(steward.EINVALID, "key label must be 1 to 128 characters")
+	}
+	for i := 0; i < len(label); i++ {
+		if label[i] < 0x20 || label[i] > 0x7e {
+			return steward.Errorf(steward.EINVALID, "key label must be printable ASCII")
+		}
+	}
+	return nil
 }

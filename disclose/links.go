@@ -1,6 +1,7 @@
 package disclose
 
 import (
+	"bufio"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/steward-privacy/steward"
+	"github.com/steward-privacy/steward/media"
+	"github.com/steward-privacy/steward/policy"
 	"github.com/steward-privacy/steward/vault"
 )
 
@@ -73,10 +76,56 @@ func (s *Service) Download(ctx context.Context, token string) (*vault.FileView, 
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if err := s.vault.Audit(ctx, steward.AuditEvent{Action: steward.ActionDisclosedDownload, SubjectID: l.SubjectID,
-		Categories: []string{view.Category}, Purpose: l.Purpose, Target: l.DisclosureID, Decision: steward.DecisionAllow}); err != nil {
+	event := steward.AuditEvent{Action: steward.ActionDisclosedDownload, SubjectID: l.SubjectID,
+		Categories: []string{view.Category}, Purpose: l.Purpose, Target: l.DisclosureID, Decision: steward.DecisionAllow}
+	if view.Obligations&(policy.ObligeRedactPII|policy.ObligeAggregateOnly) != 0 {
+		var stripped bool
+		if body, stripped = withoutMetadata(body); stripped {
+			// The bytes differ from the stored file: no length or digest.
+			view.Size, view.SHA256 = -1, ""
+			event.Reasons = append(event.Reasons, "metadata_removed")
+		}
+	}
+	if err := s.vault.Audit(ctx, event); err != nil {
 		body.Close()
 		return nil, nil, nil, err
 	}
 	return view, body, done, nil
+}
+
+// withoutMetadata passes an image file through media.Strip (EXIF, XMP,
+// IPTC and comments removed; pixels untouched) for a purpose that asks for
+// de-identification. Other files pass as they are (their content is not
+// parsed; see docs/disclosures.md).
+func withoutMetadata(body io.ReadCloser) (io.ReadCloser, bool) {
+	br := bufio.NewReaderSize(body, 64<<10)
+	head, _ := br.Peek(32)
+	ct := media.Sniff(head)
+	if ct == "" {
+		return readCloser{br, body}, false
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := media.Strip(br, pw, ct)
+		pw.CloseWithError(err)
+	}()
+	return readCloser{pr, closers{pr, body}}, true
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// closers closes each in turn.
+type closers []io.Closer
+
+func (cs closers) Close() error {
+	var first error
+	for _, c := range cs {
+		if err := c.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }

@@ -63,18 +63,21 @@ func (s *Server) routeDisclosures(g *disclose.Service) {
 
 // streamFile sends a decrypted file. A tampered or truncated ciphertext
 // stops the stream with an error: the client sees a short body against
-// Content-Length, never wrong bytes presented as complete.
+// Content-Length (or an aborted chunked body when size is -1), never wrong
+// bytes presented as complete.
 func (s *Server) streamFile(w http.ResponseWriter, r *http.Request, id string, size int64, sha string, body io.Reader, done func(bool)) {
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Now().Add(time.Hour))
 	h := w.Header()
 	h.Set("Content-Type", "application/octet-stream")
-	h.Set("Content-Length", strconv.FormatInt(size, 10))
+	if size >= 0 { // -1: the bytes were transformed on the way (metadata removed)
+		h.Set("Content-Length", strconv.FormatInt(size, 10))
+		h.Set("X-Content-SHA256", sha)
+	}
 	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-SHA256", sha)
 	w.WriteHeader(http.StatusOK)
 	n, err := io.Copy(w, body)
-	done(err == nil && n == size)
+	done(err == nil && (size < 0 || n == size))
 	if err != nil {
 		s.log.Warn("file download stopped", "request_id", requestID(r.Context()), "file", id, "error", err.Error())
 		panic(http.ErrAbortHandler)

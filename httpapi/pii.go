@@ -2,7 +2,12 @@ package httpapi
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/steward-privacy/steward"
@@ -19,6 +24,49 @@ type PIIOptions struct {
 	// TTL is how long a conversation's mapping lives after its last use.
 	TTL time.Duration
 	Now func() time.Time
+	// Audit records each use (counts and codes only); nil records nothing.
+	Audit steward.AuditLog
+}
+
+// Audit actions of the PII endpoints: what was asked and how many entities
+// of which type were found, never the text.
+const (
+	ActionPIIScan         = "pii.scan"
+	ActionPIIPseudonymize = "pii.pseudonymize"
+	ActionPIIReidentify   = "pii.reidentify"
+)
+
+// auditPII records one use of a PII endpoint: the entity types found with
+// their counts, and the conversation as a keyed hash (its id is the
+// caller's text and may itself be personal).
+func (o *PIIOptions) auditPII(ctx context.Context, action, conversation string, found []pii.Finding, restored int) error {
+	if o.Audit == nil {
+		return nil
+	}
+	c := steward.CallerFrom(ctx)
+	e := steward.NewAuditEvent(ctx, c, action, o.Now())
+	e.Decision = steward.DecisionAllow
+	counts := map[pii.Entity]int{}
+	for _, f := range found {
+		counts[f.Entity]++
+	}
+	for ent, n := range counts {
+		e.Reasons = append(e.Reasons, string(ent)+":"+strconv.Itoa(n))
+	}
+	slices.Sort(e.Reasons)
+	if restored > 0 {
+		e.Reasons = append(e.Reasons, "restored:"+strconv.Itoa(restored))
+	}
+	if conversation != "" {
+		key, err := o.Key(ctx, c.TenantID, "hash")
+		if err != nil {
+			return err
+		}
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte("conversation\x00" + conversation))
+		e.Target = "conversation:" + hex.EncodeToString(m.Sum(nil)[:16])
+	}
+	return o.Audit.Append(ctx, e)
 }
 
 // ScanRequest asks for personal data in a text.
@@ -125,6 +173,9 @@ func (s *Server) routePII(o *PIIOptions) {
 				return err
 			}
 			found := sc.Scan(in.Text)
+			if err := o.auditPII(r.Context(), ActionPIIScan, "", found, 0); err != nil {
+				return err
+			}
 			out := ScanResponse{Entities: found}
 			if out.Entities == nil {
 				out.Entities = []pii.Finding{}
@@ -171,6 +222,9 @@ func (s *Server) routePII(o *PIIOptions) {
 			if err != nil {
 				return err
 			}
+			if err := o.auditPII(r.Context(), ActionPIIPseudonymize, in.ConversationID, found, 0); err != nil {
+				return err
+			}
 			if found == nil {
 				found = []pii.Finding{}
 			}
@@ -192,6 +246,9 @@ func (s *Server) routePII(o *PIIOptions) {
 			}
 			out, err := p.Reidentify(r.Context(), in.ConversationID, in.Text)
 			if err != nil {
+				return err
+			}
+			if err := o.auditPII(r.Context(), ActionPIIReidentify, in.ConversationID, nil, out.Restored); err != nil {
 				return err
 			}
 			return respond(w, http.StatusOK, out)

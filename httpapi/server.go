@@ -18,10 +18,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/steward-privacy/steward"
+	"github.com/steward-privacy/steward/attest"
 	"github.com/steward-privacy/steward/audit"
 	"github.com/steward-privacy/steward/auth"
 	"github.com/steward-privacy/steward/consent"
 	"github.com/steward-privacy/steward/disclose"
+	"github.com/steward-privacy/steward/incidents"
 	"github.com/steward-privacy/steward/outbox"
 	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/ratelimit"
@@ -71,6 +73,15 @@ type Options struct {
 	Disclose *disclose.Service
 	// Outbox serves /v1/events and /v1/webhooks*; nil leaves them out.
 	Outbox *outbox.Service
+	// Attest serves GET /v1/attestation (with Audit, which signs it); nil
+	// leaves it out.
+	Attest *attest.Attester
+	// Console is the staff web console, mounted at /console/ (it sets its
+	// own headers and sessions); nil leaves it out.
+	Console http.Handler
+	// Incidents serves the breach register, /v1/incidents*; nil leaves
+	// them out.
+	Incidents *incidents.Service
 	// Requests serves the rights requests /v1/requests*; nil leaves them
 	// out.
 	Requests *requests.Service
@@ -130,6 +141,15 @@ func New(o Options) *Server {
 	}
 	if o.Outbox != nil {
 		s.routeEvents(o.Outbox)
+	}
+	if o.Attest != nil && o.Audit != nil {
+		s.routeAttest(o.Attest)
+	}
+	if o.Console != nil {
+		s.mux.Handle("/console/", o.Console)
+	}
+	if o.Incidents != nil {
+		s.routeIncidents(o.Incidents)
 	}
 	if o.Requests != nil {
 		s.routeRequests(o.Requests)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/crypt"
+	"github.com/steward-privacy/steward/policy"
 )
 
 // FileView describes a stored file.
@@ -25,6 +26,10 @@ type FileView struct {
 	Ephemeral bool       `json:"ephemeral"`
 	CreatedAt time.Time  `json:"created_at"`
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// Obligations are the conditions of the decision that allowed this
+	// read (a file disclosed for a purpose that asks for de-identification
+	// leaves without its embedded metadata); never serialized.
+	Obligations policy.Obligations `json:"-"`
 }
 
 func fileAAD(f *steward.FileMeta) []byte {
@@ -230,7 +235,7 @@ func (v *Vault) OpenFile(ctx context.Context, fileID string, a Access) (*FileVie
 		}
 	}
 	view := &FileView{ID: f.ID, SubjectID: f.SubjectID, Category: f.Category, Size: f.Size, SHA256: hex.EncodeToString(digest),
-		Ephemeral: f.Ephemeral, CreatedAt: f.CreatedAt, ExpiresAt: f.ExpiresAt}
+		Ephemeral: f.Ephemeral, CreatedAt: f.CreatedAt, ExpiresAt: f.ExpiresAt, Obligations: d.Obligations}
 	return view, readCloser{plain, raw}, done, nil
 }
 

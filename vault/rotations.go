@@ -37,7 +37,7 @@ func (r *Rotations) StartTenant(ctx context.Context) (RotationStatus, error) {
 	if err != nil {
 		return RotationStatus{}, err
 	}
-	return r.start(c.TenantID, func(bg context.Context, report func(Progress)) error {
+	return r.start(ctx, c.TenantID, func(bg context.Context, report func(Progress)) error {
 		_, err := r.v.RotateTenantKey(steward.WithCaller(bg, c), c.TenantID, RetireGrace, report)
 		return err
 	})
@@ -49,13 +49,16 @@ func (r *Rotations) StartMaster(ctx context.Context, users []MasterKeyUser) (Rot
 	if _, err := require(ctx, steward.ScopeTenantsWrite); err != nil {
 		return RotationStatus{}, err
 	}
-	return r.start("", func(bg context.Context, report func(Progress)) error {
+	return r.start(ctx, "", func(bg context.Context, report func(Progress)) error {
 		_, err := r.v.RotateMasterKey(bg, users, report)
 		return err
 	})
 }
 
-func (r *Rotations) start(key string, run func(context.Context, func(Progress)) error) (RotationStatus, error) {
+// start runs a rotation in the background, with the request's context
+// values (caller, request id) but not its cancellation, so its audit
+// events name the request that started it.
+func (r *Rotations) start(ctx context.Context, key string, run func(context.Context, func(Progress)) error) (RotationStatus, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.running[key] {
@@ -64,7 +67,7 @@ func (r *Rotations) start(key string, run func(context.Context, func(Progress)) 
 	r.running[key], r.errs[key] = true, ""
 	r.latest[key] = Progress{Kind: kindOf(key), TenantID: key}
 	go func() {
-		err := run(context.Background(), func(p Progress) {
+		err := run(context.WithoutCancel(ctx), func(p Progress) {
 			r.mu.Lock()
 			r.latest[key] = p
 			r.mu.Unlock()

@@ -205,6 +205,9 @@ func (v *Vault) Subject(ctx context.Context, id string) (*SubjectView, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, err := v.record(ctx, c, steward.AuditEvent{Action: steward.ActionSubjectRead, SubjectID: s.ID, Decision: steward.DecisionAllow}); err != nil {
+		return nil, err
+	}
 	return view(s), nil
 }
 
@@ -236,6 +239,19 @@ func (v *Vault) FindSubject(ctx context.Context, kind, value string) (*SubjectVi
 		return nil, err
 	}
 	s, err := v.store.SubjectByIndex(ctx, c.TenantID, kind, crypt.BlindIndex(idx, kind, norm))
+	event := steward.AuditEvent{Action: steward.ActionSubjectFind, Decision: steward.DecisionAllow, Reasons: []string{"by:" + kind}}
+	switch {
+	case steward.ErrorCode(err) == steward.ENOTFOUND:
+		// A lookup that finds no one is recorded too: enumeration shows.
+		event.Reasons = append(event.Reasons, "not_found")
+	case err != nil:
+		return nil, err
+	default:
+		event.SubjectID = s.ID
+	}
+	if _, aerr := v.record(ctx, c, event); aerr != nil {
+		return nil, aerr
+	}
 	if err != nil {
 		return nil, err
 	}

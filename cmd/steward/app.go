@@ -14,6 +14,7 @@ import (
 	"github.com/steward-privacy/steward/blob"
 	"github.com/steward-privacy/steward/crypt"
 	"github.com/steward-privacy/steward/crypt/keyfile"
+	"github.com/steward-privacy/steward/crypt/pkcs11"
 	"github.com/steward-privacy/steward/password"
 	"github.com/steward-privacy/steward/postgres"
 	"github.com/steward-privacy/steward/requests"
@@ -57,7 +58,7 @@ func openApp(ctx context.Context, cfg *Config, logOut io.Writer) (*app, error) {
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return nil, fmt.Errorf("data folder %s: %w", cfg.Data, err)
 	}
-	provider, err := keyfile.Open(cfg.MasterKeyFile)
+	provider, err := openKeyProvider(cfg, os.Getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +120,30 @@ func (a *app) wireAuth(ctx context.Context, d crypt.KeyDeriver) error {
 	return nil
 }
 
-func (a *app) Close() error { return a.db.Close() }
+func (a *app) Close() error {
+	err := a.db.Close()
+	if c, ok := a.keys.(interface{ Close() error }); ok {
+		_ = c.Close()
+	}
+	return err
+}
+
+// openKeyProvider opens the master key: the key file, or the PKCS#11 token
+// the settings name (its PIN from pkcs11_pin_file or STEWARD_PKCS11_PIN).
+func openKeyProvider(cfg *Config, getenv func(string) string) (keyProvider, error) {
+	if cfg.MasterKeyProvider != "pkcs11" {
+		return keyfile.Open(cfg.MasterKeyFile)
+	}
+	s := pkcs11.Settings{Module: cfg.PKCS11Module, TokenLabel: cfg.PKCS11TokenLabel, PIN: crypt.Secret(getenv("STEWARD_PKCS11_PIN"))}
+	if cfg.PKCS11PINFile != "" {
+		pin, err := pkcs11.ReadPIN(cfg.PKCS11PINFile)
+		if err != nil {
+			return nil, err
+		}
+		s.PIN = pin
+	}
+	return pkcs11.Open(s, time.Now)
+}
 
 func newLogger(cfg *Config, w io.Writer) (*slog.Logger, error) {
 	var level slog.Level

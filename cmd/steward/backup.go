@@ -84,12 +84,16 @@ func (c *cli) runBackup(cfg *Config, to, keyOut string) error {
 	if err != nil {
 		return err
 	}
+	hsm := cfg.MasterKeyProvider == "pkcs11"
+	if keyOut != "" && hsm {
+		return fmt.Errorf("--master-key: the master key is in the HSM and never leaves it; back up the token as its vendor documents")
+	}
 	if keyOut != "" {
 		if err := keyOutsideBackup(keyOut, dst); err != nil {
 			return err
 		}
 	}
-	if _, err := os.Stat(cfg.MasterKeyFile); err != nil {
+	if _, err := os.Stat(cfg.MasterKeyFile); err != nil && !hsm {
 		return fmt.Errorf("no master key at %s: is --data (or master_key_file) the server's?", cfg.MasterKeyFile)
 	}
 	src := backup.Source{Stage: cfg.Data}

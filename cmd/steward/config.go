@@ -38,6 +38,16 @@ type Config struct {
 	Files string `yaml:"files"`
 	// MasterKeyFile is the key file (default DATA/master.key).
 	MasterKeyFile string `yaml:"master_key_file"`
+	// NoConsole switches the staff web console (/console/) off.
+	NoConsole bool `yaml:"no_console"`
+	// MasterKeyProvider is keyfile (the default) or pkcs11: the master key
+	// in an HSM (a build with -tags pkcs11). The PKCS#11 settings locate the
+	// token; its PIN comes from PKCS11PINFile or STEWARD_PKCS11_PIN, never
+	// from a flag.
+	MasterKeyProvider string `yaml:"master_key_provider"`
+	PKCS11Module      string `yaml:"pkcs11_module"`
+	PKCS11TokenLabel  string `yaml:"pkcs11_token_label"`
+	PKCS11PINFile     string `yaml:"pkcs11_pin_file"`
 	// Region is the home region of the operator tenant created on first start.
 	Region string `yaml:"region"`
 	// TLSCert and TLSKey are PEM files; with them the server speaks TLS 1.2+.
@@ -130,6 +140,11 @@ func (c *Config) fields() []configField {
 		{name: "policy", usage: "policy file to import as a new version (default: the built-in starter policy, into an empty database)", str: &c.Policy},
 		{name: "files", usage: "file store: a folder (default DATA/files) or an S3 DSN http(s)://KEY:SECRET@host/bucket", secret: true, str: &c.Files},
 		{name: "master_key_file", usage: "master key file (default DATA/master.key)", str: &c.MasterKeyFile},
+		{name: "no_console", usage: "switch the staff web console (/console/) off", flag: &c.NoConsole},
+		{name: "master_key_provider", usage: "keyfile (default) or pkcs11 (the master key in an HSM; needs a build with -tags pkcs11)", str: &c.MasterKeyProvider},
+		{name: "pkcs11_module", usage: "path of the PKCS#11 library, e.g. /usr/lib/softhsm/libsofthsm2.so", str: &c.PKCS11Module},
+		{name: "pkcs11_token_label", usage: "label of the PKCS#11 token holding the master key", str: &c.PKCS11TokenLabel},
+		{name: "pkcs11_pin_file", usage: "file holding the token's user PIN (or set STEWARD_PKCS11_PIN; never a flag)", str: &c.PKCS11PINFile},
 		{name: "region", usage: "home region of the operator tenant created on first start", str: &c.Region},
 		{name: "tls_cert", usage: "TLS certificate (PEM)", str: &c.TLSCert},
 		{name: "tls_key", usage: "TLS private key (PEM)", secret: true, str: &c.TLSKey},
@@ -294,6 +309,11 @@ func (c *Config) Validate() error {
 		bad("tls_cert", "tls_cert and tls_key must be given together")
 	} else if c.TLSCert == "" && !c.InsecureHTTP && !isLoopback(host) {
 		bad("listen", "refusing plain HTTP on a non-loopback address: configure tls_cert and tls_key, or pass --insecure-http if a proxy terminates TLS")
+	}
+	switch c.MasterKeyProvider {
+	case "", "keyfile", "pkcs11":
+	default:
+		bad("master_key_provider", "must be keyfile or pkcs11")
 	}
 	if c.Region == "" || strings.ToLower(c.Region) != c.Region {
 		bad("region", "must be a lower-case region code such as us or eu")

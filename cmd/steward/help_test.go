@@ -29,6 +29,7 @@ func helpArgs() [][]string {
 		"pii":      {"scan", "eval"},
 		"consent":  {"verify-receipt"},
 		"erasures": {"replay"},
+		"attest":   {"verify"},
 	}
 	var all [][]string
 	for _, cmd := range commands() {

@@ -48,6 +48,7 @@ func commands() []command {
 		{"keys", "rotate the master key or tenant keys", (*cli).keys},
 		{"audit", "verify and export the tamper-evident audit log", (*cli).auditCmd},
 		{"consent", "verify signed consent receipts offline", (*cli).consentCmd},
+		{"attest", "prove, signed, that the policy in force is kept", (*cli).attestCmd},
 		{"policy", "check, render and diff policy files", (*cli).policy},
 		{"pii", "find and redact personal data in text", (*cli).pii},
 		{"backup", "copy the data folder and files while the server runs", (*cli).backup},

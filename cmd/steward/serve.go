@@ -97,6 +97,7 @@ func (c *cli) runServer(cfg *Config) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reqlog := requestlog.New(a.db, requestlog.Options{Logger: a.log, Registry: reg})
 	defer reqlog.Close()
+	inc := a.openIncidents(v, auditLog, reg, nil)
 	consents := a.openConsent(v, auditLog)
 	var mailer requests.Mailer // nil: no mail until SMTP is wired
 	if cfg.DevMail {
@@ -106,7 +107,7 @@ func (c *cli) runServer(cfg *Config) error {
 	if err != nil {
 		return fmt.Errorf("requests: %w", err)
 	}
-	sched := a.scheduler(v, auditLog, reg)
+	sched := a.scheduler(v, auditLog, reg, a.incidentJobs(inc)...)
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(c.ctx))
 	jobsDone := make(chan struct{})
 	go func() { sched.Run(jobsCtx); close(jobsDone) }()
@@ -121,14 +122,21 @@ func (c *cli) runServer(cfg *Config) error {
 	}
 	url := scheme + "://" + ln.Addr().String()
 	piiOpts := a.piiOptions()
+	piiOpts.Audit = auditLog
 	gate, err := a.openDisclose(c.ctx, v, piiOpts, url)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	web, err := a.openConsole(c.ctx, v, auditLog, pols, consents, gate)
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	api := httpapi.New(httpapi.Options{Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
 		Vault: v, MasterKeyUsers: a.masterKeyUsers(), PII: piiOpts, Jobs: a.db.Jobs, RequestLog: reqlog.Log, Audit: auditLog,
-		Policies: pols, Consent: consents, Disclose: gate, Outbox: events, Requests: rights,
+		Policies: pols, Consent: consents, Disclose: gate, Outbox: events, Attest: a.attester(auditLog, pols), Console: web, Incidents: inc,
+		Requests: rights,
 		KeyLimit: ratelimit.New(cfg.RateLimitKey, int(2*cfg.RateLimitKey), nil),
 		IPLimit:  ratelimit.New(cfg.RateLimitIP, int(2*cfg.RateLimitIP), nil)})
 

@@ -44,8 +44,9 @@ func drain(pass func(context.Context) (int, error)) func(context.Context) error 
 // scheduler registers steward's background jobs: retention of files and
 // records (G4), owed blob deletions, the request-log and PII-mapping purges,
 // time-based audit checkpoints, and the removal of crash leftovers from the
-// file store (package reconcile).
-func (a *app) scheduler(v *vault.Vault, log *audit.Log, reg *prometheus.Registry) *jobs.Scheduler {
+// file store (package reconcile); and the jobs of other capabilities given
+// in more.
+func (a *app) scheduler(v *vault.Vault, log *audit.Log, reg *prometheus.Registry, more ...jobs.Job) *jobs.Scheduler {
 	s := jobs.New(a.db, jobs.Options{Lease: a.cfg.JobLease, Now: a.clock, Logger: a.log, Registry: reg})
 	mappings := a.db.PIIMappings(a.clock)
 	every := a.cfg.JobInterval
@@ -65,6 +66,9 @@ func (a *app) scheduler(v *vault.Vault, log *audit.Log, reg *prometheus.Registry
 		{Name: "files.reconcile", Every: 10 * every, Run: reconcile.New(reconcile.Options{Files: a.files, Rows: a.db,
 			Audit: log, Grace: a.cfg.OrphanGrace, Now: a.clock, Logger: a.log, Registry: reg}).Job},
 	} {
+		s.Add(j)
+	}
+	for _, j := range more {
 		s.Add(j)
 	}
 	if a.requests != nil {

@@ -214,7 +214,7 @@ func (p *Provider) Versions(ctx context.Context) ([]crypt.KeyVersion, error) {
 // DeriveKey returns HKDF-SHA-256(root, salt "steward keyfile derive v1", info
 // label), 32 bytes. The root never rotates, so the result depends on label only.
 func (p *Provider) DeriveKey(ctx context.Context, label string) (crypt.Secret, error) {
-	if err := checkLabel(label); err != nil {
+	if err := crypt.CheckLabel(label); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -227,17 +227,4 @@ func (p *Provider) DeriveKey(ctx context.Context, label string) (crypt.Secret, e
 		return nil, steward.Errorf(steward.EINTERNAL, "derive key: %v", err)
 	}
 	return k, nil
-}
-
-// checkLabel accepts 1 to 128 printable ASCII characters.
-func checkLabel(label string) error {
-	if len(label) == 0 || len(label) > 128 {
-		return steward.Errorf(steward.EINVALID, "key label must be 1 to 128 characters")
-	}
-	for i := 0; i < len(label); i++ {
-		if label[i] < 0x20 || label[i] > 0x7e {
-			return steward.Errorf(steward.EINVALID, "key label must be printable ASCII")
-		}
-	}
-	return nil
 }

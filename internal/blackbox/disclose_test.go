@@ -317,7 +317,7 @@ func TestDisclosureConsentAndRedaction(t *testing.T) {
 // server of its own with the content studio example (the starter policy's
 // AI partners all need a consent): a disclosure of a value, text and a
 // file, the file streamed once through its one-time link, the ledger.
-func clientDisclosures(ctx context.Context, t *testing.T, b testdb.Backend, log *routeLog) {
+func clientDisclosures(ctx context.Context, t *testing.T, b testdb.Backend, log *routeLog) (auditor *client.Client) {
 	s := start(t, b, "--policy", examplePolicy(t, "content-studio.yaml"))
 	c := newClient(t, s, log, s.appKey(strings.Fields(shareScopes)...))
 	sub := got(c.CreateSubject(ctx, client.NewSubject{ExternalID: "client-share"})).must(t)
@@ -349,4 +349,5 @@ func clientDisclosures(ctx context.Context, t *testing.T, b testdb.Backend, log 
 	if l := got(c.ListDisclosures(ctx, sub.ID, 10)).must(t); len(l) != 1 || l[0].ID != d.ID || !l[0].Text {
 		t.Fatalf("ledger: %+v", l)
 	}
+	return newClient(t, s, &routeLog{done: map[string]bool{}}, s.appKey("audit:read"))
 }

@@ -83,8 +83,15 @@ func startArgs(t testing.TB, data string, args ...string) *server {
 
 func tryStart(t testing.TB, data string, args ...string) (*server, error) {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"serve", "--listen", "127.0.0.1:0", "--log-level", "debug"}, args...)...)
-	cmd.Env = append(os.Environ(), "STEWARD_LISTEN=", "STEWARD_DATA=")
+	return tryStartWith(t, binary, nil, data, args...)
+}
+
+// tryStartWith starts bin (the default binary or a build with other tags)
+// with extra environment variables.
+func tryStartWith(t testing.TB, bin string, env []string, data string, args ...string) (*server, error) {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--log-level", "debug"}, args...)...)
+	cmd.Env = append(append(os.Environ(), "STEWARD_LISTEN=", "STEWARD_DATA="), env...)
 	s := &server{t: t, cmd: cmd, Data: data, stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, done: make(chan error, 1)}
 	out, err := cmd.StdoutPipe()
 	if err != nil {

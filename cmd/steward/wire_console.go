@@ -1,0 +1,29 @@
+package main
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/steward-privacy/steward/audit"
+	"github.com/steward-privacy/steward/consent"
+	"github.com/steward-privacy/steward/console"
+	"github.com/steward-privacy/steward/disclose"
+	"github.com/steward-privacy/steward/policies"
+	"github.com/steward-privacy/steward/vault"
+)
+
+// openConsole builds the staff web console (nil when the console setting
+// switches it off): the same services as the JSON API, CSRF tokens keyed
+// by a secret derived from the master key so that replicas agree.
+func (a *app) openConsole(ctx context.Context, v *vault.Vault, l *audit.Log, pols *policies.Service,
+	cs *consent.Service, gate *disclose.Service) (http.Handler, error) {
+	if a.cfg.NoConsole {
+		return nil, nil
+	}
+	key, err := a.keys.DeriveKey(ctx, "console-csrf")
+	if err != nil {
+		return nil, err
+	}
+	return console.New(console.Config{Auth: a.auth, Vault: v, Audit: l, Policies: pols, Consent: cs, Disclose: gate,
+		CSRFKey: key, Tenants: a.db.Tenants, Jobs: a.db.Jobs, Logger: a.log, Now: a.clock})
+}

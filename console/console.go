@@ -1,0 +1,240 @@
+// Package console is the web console for staff, served by steward serve at
+// /console/: server-rendered HTML from embedded templates, progressive
+// enhancement with a vendored htmx, no external asset and no inline script
+// or style, so a strict Content-Security-Policy holds. It calls the same
+// services as the JSON API (auth, vault, audit, policies, consent,
+// disclose): every decision, audit event and error is the one the API
+// gives, shown as a sentence with the problem's code.
+//
+// Safety: CSRF tokens on every form in addition to SameSite=Strict
+// cookies, sessions that expire (the staff sessions of package auth), no
+// personal value in a URL (searches are POSTed; pages name people by their
+// opaque id), Cache-Control: no-store on every page.
+package console
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/steward-privacy/steward"
+	"github.com/steward-privacy/steward/audit"
+	"github.com/steward-privacy/steward/auth"
+	"github.com/steward-privacy/steward/consent"
+	"github.com/steward-privacy/steward/disclose"
+	"github.com/steward-privacy/steward/policies"
+	"github.com/steward-privacy/steward/vault"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Prefix is where the console is mounted.
+const Prefix = "/console/"
+
+// Cookie names, scoped to the console's path.
+const (
+	sessionCookie = "steward_console"
+	csrfCookie    = "steward_console_csrf"
+)
+
+// Config holds the services the console calls; nil ones leave their pages
+// out.
+type Config struct {
+	Auth     *auth.StaffAuth
+	Vault    *vault.Vault
+	Audit    *audit.Log
+	Policies *policies.Service
+	Consent  *consent.Service
+	Disclose *disclose.Service
+	// CSRFKey keys the CSRF tokens (a server secret derived from the
+	// master key, so replicas agree).
+	CSRFKey []byte
+	// Issuer names the service in TOTP apps.
+	Issuer string
+	// Tenants lists the tenants (the sign-in page asks for the
+	// organisation only when there are several).
+	Tenants func(ctx context.Context) ([]*steward.Tenant, error)
+	// Jobs lists the background jobs for the dashboard.
+	Jobs   func(ctx context.Context) ([]*steward.JobState, error)
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// Handler serves the console.
+type Handler struct {
+	c     Config
+	mux   *http.ServeMux
+	pages map[string]*template.Template
+}
+
+// New parses the templates and registers the pages.
+func New(c Config) (*Handler, error) {
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Issuer == "" {
+		c.Issuer = "steward"
+	}
+	h := &Handler{c: c, mux: http.NewServeMux(), pages: map[string]*template.Template{}}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		if n == "templates/layout.html" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
+		if err != nil {
+			return nil, err
+		}
+		h.pages[strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")] = t
+	}
+	static, _ := fs.Sub(staticFS, "static")
+	h.mux.Handle("GET /console/static/", http.StripPrefix("/console/static/", http.FileServerFS(static)))
+	h.routes()
+	return h, nil
+}
+
+var funcs = template.FuncMap{"when": when, "join": strings.Join}
+
+// when formats a time for people.
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// ServeHTTP serves a console request with the security headers every page
+// carries.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+		"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.mux.ServeHTTP(w, r)
+}
+
+// view is what every page template receives.
+type view struct {
+	Title   string
+	Nav     string // the current section
+	CSRF    string
+	Staff   *steward.Caller
+	Error   string // a sentence and the problem's code
+	Notice  string
+	Data    any
+	Options any
+}
+
+// render writes a page; status is the HTTP status.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, page string, v *view) {
+	t, ok := h.pages[page]
+	if !ok {
+		http.Error(w, "no such page", http.StatusInternalServerError)
+		return
+	}
+	v.CSRF = h.csrfToken(w, r)
+	v.Staff = steward.CallerFrom(r.Context())
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := t.Execute(w, v); err != nil {
+		h.c.Logger.Warn("console page failed", "page", page, "error", err.Error())
+	}
+}
+
+// problem turns a service error into the sentence shown on the page: the
+// safe message and the code, as the API's problem details carry them.
+func problem(err error) string {
+	return steward.ErrorMessage(err) + " (" + steward.ErrorCode(err) + ")"
+}
+
+// statusOf maps a service error to an HTTP status for the page.
+func statusOf(err error) int {
+	switch steward.ErrorCode(err) {
+	case steward.EINVALID:
+		return http.StatusBadRequest
+	case steward.ENOTFOUND:
+		return http.StatusNotFound
+	case steward.EFORBIDDEN:
+		return http.StatusForbidden
+	case steward.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case steward.ECONFLICT:
+		return http.StatusConflict
+	case steward.ERATELIMIT:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusInternalServerError
+}
+
+// csrfToken returns the form token of this browser, setting its random
+// cookie on first use: HMAC(key, cookie) must come back with every POST
+// (double submit, bound to a server secret).
+func (h *Handler) csrfToken(w http.ResponseWriter, r *http.Request) string {
+	seed := ""
+	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
+		seed = c.Value
+	} else {
+		var b [32]byte
+		_, _ = rand.Read(b[:])
+		seed = base64.RawURLEncoding.EncodeToString(b[:])
+		http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: seed, Path: Prefix, HttpOnly: true, Secure: secure(r),
+			SameSite: http.SameSiteStrictMode})
+		r.AddCookie(&http.Cookie{Name: csrfCookie, Value: seed})
+	}
+	m := hmac.New(sha256.New, h.c.CSRFKey)
+	m.Write([]byte("console-csrf\x00" + seed))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// checkCSRF reports whether a POST carries this browser's token.
+func (h *Handler) checkCSRF(r *http.Request) bool {
+	c, err := r.Cookie(csrfCookie)
+	if err != nil || len(c.Value) < 32 {
+		return false
+	}
+	m := hmac.New(sha256.New, h.c.CSRFKey)
+	m.Write([]byte("console-csrf\x00" + c.Value))
+	want := base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	return subtle.ConstantTimeCompare([]byte(want), []byte(r.PostFormValue("csrf"))) == 1
+}
+
+// secure reports whether cookies can be marked Secure: over TLS, or on a
+// loopback address (which browsers treat as a secure context).
+func secure(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	host := r.Host
+	if i := strings.LastIndexByte(host, ':'); i > 0 && !strings.HasSuffix(host, "]") {
+		host = host[:i]
+	}
+	return host == "localhost" || host == "127.0.0.1" || host == "[::1]"
+}
+
+// asError finds a *steward.Error in err's chain.
+func asError(err error, target **steward.Error) bool { return errors.As(err, target) }

@@ -1,0 +1,144 @@
+package console
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/steward-privacy/steward"
+	"github.com/steward-privacy/steward/consent"
+	"github.com/steward-privacy/steward/vault"
+)
+
+// dashboard shows the audit chain's state and the background jobs.
+type dashboard struct {
+	Chain     *chainState
+	Jobs      []*steward.JobState
+	JobsError string
+}
+
+type chainState struct {
+	OK             bool
+	Events         int64
+	LastSeq        int64
+	Checkpoint     int64
+	CheckpointTime string
+	Problem        string
+}
+
+func (h *Handler) dashboardPage(w http.ResponseWriter, r *http.Request) {
+	c := steward.CallerFrom(r.Context())
+	d := &dashboard{}
+	if h.c.Audit != nil && c.Scopes.Has(steward.ScopeAuditRead) {
+		if rep, err := h.c.Audit.Verify(r.Context(), c.TenantID, auditVerifyOptions()); err == nil {
+			d.Chain = &chainState{OK: rep.OK, Events: rep.Events, LastSeq: rep.LastSeq, Problem: rep.Problem}
+			if rep.LastCheckpoint != nil {
+				d.Chain.Checkpoint, d.Chain.CheckpointTime = rep.LastCheckpoint.Seq, when(rep.LastCheckpoint.Time)
+			}
+		}
+	}
+	if h.c.Jobs != nil {
+		jobs, err := h.c.Jobs(r.Context())
+		if err != nil {
+			d.JobsError = problem(err)
+		}
+		d.Jobs = jobs
+	}
+	h.render(w, r, http.StatusOK, "dashboard", &view{Title: "Dashboard", Nav: "dashboard", Data: d})
+}
+
+// findKinds are the identifiers people are found by.
+var findKinds = []string{steward.IndexEmail, steward.IndexPhone, steward.IndexExternalID}
+
+func (h *Handler) peoplePage(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusOK, "people", &view{Title: "People", Nav: "people", Options: findKinds})
+}
+
+// findPerson looks a person up by an identifier sent in the form body
+// (never in the URL) and redirects to their page, named by opaque id.
+func (h *Handler) findPerson(w http.ResponseWriter, r *http.Request) {
+	kind := r.PostFormValue("kind")
+	if !slices.Contains(findKinds, kind) {
+		h.render(w, r, http.StatusBadRequest, "people", &view{Title: "People", Nav: "people", Options: findKinds,
+			Error: "Choose email, phone or external id. (invalid)"})
+		return
+	}
+	s, err := h.c.Vault.FindSubject(r.Context(), kind, r.PostFormValue("value"))
+	if err != nil {
+		h.render(w, r, statusOf(err), "people", &view{Title: "People", Nav: "people", Options: findKinds, Error: problem(err)})
+		return
+	}
+	http.Redirect(w, r, Prefix+"people/"+s.ID, http.StatusSeeOther)
+}
+
+// person is a person's page.
+type person struct {
+	Subject        *vault.SubjectView
+	Purpose        string
+	Purposes       []string
+	Justifications []string
+	Values         []vault.Value
+	ValuesError    string
+	Revealed       bool
+	Consents       *consent.State
+	Disclosures    []*steward.Disclosure
+	Events         []*steward.AuditEvent
+}
+
+// personPage shows what is held about a person, masked unless a
+// justification is given (POST), with their consents, disclosures and
+// the audit trail about them. Every read is the vault's, audited there.
+func (h *Handler) personPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	s, err := h.c.Vault.Subject(ctx, r.PathValue("id"))
+	if err != nil {
+		h.render(w, r, statusOf(err), "error", &view{Title: "Person", Nav: "people", Error: problem(err)})
+		return
+	}
+	pol := h.c.Vault.Policy()
+	p := &person{Subject: s, Purposes: pol.Purposes()}
+	for _, j := range pol.Justifications() {
+		p.Justifications = append(p.Justifications, j.Key)
+	}
+	p.Purpose = r.PostFormValue("purpose")
+	if !slices.Contains(p.Purposes, p.Purpose) {
+		p.Purpose = firstEssential(pol.EssentialPurposes(), p.Purposes)
+	}
+	a := vault.Access{Purpose: p.Purpose}
+	if r.Method == http.MethodPost {
+		a.Justification = r.PostFormValue("justification")
+	}
+	if p.Values, err = h.c.Vault.GetRecords(ctx, s.ID, a); err != nil {
+		p.ValuesError = problem(err)
+	}
+	p.Revealed = a.Justification != "" && err == nil && !slices.ContainsFunc(p.Values, func(v vault.Value) bool { return v.Masked })
+	if h.c.Consent != nil {
+		p.Consents, _ = h.c.Consent.State(ctx, s.ID, true)
+	}
+	if h.c.Disclose != nil {
+		p.Disclosures, _ = h.c.Disclose.List(ctx, s.ID, 50)
+	}
+	if c := steward.CallerFrom(ctx); h.c.Audit != nil && c.Scopes.Has(steward.ScopeAuditRead) {
+		p.Events, _ = h.readAudit(r, steward.AuditFilter{TenantID: c.TenantID, SubjectID: s.ID, Limit: 50})
+	}
+	h.render(w, r, http.StatusOK, "person", &view{Title: "Person " + s.ID, Nav: "people", Data: p})
+}
+
+func firstEssential(essential, all []string) string {
+	if len(essential) > 0 {
+		return essential[0]
+	}
+	if len(all) > 0 {
+		return all[0]
+	}
+	return ""
+}
+
+// notFound answers an unknown console path: sign-in first, then a page
+// that says so.
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
+	if h.session(r) == nil {
+		http.Redirect(w, r, Prefix+"sign-in", http.StatusSeeOther)
+		return
+	}
+	h.render(w, r, http.StatusNotFound, "error", &view{Title: "Not found", Error: "There is no such page. (not_found)"})
+}

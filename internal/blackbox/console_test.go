@@ -1,0 +1,155 @@
+package blackbox
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/steward-privacy/steward/internal/testdb"
+)
+
+// browser is a cookie-keeping HTTP client that does not follow redirects,
+// like a person's browser seen one request at a time.
+type browser struct {
+	t    *testing.T
+	base string
+	c    *http.Client
+}
+
+func newBrowser(t *testing.T, s *server) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, base: s.URL, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+// page is one console response.
+type page struct {
+	status   int
+	location string
+	header   http.Header
+	body     string
+}
+
+func (b *browser) get(path string) *page {
+	b.t.Helper()
+	resp, err := b.c.Get(b.base + path)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return readPage(b.t, resp)
+}
+
+// post sends a form; csrf is added unless the form sets it.
+func (b *browser) post(path string, form url.Values) *page {
+	b.t.Helper()
+	resp, err := b.c.PostForm(b.base+path, form)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return readPage(b.t, resp)
+}
+
+func readPage(t *testing.T, resp *http.Response) *page {
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return &page{status: resp.StatusCode, location: resp.Header.Get("Location"), header: resp.Header, body: string(body)}
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// csrf returns the form token of a page.
+func (p *page) csrf(t *testing.T) string {
+	m := csrfField.FindStringSubmatch(p.body)
+	if m == nil {
+		t.Fatalf("no CSRF token in the page:\n%s", p.body)
+	}
+	return m[1]
+}
+
+// signIn signs a staff member in through the console's form.
+func (b *browser) signIn(email, password string) {
+	b.t.Helper()
+	p := b.get("/console/sign-in")
+	r := b.post("/console/sign-in", url.Values{"csrf": {p.csrf(b.t)}, "email": {email}, "password": {password}})
+	if r.status != http.StatusSeeOther || r.location != "/console/" {
+		b.t.Fatalf("sign-in: %d %s\n%s", r.status, r.location, r.body)
+	}
+}
+
+// TestConsoleSecurity: every page carries the CSP; without a session a
+// page redirects to sign-in; every form refuses a missing or wrong CSRF
+// token; a privacy officer signs in, finds a person by email (never in the
+// URL), sees values masked, and reveals them with a justification, which
+// the audit log records.
+func TestConsoleSecurity(t *testing.T) {
+	s := start(t, testdb.Backends()[0])
+	app := s.appKey("records:write", "records:read")
+	sub := s.subject(app, map[string]any{"external_id": "console-1", "email": "console.person@example.org"})
+	expect(t, s.do("PUT", "/v1/subjects/"+sub+"/data/user.contact.email", app, map[string]any{"value": "console.person@example.org"}), 204)
+	const email, pass = "officer@example.org", "a long passphrase for the console"
+	expect(t, s.do("POST", "/v1/staff", s.Key, map[string]any{"email": email, "password": pass, "role": "privacy_officer"}), 201)
+
+	b := newBrowser(t, s)
+	for _, path := range []string{"/console/", "/console/people", "/console/audit", "/console/keys", "/console/nowhere"} {
+		if p := b.get(path); p.status != http.StatusSeeOther || p.location != "/console/sign-in" {
+			t.Fatalf("%s without a session: %d %q", path, p.status, p.location)
+		}
+	}
+	p := b.get("/console/sign-in")
+	csp := p.header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "default-src 'self'") || !strings.Contains(csp, "frame-ancestors 'none'") || strings.Contains(csp, "unsafe-inline") {
+		t.Fatalf("CSP: %q", csp)
+	}
+	if r := b.post("/console/sign-in", url.Values{"email": {email}, "password": {pass}}); r.status != http.StatusForbidden {
+		t.Fatalf("sign-in without CSRF: %d", r.status)
+	}
+	b.signIn(email, pass)
+	dash := b.get("/console/")
+	if dash.status != 200 || !strings.Contains(dash.body, "Audit chain") || dash.header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("dashboard: %d\n%s", dash.status, dash.body)
+	}
+	token := dash.csrf(t)
+	for _, form := range []string{"/console/people", "/console/keys", "/console/staff", "/console/audit", "/console/people/" + sub, "/console/sign-out"} {
+		for _, bad := range []url.Values{{}, {"csrf": {"forged-" + token}}} {
+			if r := b.post(form, bad); r.status != http.StatusForbidden {
+				t.Fatalf("POST %s with CSRF %v: %d", form, bad, r.status)
+			}
+		}
+	}
+	// Find by email: the address is in the form body; the redirect names the
+	// person by id only.
+	r := b.post("/console/people", url.Values{"csrf": {token}, "kind": {"email"}, "value": {"console.person@example.org"}})
+	if r.status != http.StatusSeeOther || r.location != "/console/people/"+sub {
+		t.Fatalf("find: %d %q", r.status, r.location)
+	}
+	person := b.get(r.location)
+	if person.status != 200 || strings.Contains(person.body, "console.person@example.org") || !strings.Contains(person.body, "(masked)") {
+		t.Fatalf("person page without a justification shows the value or nothing:\n%s", person.body)
+	}
+	revealed := b.post("/console/people/"+sub, url.Values{"csrf": {token}, "purpose": {"essential.service"}, "justification": {"security-investigation"}})
+	if revealed.status != 200 || !strings.Contains(revealed.body, "console.person@example.org") {
+		t.Fatalf("reveal:\n%s", revealed.body)
+	}
+	reads := s.actionEvents(s.appKey("audit:read"), "record.read")
+	found := false
+	for _, e := range reads {
+		if strings.HasPrefix(e.Actor, "staff:") {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("the reveal is not audited as a staff read: %+v", reads)
+	}
+	// Sign out ends the session.
+	if r := b.post("/console/sign-out", url.Values{"csrf": {token}}); r.status != http.StatusSeeOther {
+		t.Fatalf("sign-out: %d", r.status)
+	}
+	if p := b.get("/console/"); p.status != http.StatusSeeOther {
+		t.Fatalf("after sign-out: %d", p.status)
+	}
+}

@@ -1,0 +1,41 @@
+package vault
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/steward-privacy/steward"
+	"github.com/steward-privacy/steward/crypt"
+)
+
+// ContactEmail returns the email address on file of a subject ("" when
+// none), decrypted to inform them — a breach notice, for example. It is a
+// system read, not a caller's: recorded as subject.contact_read by
+// system:incidents with the subject id and target (what it is for, such as
+// the incident id); never the address. ENOTFOUND when the subject does not
+// exist (erased).
+func (v *Vault) ContactEmail(ctx context.Context, tenantID, subjectID, target string) (string, error) {
+	s, err := v.store.Subject(ctx, tenantID, subjectID)
+	if err != nil {
+		return "", err
+	}
+	dk, err := v.dataKey(ctx, s)
+	if err != nil {
+		return "", err
+	}
+	plain, err := crypt.Open(dk, s.Sealed, identifiersAAD(s))
+	if err != nil {
+		return "", err
+	}
+	defer crypt.Wipe(plain)
+	var id identifiers
+	if err := json.Unmarshal(plain, &id); err != nil {
+		return "", err
+	}
+	c := &steward.Caller{TenantID: tenantID, Kind: steward.ActorSystem, ID: "incidents"}
+	if _, err := v.record(ctx, c, steward.AuditEvent{Action: steward.ActionSubjectContactRead, SubjectID: s.ID, Target: target,
+		Decision: steward.DecisionAllow}); err != nil {
+		return "", err
+	}
+	return id.Email, nil
+}
