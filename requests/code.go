@@ -65,7 +65,7 @@ func (s *Service) newCodeFor(ctx context.Context, r *steward.RightsRequest) (cod
 	if s.mailer == nil {
 		return "", "", nil
 	}
-	if to, err = s.subjects.SubjectEmail(ctx, r.TenantID, r.SubjectID); err != nil || to == "" {
+	if to, err = s.subjects.SubjectEmail(ctx, r.TenantID, r.SubjectID, r.ID); err != nil || to == "" {
 		return "", "", err
 	}
 	if r.CodesSent >= MaxCodes {
@@ -84,7 +84,7 @@ func (s *Service) newCodeFor(ctx context.Context, r *steward.RightsRequest) (cod
 // mailCode sends a code stored for r and audits that it was sent (never
 // the code or the address).
 func (s *Service) mailCode(ctx context.Context, r *steward.RightsRequest, actor, code, to string) error {
-	if err := s.mailer.Mail(ctx, to, "Your verification code", codeText(code, r)); err != nil {
+	if err := s.mailer.Send(ctx, to, "Your verification code", codeText(code, r)); err != nil {
 		return steward.Errorf(steward.EUNAVAILABLE, "the code could not be mailed; ask for a new one")
 	}
 	return s.auditEvent(ctx, r.TenantID, actor, steward.AuditEvent{Action: steward.ActionRequestCode, SubjectID: r.SubjectID,

@@ -64,7 +64,7 @@ type mailbox struct {
 
 type mail struct{ to, subject, text string }
 
-func (m *mailbox) Mail(ctx context.Context, to, subject, text string) error {
+func (m *mailbox) Send(ctx context.Context, to, subject, text string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sent = append(m.sent, mail{to, subject, text})

@@ -30,8 +30,9 @@ type Subjects interface {
 	// LookupSubject returns the id of the tenant's subject with the
 	// identifier (kind "id", "external_id" or "email"); ENOTFOUND when none.
 	LookupSubject(ctx context.Context, tenantID, kind, value string) (string, error)
-	// SubjectEmail returns the email address on file, "" when none.
-	SubjectEmail(ctx context.Context, tenantID, subjectID string) (string, error)
+	// SubjectEmail returns the email address on file, "" when none, to
+	// mail a code for the request named (audited as a contact read).
+	SubjectEmail(ctx context.Context, tenantID, subjectID, requestID string) (string, error)
 }
 
 // Policies gives the policy in force; *vault.Vault is one.
@@ -58,14 +59,14 @@ type Sealer interface {
 //		return sender.Send(ctx, &mail.Message{To: to, Subject: subject, Text: text})
 //	})
 type Mailer interface {
-	Mail(ctx context.Context, to, subject, text string) error
+	Send(ctx context.Context, to, subject, text string) error
 }
 
 // MailerFunc is a function that is a Mailer.
 type MailerFunc func(ctx context.Context, to, subject, text string) error
 
-// Mail calls f.
-func (f MailerFunc) Mail(ctx context.Context, to, subject, text string) error {
+// Send calls f.
+func (f MailerFunc) Send(ctx context.Context, to, subject, text string) error {
 	return f(ctx, to, subject, text)
 }
 

@@ -2,7 +2,6 @@ package vault
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 
 	"github.com/steward-privacy/steward"
@@ -49,29 +48,9 @@ func (v *Vault) LookupSubject(ctx context.Context, tenantID, kind, value string)
 }
 
 // SubjectEmail returns the email address on file for a subject ("" when
-// none): where the rights request service mails a verification code. It
-// checks no scope and records no audit event (the request service audits
-// that a code was sent); the address must never be logged.
-func (v *Vault) SubjectEmail(ctx context.Context, tenantID, subjectID string) (string, error) {
-	s, err := v.store.Subject(ctx, tenantID, subjectID)
-	if err != nil {
-		return "", err
-	}
-	if s.EmailIndex == nil {
-		return "", nil
-	}
-	dk, err := v.dataKey(ctx, s)
-	if err != nil {
-		return "", err
-	}
-	plain, err := crypt.Open(dk, s.Sealed, identifiersAAD(s))
-	if err != nil {
-		return "", err
-	}
-	defer crypt.Wipe(plain)
-	var id identifiers
-	if err := json.Unmarshal(plain, &id); err != nil {
-		return "", err
-	}
-	return id.Email, nil
+// none): where the rights request service mails a verification code.
+// Recorded as subject.contact_read by system:requests with the request id
+// as target, never the address; the address must never be logged.
+func (v *Vault) SubjectEmail(ctx context.Context, tenantID, subjectID, requestID string) (string, error) {
+	return v.contactEmail(ctx, tenantID, subjectID, requestID, "requests")
 }
