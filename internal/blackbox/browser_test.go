@@ -1,0 +1,174 @@
+package blackbox
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/steward-privacy/steward/internal/testdb"
+)
+
+// The browser tests drive Debian's Chromium through chromedp. They need
+// STEWARD_TEST_CHROME (the browser binary) and STEWARD_TEST_AXE (axe.min.js
+// from the npm package axe-core 4.14.1); .ci/run sets both.
+
+func browserEnv(t *testing.T) (chrome string, axe []byte) {
+	t.Helper()
+	chrome, axePath := os.Getenv("STEWARD_TEST_CHROME"), os.Getenv("STEWARD_TEST_AXE")
+	if chrome == "" || axePath == "" {
+		t.Skip("STEWARD_TEST_CHROME and STEWARD_TEST_AXE are not set; .ci/run sets them")
+	}
+	axe, err := os.ReadFile(axePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return chrome, axe
+}
+
+// newChrome starts a headless Chromium for one test. NoSandbox only when
+// running as root (CI containers), as chromedp requires there.
+func newChrome(t *testing.T, chrome string) context.Context {
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.WindowSize(1280, 900))
+	if os.Geteuid() == 0 {
+		opts = append(opts, chromedp.NoSandbox)
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	ctx, cancel3 := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(cancel3)
+	return ctx
+}
+
+// axeViolations runs axe-core on the current page and returns the serious
+// and critical violations (rule ids and elements). axe is injected through
+// DevTools, so the console's CSP (no inline script) is not loosened.
+func axeViolations(t *testing.T, ctx context.Context, axe []byte) []string {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[json.RawMessage](string(axe)+";true")); err != nil {
+		t.Fatal(err)
+	}
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}).then(r => r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))`,
+		chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// steps runs browser actions, failing the test on an error.
+func steps(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Steps(actions...)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// text returns the text of an element.
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(sel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestConsoleInBrowser: in a real browser, a privacy officer signs in with
+// password and TOTP, finds a person by email, sees values masked, reveals
+// them with a justification; every page passes axe-core (no serious or
+// critical violation) at desktop and phone width.
+func TestConsoleInBrowser(t *testing.T) {
+	chrome, axe := browserEnv(t)
+	s := start(t, testdb.Backends()[0])
+	app := s.appKey("records:write", "records:read")
+	sub := s.subject(app, map[string]any{"external_id": "browser-1", "email": "browser.person@example.org"})
+	expect(t, s.do("PUT", "/v1/subjects/"+sub+"/data/user.contact.email", app, map[string]any{"value": "browser.person@example.org"}), 204)
+	const email, pass = "dpo.browser@example.org", "a long passphrase for the browser"
+	expect(t, s.do("POST", "/v1/staff", s.Key, map[string]any{"email": email, "password": pass, "role": "privacy_officer"}), 201)
+	tenant := s.do("GET", "/v1/whoami", s.Key, nil).JSON(t)["tenant_id"].(string)
+	resp, cookie := s.login(map[string]any{"tenant_id": tenant, "email": email, "password": pass})
+	expect(t, resp, 200)
+	en := s.doCookie("POST", "/v1/staff/totp", cookie, nil)
+	expect(t, en, 201)
+	secret := en.JSON(t)["secret"].(string)
+	code, _ := totp.GenerateCode(secret, time.Now())
+	expect(t, s.doCookie("POST", "/v1/staff/totp/confirm", cookie, map[string]any{"code": code}), 204)
+
+	ctx := newChrome(t, chrome)
+	shots := os.Getenv("STEWARD_SCREENSHOTS") // a folder: keep screenshots of each page there
+	check := func(name string) {
+		t.Helper()
+		for _, width := range []int64{1280, 390} {
+			steps(t, ctx, chromedp.EmulateViewport(width, 900))
+			if v := axeViolations(t, ctx, axe); len(v) > 0 {
+				t.Errorf("%s at %dpx: axe violations:\n  %s", name, width, strings.Join(v, "\n  "))
+			}
+			if shots != "" {
+				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+				if err != nil {
+					t.Fatal(err)
+				}
+				kind := map[int64]string{1280: "desktop", 390: "phone"}[width]
+				if err := os.WriteFile(filepath.Join(shots, "console-"+name+"-"+kind+".png"), png, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	steps(t, ctx, chromedp.Navigate(s.URL+"/console/"), chromedp.WaitVisible(`input[name=email]`))
+	check("sign-in")
+	code, _ = totp.GenerateCode(secret, time.Now().Add(30*time.Second))
+	steps(t, ctx,
+		chromedp.SendKeys(`input[name=email]`, email),
+		chromedp.SendKeys(`input[name=password]`, pass),
+		chromedp.SendKeys(`input[name=code]`, code),
+		chromedp.Click(`main form button[type=submit]`),
+		chromedp.WaitVisible(`#chain-h`))
+	check("dashboard")
+	for _, p := range []string{"people", "policy", "audit", "keys", "staff"} {
+		steps(t, ctx, chromedp.Navigate(s.URL+"/console/"+p), chromedp.WaitVisible(`main h1`))
+		check(p)
+	}
+	steps(t, ctx,
+		chromedp.Navigate(s.URL+"/console/people"),
+		chromedp.WaitVisible(`input[name=value]`),
+		chromedp.SetValue(`select[name=kind]`, "email"),
+		chromedp.SendKeys(`input[name=value]`, "browser.person@example.org"),
+		chromedp.Click(`main form button[type=submit]`),
+		chromedp.WaitVisible(`td.value`))
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(loc, "/console/people/"+sub) || strings.Contains(loc, "browser.person") {
+		t.Fatalf("person page URL %q", loc)
+	}
+	if body := text(t, ctx, `main`); strings.Contains(body, "browser.person@example.org") || !strings.Contains(body, "(masked)") {
+		t.Fatalf("values not masked before a justification:\n%s", body)
+	}
+	check("person")
+	steps(t, ctx,
+		chromedp.SetValue(`select[name=justification]`, "security-investigation"),
+		chromedp.Click(`main form button[type=submit]`),
+		chromedp.WaitVisible(`p.notice`))
+	if body := text(t, ctx, `main`); !strings.Contains(body, "browser.person@example.org") {
+		t.Fatalf("the value is not shown after a justification:\n%s", body)
+	}
+	// The accessibility check itself works: an image without a text
+	// alternative is reported.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('main').insertAdjacentHTML('beforeend', '<img src="/console/static/none.png">'); true`)); err != nil {
+		t.Fatal(err)
+	}
+	if v := axeViolations(t, ctx, axe); len(v) == 0 || !strings.HasPrefix(v[0], "image-alt") {
+		t.Fatalf("axe did not report a missing alt text: %v", v)
+	}
+}
