@@ -36,6 +36,15 @@ const (
 // privacy_officer and admin get it.
 const ScopeIncidentsManage Scope = "incidents:manage"
 
+// Scopes of rights requests: file them, file them as already verified by
+// the application (a signed-in person), and list, approve, deny and extend
+// them (staff).
+const (
+	ScopeRequestsWrite  Scope = "requests:write"
+	ScopeRequestsVerify Scope = "requests:verify"
+	ScopeRequestsManage Scope = "requests:manage"
+)
+
 // AllScopes lists every scope a key may be given.
 var AllScopes = []Scope{
 	ScopeRecordsRead, ScopeRecordsWrite, ScopeFilesRead, ScopeFilesWrite,
@@ -43,6 +52,7 @@ var AllScopes = []Scope{
 	ScopePII, ScopeStaffRead, ScopeConsentsRead, ScopeConsentsWrite,
 	ScopeDisclosuresRead, ScopeDisclosuresWrite, ScopeEventsRead, ScopeAdmin, ScopeTenantsWrite,
 	ScopeIncidentsManage,
+	ScopeRequestsWrite, ScopeRequestsVerify, ScopeRequestsManage,
 }
 
 // DedicatedScopes are never implied by admin: reading third-party secrets

@@ -23,7 +23,7 @@ const (
 var RoleScopes = map[Role]Scopes{
 	RoleOwner:   {ScopeAdmin},
 	RoleAdmin:   {ScopeAdmin},
-	RolePrivacy: {ScopeRecordsRead, ScopeRecordsWrite, ScopeFilesRead, ScopePolicyRead, ScopeAuditRead, ScopeStaffRead, ScopeIncidentsManage},
+	RolePrivacy: {ScopeRecordsRead, ScopeRecordsWrite, ScopeFilesRead, ScopePolicyRead, ScopeAuditRead, ScopeStaffRead, ScopeIncidentsManage, ScopeRequestsManage},
 	RoleSupport: {ScopeRecordsRead, ScopePolicyRead},
 	RoleAuditor: {ScopeAuditRead, ScopePolicyRead},
 }

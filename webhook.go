@@ -8,7 +8,8 @@ import (
 // EventTypes lists every event type the outbox carries; a webhook may
 // subscribe only to these. A capability that emits a new type adds it here.
 var EventTypes = []string{EventPolicyChanged, EventConsentChanged,
-	EventIncidentCreated, EventIncidentStatus, EventIncidentOverdue, EventIncidentNotified}
+	EventIncidentCreated, EventIncidentStatus, EventIncidentOverdue, EventIncidentNotified,
+	EventRequestCreated, EventRequestChanged, EventRequestOverdue, EventRequestCompleted}
 
 // Audit actions on webhook subscriptions. Their events name the webhook id
 // only (Target), never its URL, which may carry a token.

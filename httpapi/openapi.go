@@ -194,6 +194,7 @@ var tagDescription = map[string]string{
 	"consent":     "The consent ledger, Global Privacy Control signals and signed consent receipts",
 	"disclosures": "The sharing gate: disclosures to sub-processors, the ledger and one-time download links",
 	"incidents":   "The breach register: the people affected, derived from the audit log, the 72-hour clock and the notices",
+	"requests":    "Rights requests: identity verification, deadlines, approval, denial, extension and signed completion records",
 }
 
 func operationID(rt Route) string {

@@ -28,6 +28,7 @@ import (
 	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/ratelimit"
 	"github.com/steward-privacy/steward/requestlog"
+	"github.com/steward-privacy/steward/requests"
 	"github.com/steward-privacy/steward/vault"
 )
 
@@ -81,6 +82,9 @@ type Options struct {
 	// Incidents serves the breach register, /v1/incidents*; nil leaves
 	// them out.
 	Incidents *incidents.Service
+	// Requests serves the rights requests /v1/requests*; nil leaves them
+	// out.
+	Requests *requests.Service
 }
 
 // Server is the HTTP API.
@@ -146,6 +150,9 @@ func New(o Options) *Server {
 	}
 	if o.Incidents != nil {
 		s.routeIncidents(o.Incidents)
+	}
+	if o.Requests != nil {
+		s.routeRequests(o.Requests)
 	}
 	s.mux.HandleFunc("/", s.notFoundHandler)
 	return s

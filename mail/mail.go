@@ -151,6 +151,6 @@ func NewDev(w io.Writer) Sender { return &devSender{w: w} }
 func (d *devSender) Send(_ context.Context, m *Message) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	_, err := fmt.Fprintf(d.w, "--- dev mail to %s ---\nSubject: %s\n\n%s\n--- end ---\n", m.To, m.Subject, m.Text)
+	_, err := fmt.Fprintf(d.w, "--- dev mail (not sent) to %s: %s\n%s\n--- end of dev mail\n", m.To, m.Subject, m.Text)
 	return err
 }

@@ -15,6 +15,12 @@ import (
 // the incident id); never the address. ENOTFOUND when the subject does not
 // exist (erased).
 func (v *Vault) ContactEmail(ctx context.Context, tenantID, subjectID, target string) (string, error) {
+	return v.contactEmail(ctx, tenantID, subjectID, target, "incidents")
+}
+
+// contactEmail is ContactEmail for the system reader named (system:reader
+// in the audit event).
+func (v *Vault) contactEmail(ctx context.Context, tenantID, subjectID, target, reader string) (string, error) {
 	s, err := v.store.Subject(ctx, tenantID, subjectID)
 	if err != nil {
 		return "", err
@@ -32,7 +38,7 @@ func (v *Vault) ContactEmail(ctx context.Context, tenantID, subjectID, target st
 	if err := json.Unmarshal(plain, &id); err != nil {
 		return "", err
 	}
-	c := &steward.Caller{TenantID: tenantID, Kind: steward.ActorSystem, ID: "incidents"}
+	c := &steward.Caller{TenantID: tenantID, Kind: steward.ActorSystem, ID: reader}
 	if _, err := v.record(ctx, c, steward.AuditEvent{Action: steward.ActionSubjectContactRead, SubjectID: s.ID, Target: target,
 		Decision: steward.DecisionAllow}); err != nil {
 		return "", err

@@ -17,6 +17,7 @@ import (
 	"github.com/steward-privacy/steward/crypt/pkcs11"
 	"github.com/steward-privacy/steward/password"
 	"github.com/steward-privacy/steward/postgres"
+	"github.com/steward-privacy/steward/requests"
 	"github.com/steward-privacy/steward/sqlite"
 	"github.com/steward-privacy/steward/sqlstore"
 	"github.com/steward-privacy/steward/tombstone"
@@ -35,6 +36,9 @@ type app struct {
 	tombs *tombstone.File
 	// files is the file store, once openVault opened it.
 	files blob.Store
+	// requests is the rights request service, once openRequests made it
+	// (the scheduler runs its runner).
+	requests *requests.Service
 }
 
 // keyProvider is the master key provider: it wraps tenant keys and derives

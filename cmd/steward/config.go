@@ -110,6 +110,12 @@ type Config struct {
 	// WebhookAllowPrivate lets webhooks reach loopback, private and
 	// link-local addresses: an application beside steward, or tests.
 	WebhookAllowPrivate bool `yaml:"webhook_allow_private"`
+	// RequestsApproval lists the rights request types (separated by commas
+	// or spaces) that wait for a staff approval once verified; empty: none.
+	RequestsApproval string `yaml:"requests_approval"`
+	// DevMail prints outgoing mail (verification codes) to the terminal
+	// instead of sending it: for development only, never with real people.
+	DevMail bool `yaml:"dev_mail"`
 }
 
 // DefaultConfig returns the zero-set-up defaults.
@@ -167,6 +173,8 @@ func (c *Config) fields() []configField {
 		{name: "webhook_timeout", usage: "time limit of one webhook delivery attempt", dur: &c.WebhookTimeout},
 		{name: "webhook_retry_scale", usage: "multiplies the webhook retry schedule 5s, 5m, 30m, 2h, 5h, 10h, 10h (tests compress it)", num: &c.WebhookRetryScale},
 		{name: "webhook_allow_private", usage: "let webhooks reach loopback, private and link-local addresses", flag: &c.WebhookAllowPrivate},
+		{name: "dev_mail", usage: "print outgoing mail (verification codes) to the terminal instead of sending it: development only", flag: &c.DevMail},
+		{name: "requests_approval", usage: "rights request types that wait for a staff approval, e.g. erasure,access (default: none)", str: &c.RequestsApproval},
 	}
 }
 

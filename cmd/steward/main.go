@@ -54,6 +54,7 @@ func commands() []command {
 		{"backup", "copy the data folder and files while the server runs", (*cli).backup},
 		{"restore", "restore a backup into an empty data folder, replaying erasures", (*cli).restore},
 		{"erasures", "replay erasure tombstones on a restored database", (*cli).erasures},
+		{"requests", "list, show, approve, deny and extend rights requests on a running server", (*cli).requestsCmd},
 	}
 }
 

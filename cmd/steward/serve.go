@@ -21,6 +21,7 @@ import (
 	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/ratelimit"
 	"github.com/steward-privacy/steward/requestlog"
+	"github.com/steward-privacy/steward/requests"
 )
 
 // serve runs the server until the context is cancelled (SIGINT/SIGTERM).
@@ -97,15 +98,22 @@ func (c *cli) runServer(cfg *Config) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reqlog := requestlog.New(a.db, requestlog.Options{Logger: a.log, Registry: reg})
 	defer reqlog.Close()
-	sender, err := a.openMail(c.stderr, false)
+	sender, err := a.openMail(c.stderr, cfg.DevMail)
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
-	var incMail incidents.Mailer // nil, not a wrapped nil: the service checks it
+	// nil, not a wrapped nil, without a sender: the services check it.
+	var incMail incidents.Mailer
+	var mailer requests.Mailer
 	if sender != nil {
-		incMail = mailFunc{sender}
+		incMail, mailer = mailFunc{sender}, mailFunc{sender}
 	}
 	inc := a.openIncidents(v, auditLog, reg, incMail)
+	consents := a.openConsent(v, auditLog)
+	rights, err := a.openRequests(c.ctx, v, auditLog, consents, mailer, reg)
+	if err != nil {
+		return fmt.Errorf("requests: %w", err)
+	}
 	sched := a.scheduler(v, auditLog, reg, a.incidentJobs(inc)...)
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(c.ctx))
 	jobsDone := make(chan struct{})
@@ -127,7 +135,6 @@ func (c *cli) runServer(cfg *Config) error {
 		ln.Close()
 		return err
 	}
-	consents := a.openConsent(v, auditLog)
 	web, err := a.openConsole(c.ctx, v, auditLog, pols, consents, gate, inc)
 	if err != nil {
 		ln.Close()
@@ -136,6 +143,7 @@ func (c *cli) runServer(cfg *Config) error {
 	api := httpapi.New(httpapi.Options{Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
 		Vault: v, MasterKeyUsers: a.masterKeyUsers(), PII: piiOpts, Jobs: a.db.Jobs, RequestLog: reqlog.Log, Audit: auditLog,
 		Policies: pols, Consent: consents, Disclose: gate, Outbox: events, Attest: a.attester(auditLog, pols), Console: web, Incidents: inc,
+		Requests: rights,
 		KeyLimit: ratelimit.New(cfg.RateLimitKey, int(2*cfg.RateLimitKey), nil),
 		IPLimit:  ratelimit.New(cfg.RateLimitIP, int(2*cfg.RateLimitIP), nil)})
 

@@ -71,6 +71,10 @@ func (a *app) scheduler(v *vault.Vault, log *audit.Log, reg *prometheus.Registry
 	for _, j := range more {
 		s.Add(j)
 	}
+	if a.requests != nil {
+		// Rights requests: expiry, start, executors, overdue events.
+		s.Add(jobs.Job{Name: "requests.run", Every: every, Run: a.requests.Run})
+	}
 	if log.Accepting() {
 		s.AddLoop(sequencerLoop(log))
 	}
