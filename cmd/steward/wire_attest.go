@@ -36,6 +36,7 @@ func (a *app) attester(l *audit.Log, pols *policies.Service) *attest.Attester {
 		},
 		Settings:  a.attestSettings(pols.Current()),
 		Incidents: attest.IncidentsLine(a.db.Incidents),
+		Rights:    attest.RightsLine(a.db.Requests),
 		Now:       a.clock,
 	})
 }

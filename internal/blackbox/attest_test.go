@@ -34,6 +34,9 @@ func attestScenario(t *testing.T) (data string, keysFile string) {
 	expect(t, s.do("PUT", "/v1/subjects/"+sub.ID+"/data/user.behavior.browsing_history", s.Key, map[string]any{"value": "templates"}), 204)
 	expect(t, s.do("POST", "/v1/subjects/"+sub.ID+"/consents", s.Key, consentBody("personalize.content", "", true)), 201)
 	expect(t, s.do("GET", "/v1/subjects/"+sub.ID+"/data/user.behavior.browsing_history?purpose=personalize.content", s.Key, nil), 200)
+	// A rights request, open within its deadline.
+	expect(t, s.do("POST", "/v1/requests", s.Key, map[string]any{"type": "access", "subject": map[string]any{"id": sub.ID},
+		"jurisdiction": "gdpr", "verified_by": "application"}), 201)
 	// Requests are logged: the request log has entries to attest.
 	att := got(s.api(s.Key).Attestation(ctx, 0)).must(t)
 	rep := got(att.Decode()).must(t)
@@ -86,6 +89,7 @@ func TestAttestationKeptAndBroken(t *testing.T) {
 		{"request_logs", `UPDATE request_log SET at = 0`},
 		{"consent", `DELETE FROM consents`},
 		{"audit_chain", `UPDATE audit_events SET action = 'record.write' WHERE seq = 3`},
+		{"rights", `UPDATE rights_requests SET deadline = 1, due_at = 1`},
 	} {
 		t.Run(c.promise, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "data")
