@@ -23,6 +23,7 @@ import (
 	"github.com/steward-privacy/steward/auth"
 	"github.com/steward-privacy/steward/consent"
 	"github.com/steward-privacy/steward/disclose"
+	"github.com/steward-privacy/steward/export"
 	"github.com/steward-privacy/steward/incidents"
 	"github.com/steward-privacy/steward/outbox"
 	"github.com/steward-privacy/steward/policies"
@@ -76,6 +77,9 @@ type Options struct {
 	// Attest serves GET /v1/attestation (with Audit, which signs it); nil
 	// leaves it out.
 	Attest *attest.Attester
+	// Exports serves the export packages' links, /v1/exports/{token}; nil
+	// leaves it out.
+	Exports *export.Service
 	// Console is the staff web console, mounted at /console/ (it sets its
 	// own headers and sessions); nil leaves it out.
 	Console http.Handler
@@ -144,6 +148,9 @@ func New(o Options) *Server {
 	}
 	if o.Attest != nil && o.Audit != nil {
 		s.routeAttest(o.Attest)
+	}
+	if o.Exports != nil {
+		s.routeExports(o.Exports)
 	}
 	if o.Console != nil {
 		s.mux.Handle("/console/", o.Console)

@@ -114,7 +114,12 @@ func (c *cli) runServer(cfg *Config) error {
 	if err != nil {
 		return fmt.Errorf("requests: %w", err)
 	}
-	sched := a.scheduler(v, auditLog, reg, a.incidentJobs(inc)...)
+	exports, err := a.openExports(c.ctx, v, auditLog, pols)
+	if err != nil {
+		return fmt.Errorf("exports: %w", err)
+	}
+	registerExportExecutors(rights, exports)
+	sched := a.scheduler(v, auditLog, reg, append(a.incidentJobs(inc), exportJobs(exports, cfg.JobInterval)...)...)
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(c.ctx))
 	jobsDone := make(chan struct{})
 	go func() { sched.Run(jobsCtx); close(jobsDone) }()
@@ -142,7 +147,7 @@ func (c *cli) runServer(cfg *Config) error {
 	}
 	api := httpapi.New(httpapi.Options{Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
 		Vault: v, MasterKeyUsers: a.masterKeyUsers(), PII: piiOpts, Jobs: a.db.Jobs, RequestLog: reqlog.Log, Audit: auditLog,
-		Policies: pols, Consent: consents, Disclose: gate, Outbox: events, Attest: a.attester(auditLog, pols), Console: web, Incidents: inc,
+		Policies: pols, Consent: consents, Disclose: gate, Outbox: events, Attest: a.attester(auditLog, pols), Console: web, Incidents: inc, Exports: exports,
 		Requests: rights,
 		KeyLimit: ratelimit.New(cfg.RateLimitKey, int(2*cfg.RateLimitKey), nil),
 		IPLimit:  ratelimit.New(cfg.RateLimitIP, int(2*cfg.RateLimitIP), nil)})

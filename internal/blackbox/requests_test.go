@@ -1,10 +1,12 @@
 package blackbox
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"regexp"
 	"strings"
 	"testing"
@@ -291,6 +293,23 @@ func clientRequests(ctx context.Context, t *testing.T, s *server, admin *client.
 	if v := got(admin.VerifyRequest(ctx, un.ID, s.codeAfter(t, seen+1))).must(t); v.Status != client.RequestVerified {
 		t.Fatalf("verified: %+v", v)
 	}
+	// The access request, verified, builds the package; its link downloads it.
+	var done *client.RightsRequest
+	waitFor(t, 20*time.Second, func() bool {
+		done = got(admin.GetRequest(ctx, un.ID)).must(t)
+		return done.Status == client.RequestCompleted
+	})
+	var res struct {
+		DownloadURL string `json:"download_url"`
+	}
+	if err := json.Unmarshal(done.Result, &res); err != nil {
+		t.Fatal(err)
+	}
+	zipped := got(admin.DownloadExport(ctx, res.DownloadURL)).must(t)
+	if b, err := io.ReadAll(zipped); err != nil || !bytes.HasPrefix(b, []byte("PK")) {
+		t.Fatalf("export download: %v", err)
+	}
+	zipped.Close()
 	ap := got(admin.CreateRequest(ctx, client.NewRequest{Type: client.RequestRestriction, Subject: client.SubjectRef{ID: sub}})).must(t)
 	if a := got(admin.ApproveRequest(ctx, ap.ID)).must(t); a.VerifiedBy != "staff" || a.Status != client.RequestInProgress {
 		t.Fatalf("approved: %+v", a)
