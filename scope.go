@@ -27,6 +27,9 @@ const (
 	ScopeDisclosuresRead  Scope = "disclosures:read"
 	ScopeDisclosuresWrite Scope = "disclosures:write"
 	ScopeEventsRead       Scope = "events:read"
+	// Processor endpoints of the erasure cascade; rights requests.
+	ScopeProcessorsManage Scope = "processors:manage"
+	ScopeRequestsManage   Scope = "requests:manage"
 	ScopeAdmin            Scope = "admin"
 	ScopeTenantsWrite     Scope = "tenants:write"
 )
@@ -36,7 +39,7 @@ var AllScopes = []Scope{
 	ScopeRecordsRead, ScopeRecordsWrite, ScopeFilesRead, ScopeFilesWrite,
 	ScopeSecretsRead, ScopeSecretsWrite, ScopePolicyRead, ScopeAuditRead,
 	ScopePII, ScopeStaffRead, ScopeConsentsRead, ScopeConsentsWrite,
-	ScopeDisclosuresRead, ScopeDisclosuresWrite, ScopeEventsRead, ScopeAdmin, ScopeTenantsWrite,
+	ScopeDisclosuresRead, ScopeDisclosuresWrite, ScopeEventsRead, ScopeProcessorsManage, ScopeRequestsManage, ScopeAdmin, ScopeTenantsWrite,
 }
 
 // Scopes is a set of scopes.

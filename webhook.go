@@ -29,6 +29,9 @@ type Webhook struct {
 	SecretSealed []byte
 	Types        []string
 	Description  string
+	// Processor is set on a processor's endpoint (see CascadeStore): it
+	// receives only its deletion tasks, never subscribed events.
+	Processor string
 	// Failures counts failed attempts since the last success;
 	// FailingSince is the first of them (nil when healthy).
 	Failures     int

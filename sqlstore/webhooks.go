@@ -73,13 +73,13 @@ func (db *DB) PutWebhook(ctx context.Context, w *steward.Webhook) (bool, error) 
 
 // Webhooks lists a tenant's webhooks, oldest first.
 func (db *DB) Webhooks(ctx context.Context, tenantID string) ([]*steward.Webhook, error) {
-	return collect(ctx, db, db.r, scanWebhook, `SELECT `+webhookColumns+` FROM webhooks WHERE tenant_id = $1 ORDER BY created_at, id`, tenantID)
+	return collect(ctx, db, db.r, scanWebhook, `SELECT `+webhookColumns+` FROM webhooks WHERE tenant_id = $1 AND processor = '' ORDER BY created_at, id`, tenantID)
 }
 
 // DeleteWebhook removes a webhook of the tenant and its deliveries.
 func (db *DB) DeleteWebhook(ctx context.Context, tenantID, id string) error {
 	return db.txKeep(ctx, func(tx *sql.Tx) error { // webhooks only
-		res, err := tx.ExecContext(ctx, `DELETE FROM webhooks WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+		res, err := tx.ExecContext(ctx, `DELETE FROM webhooks WHERE tenant_id = $1 AND id = $2 AND processor = ''`, tenantID, id)
 		if err != nil {
 			return db.translate(err, "")
 		}
@@ -109,7 +109,7 @@ func (db *DB) EnqueueDeliveries(ctx context.Context, now time.Time, limit int) (
 		err := row.Scan(&s.id, &s.tenant, &types, &s.pos.tx, &s.pos.seq)
 		s.types = strings.Fields(types)
 		return s, err
-	}, `SELECT id, tenant_id, types, cursor_tx, cursor_seq FROM webhooks WHERE disabled_at IS NULL ORDER BY id`)
+	}, `SELECT id, tenant_id, types, cursor_tx, cursor_seq FROM webhooks WHERE disabled_at IS NULL AND processor = '' ORDER BY id`)
 	if err != nil {
 		return 0, err
 	}
@@ -174,7 +174,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, now, until time.Time, limit i
 		x := &steward.DueDelivery{}
 		var at int64
 		var data string
-		d, err := scanDelivery(row, &x.Webhook.URLSealed, &x.Webhook.SecretSealed, &at, &data)
+		d, err := scanDelivery(row, &x.Webhook.URLSealed, &x.Webhook.SecretSealed, &x.Webhook.Processor, &at, &data)
 		if err != nil {
 			return nil, err
 		}
@@ -182,7 +182,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, now, until time.Time, limit i
 		x.Event = steward.Event{Seq: d.EventSeq, ID: d.EventID, TenantID: d.TenantID, Type: d.EventType,
 			Timestamp: fromMicros(at), Data: json.RawMessage(data)}
 		return x, nil
-	}, `SELECT `+deliveryColumns+`, w.url_sealed, w.secret_sealed, e.at, e.data FROM webhook_deliveries d
+	}, `SELECT `+deliveryColumns+`, w.url_sealed, w.secret_sealed, w.processor, e.at, e.data FROM webhook_deliveries d
 		JOIN webhooks w ON w.id = d.webhook_id JOIN events e ON e.seq = d.event_seq
 		WHERE d.state = $1 AND d.next_attempt <= $2 AND w.disabled_at IS NULL ORDER BY d.next_attempt LIMIT $3`,
 		steward.DeliveryPending, micros(now), limit)
@@ -247,7 +247,7 @@ func (db *DB) RecordDelivery(ctx context.Context, d *steward.WebhookDelivery, o 
 // Deliveries lists a webhook's deliveries, newest first.
 func (db *DB) Deliveries(ctx context.Context, tenantID, webhookID string, limit int) ([]*steward.WebhookDelivery, error) {
 	var one int
-	err := db.r.QueryRowContext(ctx, `SELECT 1 FROM webhooks WHERE tenant_id = $1 AND id = $2`, tenantID, webhookID).Scan(&one)
+	err := db.r.QueryRowContext(ctx, `SELECT 1 FROM webhooks WHERE tenant_id = $1 AND id = $2 AND processor = ''`, tenantID, webhookID).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("webhook")
 	}
