@@ -3,7 +3,6 @@ package outbox
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -97,8 +96,13 @@ func (s *Service) attempt(ctx context.Context, x *steward.DueDelivery) error {
 		return err
 	}
 	defer crypt.Wipe(key)
-	body, err := json.Marshal(e)
+	body, skip, err := s.body(ctx, x)
 	if err != nil {
+		return err
+	}
+	if skip { // a targeted delivery no longer wanted: never sent again
+		o := steward.DeliveryOutcome{At: s.cfg.Now().UTC(), Delivered: true}
+		_, err := s.cfg.Store.RecordDelivery(context.WithoutCancel(ctx), &x.Delivery, o)
 		return err
 	}
 	at := s.cfg.Now()

@@ -216,10 +216,14 @@ func (db *DB) RecordDelivery(ctx context.Context, d *steward.WebhookDelivery, o 
 	}
 	disabled := false
 	err := db.txKeep(ctx, func(tx *sql.Tx) error { // webhooks only
-		if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, last_status = $2,
-			last_error = $3, next_attempt = $4, updated_at = $5 WHERE webhook_id = $6 AND event_seq = $7`,
-			state, o.Status, o.Error, micros(next), micros(o.At), d.WebhookID, d.EventSeq); err != nil {
+		res, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, last_status = $2,
+			last_error = $3, next_attempt = $4, updated_at = $5 WHERE webhook_id = $6 AND event_seq = $7 AND state = $8`,
+			state, o.Status, o.Error, micros(next), micros(o.At), d.WebhookID, d.EventSeq, steward.DeliveryPending)
+		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // ended meanwhile (a deletion task confirmed): it stays as it is
 		}
 		if o.Delivered {
 			_, err := tx.ExecContext(ctx, `UPDATE webhooks SET failures = 0, failing_since = NULL WHERE id = $1`, d.WebhookID)
@@ -232,7 +236,7 @@ func (db *DB) RecordDelivery(ctx context.Context, d *steward.WebhookDelivery, o 
 		if !o.Exhausted {
 			return nil
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE webhooks SET disabled_at = $1, updated_at = $1 WHERE id = $2 AND disabled_at IS NULL
+		res, err = tx.ExecContext(ctx, `UPDATE webhooks SET disabled_at = $1, updated_at = $1 WHERE id = $2 AND disabled_at IS NULL
 			AND failing_since <= $3`, micros(o.At), d.WebhookID, micros(d.CreatedAt))
 		if err != nil {
 			return err
