@@ -193,6 +193,7 @@ var tagDescription = map[string]string{
 	"events":      "The event outbox: events to page through, and webhooks signed per Standard Webhooks",
 	"consent":     "The consent ledger, Global Privacy Control signals and signed consent receipts",
 	"disclosures": "The sharing gate: disclosures to sub-processors, the ledger and one-time download links",
+	"cascade":     "The erasure cascade: processor endpoints, deletion tasks delivered as signed webhooks, and their confirmations",
 }
 
 func operationID(rt Route) string {

@@ -20,6 +20,7 @@ import (
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/audit"
 	"github.com/steward-privacy/steward/auth"
+	"github.com/steward-privacy/steward/cascade"
 	"github.com/steward-privacy/steward/consent"
 	"github.com/steward-privacy/steward/disclose"
 	"github.com/steward-privacy/steward/outbox"
@@ -70,6 +71,9 @@ type Options struct {
 	Disclose *disclose.Service
 	// Outbox serves /v1/events and /v1/webhooks*; nil leaves them out.
 	Outbox *outbox.Service
+	// Cascade serves /v1/processors*, /v1/tasks* and DELETE
+	// /v1/subjects/{id}?cascade=true; nil leaves them out.
+	Cascade *cascade.Service
 }
 
 // Server is the HTTP API.
@@ -126,6 +130,10 @@ func New(o Options) *Server {
 	}
 	if o.Outbox != nil {
 		s.routeEvents(o.Outbox)
+	}
+	if o.Cascade != nil {
+		s.routeProcessors(o.Cascade)
+		s.routeTasks(o.Cascade)
 	}
 	s.mux.HandleFunc("/", s.notFoundHandler)
 	return s

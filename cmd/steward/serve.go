@@ -113,9 +113,14 @@ func (c *cli) runServer(cfg *Config) error {
 		ln.Close()
 		return err
 	}
+	casc, err := a.openCascade(c.ctx, v, events, auditLog, url)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("cascade: %w", err)
+	}
 	api := httpapi.New(httpapi.Options{Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
 		Vault: v, MasterKeyUsers: a.masterKeyUsers(), PII: piiOpts, Jobs: a.db.Jobs, RequestLog: reqlog.Log, Audit: auditLog,
-		Policies: pols, Consent: a.openConsent(v, auditLog), Disclose: gate, Outbox: events,
+		Policies: pols, Consent: a.openConsent(v, auditLog), Disclose: gate, Outbox: events, Cascade: casc,
 		KeyLimit: ratelimit.New(cfg.RateLimitKey, int(2*cfg.RateLimitKey), nil),
 		IPLimit:  ratelimit.New(cfg.RateLimitIP, int(2*cfg.RateLimitIP), nil)})
 
