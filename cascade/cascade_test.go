@@ -113,7 +113,7 @@ func newFixture(t testing.TB, b testdb.Backend) *fixture {
 	seal, _ := crypt.GenerateKey()
 	index, _ := crypt.GenerateKey()
 	f.out, err = outbox.New(outbox.Config{Store: f.db, Audit: f.audit, SealKey: seal, IndexKey: index, Now: f.Now,
-		AllowPrivate: true, RetryScale: 1e-9, Concurrency: 32})
+		AllowPrivate: true, RetryScale: 1e-9}) // the default concurrency (8)
 	if err != nil {
 		t.Fatal(err)
 	}

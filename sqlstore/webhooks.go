@@ -189,18 +189,31 @@ func (db *DB) ClaimDeliveries(ctx context.Context, now, until time.Time, limit i
 	if err != nil {
 		return nil, err
 	}
-	claimed := due[:0]
-	for _, x := range due {
-		res, err := db.w.execKeep(ctx, `UPDATE webhook_deliveries SET next_attempt = $1 WHERE webhook_id = $2 AND event_seq = $3
-			AND state = $4 AND next_attempt = $5`, micros(until), x.Delivery.WebhookID, x.Delivery.EventSeq,
-			steward.DeliveryPending, micros(x.Delivery.NextAttempt))
-		if err != nil {
-			return claimed, db.translate(err, "")
+	if len(due) == 0 {
+		return nil, nil
+	}
+	// One transaction for the batch: one commit, not one per delivery.
+	var claimed []*steward.DueDelivery
+	err = db.txKeep(ctx, func(tx *sql.Tx) error { // deliveries only
+		claimed = due[:0]
+		for _, x := range due {
+			res, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET next_attempt = $1 WHERE webhook_id = $2 AND event_seq = $3
+				AND state = $4 AND next_attempt = $5`, micros(until), x.Delivery.WebhookID, x.Delivery.EventSeq,
+				steward.DeliveryPending, micros(x.Delivery.NextAttempt))
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				claimed = append(claimed, x)
+			}
 		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			x.Delivery.NextAttempt = until
-			claimed = append(claimed, x)
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, db.translate(err, "")
+	}
+	for _, x := range claimed {
+		x.Delivery.NextAttempt = until
 	}
 	return claimed, nil
 }
@@ -226,7 +239,10 @@ func (db *DB) RecordDelivery(ctx context.Context, d *steward.WebhookDelivery, o 
 			return nil // ended meanwhile (a deletion task confirmed): it stays as it is
 		}
 		if o.Delivered {
-			_, err := tx.ExecContext(ctx, `UPDATE webhooks SET failures = 0, failing_since = NULL WHERE id = $1`, d.WebhookID)
+			// Only when it was failing: a healthy endpoint's row is not
+			// written (nor locked) by every delivery.
+			_, err := tx.ExecContext(ctx, `UPDATE webhooks SET failures = 0, failing_since = NULL WHERE id = $1
+				AND (failures <> 0 OR failing_since IS NOT NULL)`, d.WebhookID)
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE webhooks SET failures = failures + 1, failing_since = COALESCE(failing_since, $1)
