@@ -59,10 +59,19 @@ type Task struct {
 
 // Plan reads the disclosure ledger of a subject (both of its tiers) and
 // returns, per processor that received data, the disclosures and their
-// categories, processors sorted by key. Call it before the vault erases;
+// categories, processors sorted by key, after every disclosure made before
+// the call is in the ledger (the audit log's Sync, when it has one). Call it before the vault erases;
 // the ledger survives an erasure, so a plan made again after one is the
 // same.
 func (s *Service) Plan(ctx context.Context, tenantID, subjectID string) (*Plan, error) {
+	// Disclosures are ledgered through their audit events, stored a moment
+	// after the answer (the audit journal's delay, or the sequencer on
+	// PostgreSQL): wait for them, so that the plan misses none.
+	if a, ok := s.cfg.Audit.(interface{ Sync(context.Context) error }); ok {
+		if err := a.Sync(ctx); err != nil {
+			return nil, err
+		}
+	}
 	ds, err := s.cfg.Store.Disclosures(ctx, tenantID, subjectID, maxLedger)
 	if err != nil {
 		return nil, err
@@ -260,8 +269,9 @@ func (s *Service) Confirm(ctx context.Context, taskID string, in ConfirmInput) (
 		return nil, err
 	}
 	if changed {
-		e := &steward.AuditEvent{TenantID: t.TenantID, Actor: "processor:" + t.Processor, Action: steward.ActionDeletionTaskConfirm,
-			SubjectID: t.SubjectID, Target: t.ID, Decision: steward.DecisionAllow, Time: s.cfg.Now().UTC()}
+		e := &steward.AuditEvent{TenantID: t.TenantID, Actor: "system:cascade", Action: steward.ActionDeletionTaskConfirm,
+			SubjectID: t.SubjectID, Target: t.ID, Reasons: []string{"processor:" + t.Processor}, Decision: steward.DecisionAllow,
+			Time: s.cfg.Now().UTC()}
 		if info := steward.RequestFrom(ctx); info != nil {
 			e.RequestID, e.ClientIP = info.ID, info.ClientIP
 		}

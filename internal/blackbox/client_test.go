@@ -129,6 +129,7 @@ func TestClientDrivesEveryRoute(t *testing.T) {
 		clientOps(ctx, t, admin, sub)
 		clientPolicy(ctx, t, admin, newClient(t, s, log, ""))
 		clientDisclosures(ctx, t, b, log)
+		clientCascade(ctx, t, b, log)
 		ev := got(app.EraseSubject(ctx, sub)).must(t)
 		if !ev.DataKeyDestroyed || ev.SubjectID != sub {
 			t.Fatalf("erasure evidence: %+v", ev)
