@@ -21,13 +21,16 @@ import (
 	"github.com/steward-privacy/steward/sqlstore"
 )
 
-// auditLog keeps appended audit events.
+// auditLog keeps appended audit events, valid ones only.
 type auditLog struct {
 	mu     sync.Mutex
 	events []steward.AuditEvent
 }
 
 func (l *auditLog) Append(_ context.Context, e *steward.AuditEvent) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.events = append(l.events, *e)
