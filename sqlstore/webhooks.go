@@ -220,6 +220,34 @@ func (db *DB) ClaimDeliveries(ctx context.Context, now, until time.Time, limit i
 
 // RecordDelivery stores an attempt's outcome and the webhook's health.
 func (db *DB) RecordDelivery(ctx context.Context, d *steward.WebhookDelivery, o steward.DeliveryOutcome) (bool, error) {
+	disabled := false
+	err := db.txKeep(ctx, func(tx *sql.Tx) error { // webhooks only
+		var err error
+		disabled, err = recordDelivery(ctx, tx, d, o)
+		return err
+	})
+	return disabled, db.translate(err, "")
+}
+
+// RecordDelivered stores the outcomes of successful attempts in one
+// transaction (a delivery pass's successes: one commit, not one each).
+func (db *DB) RecordDelivered(ctx context.Context, ds []*steward.WebhookDelivery, at time.Time) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	return db.translate(db.txKeep(ctx, func(tx *sql.Tx) error { // webhooks only
+		for _, d := range ds {
+			if _, err := recordDelivery(ctx, tx, d, steward.DeliveryOutcome{At: at, Status: d.LastStatus, Delivered: true}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}), "")
+}
+
+// recordDelivery stores an attempt's outcome and the webhook's health in
+// tx, and reports whether the webhook was disabled now.
+func recordDelivery(ctx context.Context, tx *sql.Tx, d *steward.WebhookDelivery, o steward.DeliveryOutcome) (bool, error) {
 	state, next := steward.DeliveryPending, o.NextAttempt
 	switch {
 	case o.Delivered:
@@ -227,41 +255,36 @@ func (db *DB) RecordDelivery(ctx context.Context, d *steward.WebhookDelivery, o 
 	case o.Exhausted:
 		state, next = steward.DeliveryFailed, o.At
 	}
-	disabled := false
-	err := db.txKeep(ctx, func(tx *sql.Tx) error { // webhooks only
-		res, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, last_status = $2,
-			last_error = $3, next_attempt = $4, updated_at = $5 WHERE webhook_id = $6 AND event_seq = $7 AND state = $8`,
-			state, o.Status, o.Error, micros(next), micros(o.At), d.WebhookID, d.EventSeq, steward.DeliveryPending)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil // ended meanwhile (a deletion task confirmed): it stays as it is
-		}
-		if o.Delivered {
-			// Only when it was failing: a healthy endpoint's row is not
-			// written (nor locked) by every delivery.
-			_, err := tx.ExecContext(ctx, `UPDATE webhooks SET failures = 0, failing_since = NULL WHERE id = $1
-				AND (failures <> 0 OR failing_since IS NOT NULL)`, d.WebhookID)
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE webhooks SET failures = failures + 1, failing_since = COALESCE(failing_since, $1)
-			WHERE id = $2`, micros(o.At), d.WebhookID); err != nil {
-			return err
-		}
-		if !o.Exhausted {
-			return nil
-		}
-		res, err = tx.ExecContext(ctx, `UPDATE webhooks SET disabled_at = $1, updated_at = $1 WHERE id = $2 AND disabled_at IS NULL
-			AND failing_since <= $3`, micros(o.At), d.WebhookID, micros(d.CreatedAt))
-		if err != nil {
-			return err
-		}
-		n, _ := res.RowsAffected()
-		disabled = n == 1
-		return nil
-	})
-	return disabled, db.translate(err, "")
+	res, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, last_status = $2,
+		last_error = $3, next_attempt = $4, updated_at = $5 WHERE webhook_id = $6 AND event_seq = $7 AND state = $8`,
+		state, o.Status, o.Error, micros(next), micros(o.At), d.WebhookID, d.EventSeq, steward.DeliveryPending)
+	if err != nil {
+		return false, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil // ended meanwhile (a deletion task confirmed): it stays as it is
+	}
+	if o.Delivered {
+		// Only when it was failing: a healthy endpoint's row is not
+		// written (nor locked) by every delivery.
+		_, err := tx.ExecContext(ctx, `UPDATE webhooks SET failures = 0, failing_since = NULL WHERE id = $1
+			AND (failures <> 0 OR failing_since IS NOT NULL)`, d.WebhookID)
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE webhooks SET failures = failures + 1, failing_since = COALESCE(failing_since, $1)
+		WHERE id = $2`, micros(o.At), d.WebhookID); err != nil {
+		return false, err
+	}
+	if !o.Exhausted {
+		return false, nil
+	}
+	res, err = tx.ExecContext(ctx, `UPDATE webhooks SET disabled_at = $1, updated_at = $1 WHERE id = $2 AND disabled_at IS NULL
+		AND failing_since <= $3`, micros(o.At), d.WebhookID, micros(d.CreatedAt))
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 // Deliveries lists a webhook's deliveries, newest first.
