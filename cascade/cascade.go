@@ -21,6 +21,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/steward-privacy/steward"
@@ -58,7 +59,8 @@ type Config struct {
 
 // Service manages processor endpoints and deletion tasks.
 type Service struct {
-	cfg Config
+	cfg       Config
+	confirmed atomic.Pointer[func(ctx context.Context, tenantID, requestID string)]
 }
 
 // New returns the service and registers how its deliveries are made.
@@ -77,8 +79,17 @@ func New(c Config) (*Service, error) {
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	s := &Service{cfg: c}
+	if c.OnConfirmed != nil {
+		s.SetOnConfirmed(c.OnConfirmed)
+	}
 	c.Outbox.Render(steward.EventDeletionRequested, s.render)
 	return s, nil
+}
+
+// SetOnConfirmed replaces Config.OnConfirmed: for a requests runner built
+// after the service it uses (the two need each other).
+func (s *Service) SetOnConfirmed(fn func(ctx context.Context, tenantID, requestID string)) {
+	s.confirmed.Store(&fn)
 }
 
 // record appends an audit event: ids and codes only.

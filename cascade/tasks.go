@@ -278,8 +278,8 @@ func (s *Service) Confirm(ctx context.Context, taskID string, in ConfirmInput) (
 		if err := s.cfg.Audit.Append(ctx, e); err != nil {
 			return nil, err
 		}
-		if s.cfg.OnConfirmed != nil {
-			s.cfg.OnConfirmed(context.WithoutCancel(ctx), t.TenantID, t.RequestID)
+		if fn := s.confirmed.Load(); fn != nil && *fn != nil {
+			(*fn)(context.WithoutCancel(ctx), t.TenantID, t.RequestID)
 		}
 	}
 	if t, err = s.cfg.Store.DeletionTask(ctx, t.ID); err != nil {
