@@ -7,7 +7,7 @@ import (
 
 // EventTypes lists every event type the outbox carries; a webhook may
 // subscribe only to these. A capability that emits a new type adds it here.
-var EventTypes = []string{EventPolicyChanged, EventConsentChanged}
+var EventTypes = []string{EventPolicyChanged, EventConsentChanged, EventDeletionRequested}
 
 // Audit actions on webhook subscriptions. Their events name the webhook id
 // only (Target), never its URL, which may carry a token.

@@ -134,8 +134,9 @@ func discloseTo(t *testing.T, s *server, key, subject string, processors ...stri
 // data and none for the others; each is delivered signed to the
 // processor's endpoint, a receiver failing twice gets it three times under
 // one webhook-id, the token confirms it (no key; a wrong token is 404),
-// and the task list shows it confirmed; no token is in the outbox and no
-// secret in the processors' list.
+// and the task list shows it confirmed; no token is in the outbox, in an
+// application's webhook of the same events, or in the processors' list
+// (nor a secret).
 func TestErasureCascade(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, b testdb.Backend) {
 		s := start(t, b, cascadeServerArgs(t)...)
@@ -160,6 +161,15 @@ func TestErasureCascade(t *testing.T) {
 		if bytes.Contains(r.Body, []byte("whsec_")) || !bytes.Contains(r.Body, []byte(`"key":"quill-text"`)) {
 			t.Fatalf("processors: %s", r.Body)
 		}
+
+		// An application may subscribe to the tasks' events: it gets them
+		// without the token.
+		app := newHookReceiver(t)
+		r = s.do("PUT", "/v1/webhooks", s.Key, map[string]any{"url": app.srv.URL, "types": []string{"deletion.requested"}})
+		expect(t, r, 200)
+		app.mu.Lock()
+		app.secret = r.JSON(t)["secret"].(string)
+		app.mu.Unlock()
 
 		r = s.do("DELETE", "/v1/subjects/"+erased+"?cascade=true", key, nil)
 		expect(t, r, 200)
@@ -209,6 +219,12 @@ func TestErasureCascade(t *testing.T) {
 		time.Sleep(300 * time.Millisecond) // more passes: nothing else is sent, nothing to reel-forge
 		if n, m, o := len(quill.deliveries()), len(prism.deliveries()), len(reel.deliveries()); n != 3 || m != 1 || o != 0 {
 			t.Fatalf("deliveries: quill-text %d, prism-image %d, reel-forge %d; want 3, 1, 0", n, m, o)
+		}
+		app.await(2, 20*time.Second)
+		for _, d := range app.deliveries() {
+			if bytes.Contains(d.body, []byte(`"token"`)) || !bytes.Contains(d.body, []byte("deletion.requested")) {
+				t.Fatalf("an application webhook got %s", d.body)
+			}
 		}
 		r = s.do("GET", "/v1/events", key, nil)
 		expect(t, r, 200)
