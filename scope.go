@@ -27,6 +27,8 @@ const (
 	ScopeDisclosuresRead  Scope = "disclosures:read"
 	ScopeDisclosuresWrite Scope = "disclosures:write"
 	ScopeEventsRead       Scope = "events:read"
+	// Processor endpoints of the erasure cascade.
+	ScopeProcessorsManage Scope = "processors:manage"
 	ScopeAdmin            Scope = "admin"
 	ScopeTenantsWrite     Scope = "tenants:write"
 )
@@ -53,6 +55,7 @@ var AllScopes = []Scope{
 	ScopeDisclosuresRead, ScopeDisclosuresWrite, ScopeEventsRead, ScopeAdmin, ScopeTenantsWrite,
 	ScopeIncidentsManage,
 	ScopeRequestsWrite, ScopeRequestsVerify, ScopeRequestsManage,
+	ScopeProcessorsManage,
 }
 
 // DedicatedScopes are never implied by admin: reading third-party secrets

@@ -9,7 +9,8 @@ import (
 // subscribe only to these. A capability that emits a new type adds it here.
 var EventTypes = []string{EventPolicyChanged, EventConsentChanged,
 	EventIncidentCreated, EventIncidentStatus, EventIncidentOverdue, EventIncidentNotified,
-	EventRequestCreated, EventRequestChanged, EventRequestOverdue, EventRequestCompleted}
+	EventRequestCreated, EventRequestChanged, EventRequestOverdue, EventRequestCompleted,
+	EventDeletionRequested}
 
 // Audit actions on webhook subscriptions. Their events name the webhook id
 // only (Target), never its URL, which may carry a token.
@@ -31,6 +32,9 @@ type Webhook struct {
 	SecretSealed []byte
 	Types        []string
 	Description  string
+	// Processor is set on a processor's endpoint (see CascadeStore): it
+	// receives only its deletion tasks, never subscribed events.
+	Processor string
 	// Failures counts failed attempts since the last success;
 	// FailingSince is the first of them (nil when healthy).
 	Failures     int

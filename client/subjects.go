@@ -46,6 +46,10 @@ type Evidence struct {
 	ConsentsDeleted      int       `json:"consents_deleted"`
 	BlindIndexesRemoved  bool      `json:"blind_indexes_removed"`
 	AuditSeq             int64     `json:"audit_seq"`
+	// ErasureID and Tasks come with EraseSubjectCascade: the erasure's id
+	// (ListTasks) and one deletion task per processor that received data.
+	ErasureID string         `json:"erasure_id,omitempty"`
+	Tasks     []DeletionTask `json:"tasks,omitempty"`
 }
 
 // Access names why personal data is read: the purpose (a data-use key such
@@ -111,9 +115,16 @@ func (c *Client) GetSubject(ctx context.Context, id string) (*Subject, error) {
 }
 
 // EraseSubject erases a subject, destroying its key, records and files, and
-// returns the evidence (needs records:write).
-func (c *Client) EraseSubject(ctx context.Context, id string) (*Evidence, error) {
-	return routeEraseSubject.call(ctx, c, none{}, nil, id)
+// returns the evidence (needs records:write). With Cascade it also asks
+// every processor that received the subject's data to delete it.
+func (c *Client) EraseSubject(ctx context.Context, id string, opts ...EraseOption) (*Evidence, error) {
+	var q url.Values
+	for _, o := range opts {
+		if o == Cascade {
+			q = values("cascade", "true")
+		}
+	}
+	return routeEraseSubject.call(ctx, c, none{}, q, id)
 }
 
 // PutRecord stores value (any JSON-encodable value, or a json.RawMessage)

@@ -195,6 +195,7 @@ var tagDescription = map[string]string{
 	"disclosures": "The sharing gate: disclosures to sub-processors, the ledger and one-time download links",
 	"incidents":   "The breach register: the people affected, derived from the audit log, the 72-hour clock and the notices",
 	"requests":    "Rights requests: identity verification, deadlines, approval, denial, extension and signed completion records",
+	"cascade":     "The erasure cascade: processor endpoints, deletion tasks delivered as signed webhooks, and their confirmations",
 }
 
 func operationID(rt Route) string {

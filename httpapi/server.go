@@ -21,6 +21,7 @@ import (
 	"github.com/steward-privacy/steward/attest"
 	"github.com/steward-privacy/steward/audit"
 	"github.com/steward-privacy/steward/auth"
+	"github.com/steward-privacy/steward/cascade"
 	"github.com/steward-privacy/steward/consent"
 	"github.com/steward-privacy/steward/disclose"
 	"github.com/steward-privacy/steward/export"
@@ -89,6 +90,9 @@ type Options struct {
 	// Requests serves the rights requests /v1/requests*; nil leaves them
 	// out.
 	Requests *requests.Service
+	// Cascade serves /v1/processors*, /v1/tasks* and DELETE
+	// /v1/subjects/{id}?cascade=true; nil leaves them out.
+	Cascade *cascade.Service
 }
 
 // Server is the HTTP API.
@@ -160,6 +164,10 @@ func New(o Options) *Server {
 	}
 	if o.Requests != nil {
 		s.routeRequests(o.Requests)
+	}
+	if o.Cascade != nil {
+		s.routeProcessors(o.Cascade)
+		s.routeTasks(o.Cascade)
 	}
 	s.mux.HandleFunc("/", s.notFoundHandler)
 	return s

@@ -96,8 +96,15 @@ func (s *Server) routeVault() {
 			return respond(w, http.StatusOK, out)
 		})
 	s.route(Route{Method: "DELETE", Path: "/v1/subjects/{id}", Summary: "Erase a subject and return the evidence", Tag: "vault",
-		Scope: steward.ScopeRecordsWrite, Out: vault.Evidence{}},
+		Scope: steward.ScopeRecordsWrite, Out: Erasure{}, Query: []Param{cascadeParam}},
 		func(w http.ResponseWriter, r *http.Request) error {
+			if r.URL.Query().Get("cascade") == "true" {
+				out, err := s.eraseCascade(r, v, r.PathValue("id"))
+				if err != nil {
+					return err
+				}
+				return respond(w, http.StatusOK, out)
+			}
 			ev, err := v.Erase(r.Context(), r.PathValue("id"))
 			if err != nil {
 				return err

@@ -3,7 +3,6 @@ package outbox
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -71,22 +70,59 @@ func (s *Service) Deliver(ctx context.Context) (int, error) {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, s.cfg.Concurrency)
 	errs := make([]error, len(due))
+	p := &pass{}
+	if b, ok := s.cfg.Store.(batchRecorder); ok {
+		p.batch = b
+	}
 	for i, x := range due {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			errs[i] = s.attempt(ctx, x)
+			errs[i] = s.attempt(ctx, p, x)
 		}()
 	}
 	wg.Wait()
+	if len(p.delivered) > 0 {
+		errs = append(errs, p.batch.RecordDelivered(context.WithoutCancel(ctx), p.delivered, s.cfg.Now().UTC()))
+	}
 	return scanned + len(due), errors.Join(errs...)
 }
 
-// attempt sends one delivery and records the outcome. An attempt cut short
+// batchRecorder is a store that records a pass's successful attempts in
+// one transaction. Until they are recorded they stay claimed: a pass cut
+// short (the process killed) sends them again once the claim expires,
+// which at-least-once delivery allows.
+type batchRecorder interface {
+	RecordDelivered(ctx context.Context, ds []*steward.WebhookDelivery, at time.Time) error
+}
+
+// pass gathers the successful attempts of one pass, when the store
+// records them in one go.
+type pass struct {
+	batch     batchRecorder
+	mu        sync.Mutex
+	delivered []*steward.WebhookDelivery
+}
+
+// add keeps a successful attempt for the pass's record, reporting
+// false when the store records one at a time.
+func (p *pass) add(d *steward.WebhookDelivery, status int) bool {
+	if p.batch == nil {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	d.LastStatus = status
+	p.delivered = append(p.delivered, d)
+	return true
+}
+
+// attempt sends one delivery and records the outcome (a success with the
+// pass's others, when the store can). An attempt cut short
 // by the pass's end (the server stopping) before an answer came records
 // nothing: the claim expires and the delivery is retried.
-func (s *Service) attempt(ctx context.Context, x *steward.DueDelivery) error {
+func (s *Service) attempt(ctx context.Context, p *pass, x *steward.DueDelivery) error {
 	w, e := &x.Webhook, &x.Event
 	url, err := crypt.Open(s.seal, w.URLSealed, aad(w.TenantID, w.ID, "url"))
 	if err != nil {
@@ -97,8 +133,13 @@ func (s *Service) attempt(ctx context.Context, x *steward.DueDelivery) error {
 		return err
 	}
 	defer crypt.Wipe(key)
-	body, err := json.Marshal(e)
+	body, skip, err := s.body(ctx, x)
 	if err != nil {
+		return err
+	}
+	if skip { // a targeted delivery no longer wanted: never sent again
+		o := steward.DeliveryOutcome{At: s.cfg.Now().UTC(), Delivered: true}
+		_, err := s.cfg.Store.RecordDelivery(context.WithoutCancel(ctx), &x.Delivery, o)
 		return err
 	}
 	at := s.cfg.Now()
@@ -117,6 +158,9 @@ func (s *Service) attempt(ctx context.Context, x *steward.DueDelivery) error {
 		return nil // cut short by the stop, not the endpoint's answer
 	}
 	o := s.outcome(x.Delivery.Attempts+1, status, code)
+	if o.Delivered && p.add(&x.Delivery, status) {
+		return nil
+	}
 	disabled, err := s.cfg.Store.RecordDelivery(context.WithoutCancel(ctx), &x.Delivery, o)
 	if err != nil {
 		return err

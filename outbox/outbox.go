@@ -49,6 +49,7 @@ type Service struct {
 	cfg    Config
 	seal   *crypt.Key
 	client *http.Client
+	render renderers
 }
 
 // New returns the service.

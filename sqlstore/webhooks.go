@@ -73,13 +73,13 @@ func (db *DB) PutWebhook(ctx context.Context, w *steward.Webhook) (bool, error) 
 
 // Webhooks lists a tenant's webhooks, oldest first.
 func (db *DB) Webhooks(ctx context.Context, tenantID string) ([]*steward.Webhook, error) {
-	return collect(ctx, db, db.r, scanWebhook, `SELECT `+webhookColumns+` FROM webhooks WHERE tenant_id = $1 ORDER BY created_at, id`, tenantID)
+	return collect(ctx, db, db.r, scanWebhook, `SELECT `+webhookColumns+` FROM webhooks WHERE tenant_id = $1 AND processor = '' ORDER BY created_at, id`, tenantID)
 }
 
 // DeleteWebhook removes a webhook of the tenant and its deliveries.
 func (db *DB) DeleteWebhook(ctx context.Context, tenantID, id string) error {
 	return db.txKeep(ctx, func(tx *sql.Tx) error { // webhooks only
-		res, err := tx.ExecContext(ctx, `DELETE FROM webhooks WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+		res, err := tx.ExecContext(ctx, `DELETE FROM webhooks WHERE tenant_id = $1 AND id = $2 AND processor = ''`, tenantID, id)
 		if err != nil {
 			return db.translate(err, "")
 		}
@@ -109,7 +109,7 @@ func (db *DB) EnqueueDeliveries(ctx context.Context, now time.Time, limit int) (
 		err := row.Scan(&s.id, &s.tenant, &types, &s.pos.tx, &s.pos.seq)
 		s.types = strings.Fields(types)
 		return s, err
-	}, `SELECT id, tenant_id, types, cursor_tx, cursor_seq FROM webhooks WHERE disabled_at IS NULL ORDER BY id`)
+	}, `SELECT id, tenant_id, types, cursor_tx, cursor_seq FROM webhooks WHERE disabled_at IS NULL AND processor = '' ORDER BY id`)
 	if err != nil {
 		return 0, err
 	}
@@ -174,7 +174,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, now, until time.Time, limit i
 		x := &steward.DueDelivery{}
 		var at int64
 		var data string
-		d, err := scanDelivery(row, &x.Webhook.URLSealed, &x.Webhook.SecretSealed, &at, &data)
+		d, err := scanDelivery(row, &x.Webhook.URLSealed, &x.Webhook.SecretSealed, &x.Webhook.Processor, &at, &data)
 		if err != nil {
 			return nil, err
 		}
@@ -182,31 +182,72 @@ func (db *DB) ClaimDeliveries(ctx context.Context, now, until time.Time, limit i
 		x.Event = steward.Event{Seq: d.EventSeq, ID: d.EventID, TenantID: d.TenantID, Type: d.EventType,
 			Timestamp: fromMicros(at), Data: json.RawMessage(data)}
 		return x, nil
-	}, `SELECT `+deliveryColumns+`, w.url_sealed, w.secret_sealed, e.at, e.data FROM webhook_deliveries d
+	}, `SELECT `+deliveryColumns+`, w.url_sealed, w.secret_sealed, w.processor, e.at, e.data FROM webhook_deliveries d
 		JOIN webhooks w ON w.id = d.webhook_id JOIN events e ON e.seq = d.event_seq
 		WHERE d.state = $1 AND d.next_attempt <= $2 AND w.disabled_at IS NULL ORDER BY d.next_attempt LIMIT $3`,
 		steward.DeliveryPending, micros(now), limit)
 	if err != nil {
 		return nil, err
 	}
-	claimed := due[:0]
-	for _, x := range due {
-		res, err := db.w.execKeep(ctx, `UPDATE webhook_deliveries SET next_attempt = $1 WHERE webhook_id = $2 AND event_seq = $3
-			AND state = $4 AND next_attempt = $5`, micros(until), x.Delivery.WebhookID, x.Delivery.EventSeq,
-			steward.DeliveryPending, micros(x.Delivery.NextAttempt))
-		if err != nil {
-			return claimed, db.translate(err, "")
+	if len(due) == 0 {
+		return nil, nil
+	}
+	// One transaction for the batch: one commit, not one per delivery.
+	var claimed []*steward.DueDelivery
+	err = db.txKeep(ctx, func(tx *sql.Tx) error { // deliveries only
+		claimed = due[:0]
+		for _, x := range due {
+			res, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET next_attempt = $1 WHERE webhook_id = $2 AND event_seq = $3
+				AND state = $4 AND next_attempt = $5`, micros(until), x.Delivery.WebhookID, x.Delivery.EventSeq,
+				steward.DeliveryPending, micros(x.Delivery.NextAttempt))
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				claimed = append(claimed, x)
+			}
 		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			x.Delivery.NextAttempt = until
-			claimed = append(claimed, x)
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, db.translate(err, "")
+	}
+	for _, x := range claimed {
+		x.Delivery.NextAttempt = until
 	}
 	return claimed, nil
 }
 
 // RecordDelivery stores an attempt's outcome and the webhook's health.
 func (db *DB) RecordDelivery(ctx context.Context, d *steward.WebhookDelivery, o steward.DeliveryOutcome) (bool, error) {
+	disabled := false
+	err := db.txKeep(ctx, func(tx *sql.Tx) error { // webhooks only
+		var err error
+		disabled, err = recordDelivery(ctx, tx, d, o)
+		return err
+	})
+	return disabled, db.translate(err, "")
+}
+
+// RecordDelivered stores the outcomes of successful attempts in one
+// transaction (a delivery pass's successes: one commit, not one each).
+func (db *DB) RecordDelivered(ctx context.Context, ds []*steward.WebhookDelivery, at time.Time) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	return db.translate(db.txKeep(ctx, func(tx *sql.Tx) error { // webhooks only
+		for _, d := range ds {
+			if _, err := recordDelivery(ctx, tx, d, steward.DeliveryOutcome{At: at, Status: d.LastStatus, Delivered: true}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}), "")
+}
+
+// recordDelivery stores an attempt's outcome and the webhook's health in
+// tx, and reports whether the webhook was disabled now.
+func recordDelivery(ctx context.Context, tx *sql.Tx, d *steward.WebhookDelivery, o steward.DeliveryOutcome) (bool, error) {
 	state, next := steward.DeliveryPending, o.NextAttempt
 	switch {
 	case o.Delivered:
@@ -214,40 +255,42 @@ func (db *DB) RecordDelivery(ctx context.Context, d *steward.WebhookDelivery, o 
 	case o.Exhausted:
 		state, next = steward.DeliveryFailed, o.At
 	}
-	disabled := false
-	err := db.txKeep(ctx, func(tx *sql.Tx) error { // webhooks only
-		if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, last_status = $2,
-			last_error = $3, next_attempt = $4, updated_at = $5 WHERE webhook_id = $6 AND event_seq = $7`,
-			state, o.Status, o.Error, micros(next), micros(o.At), d.WebhookID, d.EventSeq); err != nil {
-			return err
-		}
-		if o.Delivered {
-			_, err := tx.ExecContext(ctx, `UPDATE webhooks SET failures = 0, failing_since = NULL WHERE id = $1`, d.WebhookID)
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE webhooks SET failures = failures + 1, failing_since = COALESCE(failing_since, $1)
-			WHERE id = $2`, micros(o.At), d.WebhookID); err != nil {
-			return err
-		}
-		if !o.Exhausted {
-			return nil
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE webhooks SET disabled_at = $1, updated_at = $1 WHERE id = $2 AND disabled_at IS NULL
-			AND failing_since <= $3`, micros(o.At), d.WebhookID, micros(d.CreatedAt))
-		if err != nil {
-			return err
-		}
-		n, _ := res.RowsAffected()
-		disabled = n == 1
-		return nil
-	})
-	return disabled, db.translate(err, "")
+	res, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, last_status = $2,
+		last_error = $3, next_attempt = $4, updated_at = $5 WHERE webhook_id = $6 AND event_seq = $7 AND state = $8`,
+		state, o.Status, o.Error, micros(next), micros(o.At), d.WebhookID, d.EventSeq, steward.DeliveryPending)
+	if err != nil {
+		return false, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil // ended meanwhile (a deletion task confirmed): it stays as it is
+	}
+	if o.Delivered {
+		// Only when it was failing: a healthy endpoint's row is not
+		// written (nor locked) by every delivery.
+		_, err := tx.ExecContext(ctx, `UPDATE webhooks SET failures = 0, failing_since = NULL WHERE id = $1
+			AND (failures <> 0 OR failing_since IS NOT NULL)`, d.WebhookID)
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE webhooks SET failures = failures + 1, failing_since = COALESCE(failing_since, $1)
+		WHERE id = $2`, micros(o.At), d.WebhookID); err != nil {
+		return false, err
+	}
+	if !o.Exhausted {
+		return false, nil
+	}
+	res, err = tx.ExecContext(ctx, `UPDATE webhooks SET disabled_at = $1, updated_at = $1 WHERE id = $2 AND disabled_at IS NULL
+		AND failing_since <= $3`, micros(o.At), d.WebhookID, micros(d.CreatedAt))
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 // Deliveries lists a webhook's deliveries, newest first.
 func (db *DB) Deliveries(ctx context.Context, tenantID, webhookID string, limit int) ([]*steward.WebhookDelivery, error) {
 	var one int
-	err := db.r.QueryRowContext(ctx, `SELECT 1 FROM webhooks WHERE tenant_id = $1 AND id = $2`, tenantID, webhookID).Scan(&one)
+	err := db.r.QueryRowContext(ctx, `SELECT 1 FROM webhooks WHERE tenant_id = $1 AND id = $2 AND processor = ''`, tenantID, webhookID).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("webhook")
 	}

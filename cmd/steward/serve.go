@@ -16,6 +16,7 @@ import (
 
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/audit"
+	"github.com/steward-privacy/steward/fulfil"
 	"github.com/steward-privacy/steward/httpapi"
 	"github.com/steward-privacy/steward/incidents"
 	"github.com/steward-privacy/steward/policies"
@@ -140,6 +141,12 @@ func (c *cli) runServer(cfg *Config) error {
 		ln.Close()
 		return err
 	}
+	casc, err := a.openCascade(c.ctx, v, events, auditLog, url)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("cascade: %w", err)
+	}
+	rights.Register(steward.RequestErasure, fulfil.Erasure(casc, v, a.clock))
 	web, err := a.openConsole(c.ctx, v, auditLog, pols, consents, gate, inc)
 	if err != nil {
 		ln.Close()
@@ -148,7 +155,7 @@ func (c *cli) runServer(cfg *Config) error {
 	api := httpapi.New(httpapi.Options{Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
 		Vault: v, MasterKeyUsers: a.masterKeyUsers(), PII: piiOpts, Jobs: a.db.Jobs, RequestLog: reqlog.Log, Audit: auditLog,
 		Policies: pols, Consent: consents, Disclose: gate, Outbox: events, Attest: a.attester(auditLog, pols), Console: web, Incidents: inc, Exports: exports,
-		Requests: rights,
+		Requests: rights, Cascade: casc,
 		KeyLimit: ratelimit.New(cfg.RateLimitKey, int(2*cfg.RateLimitKey), nil),
 		IPLimit:  ratelimit.New(cfg.RateLimitIP, int(2*cfg.RateLimitIP), nil)})
 

@@ -139,6 +139,8 @@ func TestClientDrivesEveryRoute(t *testing.T) {
 		clientPolicy(ctx, t, admin, newClient(t, s, log, ""))
 		shareAuditor := clientDisclosures(ctx, t, b, log)
 		clientRequests(ctx, t, s, admin, sub)
+		clientDisclosures(ctx, t, b, log)
+		clientCascade(ctx, t, b, log)
 		ev := got(app.EraseSubject(ctx, sub)).must(t)
 		if !ev.DataKeyDestroyed || ev.SubjectID != sub {
 			t.Fatalf("erasure evidence: %+v", ev)

@@ -1,0 +1,39 @@
+package blackbox
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/steward-privacy/steward/internal/testdb"
+)
+
+// TestErasureRequestCascade: an erasure request erases the person and
+// sends one deletion task to each processor that received their data; it
+// waits in progress until each processor confirms, then completes, with
+// the tasks in its result and a signed completion record.
+func TestErasureRequestCascade(t *testing.T) {
+	s := start(t, testdb.Backends()[0], append(cascadeServerArgs(t), "--job-interval", "1s")...)
+	key := s.appKey(strings.Fields(cascadeScopes + " requests:write requests:verify")...)
+	sub := s.subject(key, map[string]any{"external_id": "erase-me"})
+	expect(t, s.do("PUT", "/v1/subjects/"+sub+"/data/user.content.prompt", key, map[string]any{"value": "a lighthouse"}), 204)
+	discloseTo(t, s, key, sub, "quill-text")
+	quill := newProcessorEndpoint(t, 0)
+	quill.setEndpoint(s, key, "quill-text")
+
+	r := s.do("POST", "/v1/requests", key, map[string]any{"type": "erasure", "subject": map[string]any{"id": sub}, "verified_by": "application"})
+	expect(t, r, 201)
+	id := r.JSON(t)["id"].(string)
+	quill.await(1, 20*time.Second)
+	if st := s.do("GET", "/v1/requests/"+id, key, nil).JSON(t)["status"]; st != "in_progress" {
+		t.Fatalf("before the processor confirms: %v", st)
+	}
+	expect(t, s.do("GET", "/v1/subjects/"+sub, key, nil), 404) // erased already
+	_, task := quill.task(0)
+	expect(t, s.do("POST", "/v1/tasks/"+task.Task.ID+"/confirm", "", map[string]any{"token": task.Task.Token}), 200)
+	done := s.waitStatus(t, key, id, "completed")
+	if res, _ := done["result"].(map[string]any); res == nil || len(res["tasks"].([]any)) != 1 {
+		t.Fatalf("completed erasure: %v", done)
+	}
+	expect(t, s.do("GET", "/v1/requests/"+id+"/evidence", key, nil), 200)
+}
