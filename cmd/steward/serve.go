@@ -147,6 +147,7 @@ func (c *cli) runServer(cfg *Config) error {
 		return fmt.Errorf("cascade: %w", err)
 	}
 	rights.Register(steward.RequestErasure, fulfil.Erasure(casc, v, a.clock))
+	rights.Register(steward.RequestRectification, fulfil.Rectification(rights, v))
 	web, err := a.openConsole(c.ctx, v, auditLog, pols, consents, gate, inc)
 	if err != nil {
 		ln.Close()

@@ -37,3 +37,19 @@ func TestErasureRequestCascade(t *testing.T) {
 	}
 	expect(t, s.do("GET", "/v1/requests/"+id+"/evidence", key, nil), 200)
 }
+
+// TestRectificationRequest: a rectification request replaces the values
+// it corrects.
+func TestRectificationRequest(t *testing.T) {
+	s, app, _, sub := requestsServer(t, testdb.Backends()[0])
+	expect(t, s.do("PUT", "/v1/subjects/"+sub+"/data/user.content.prompt", app, map[string]any{"value": "old wrong text"}), 204)
+	r := s.do("POST", "/v1/requests", app, map[string]any{"type": "rectification", "subject": map[string]any{"id": sub},
+		"verified_by": "application", "details": map[string]any{"values": map[string]any{"user.content.prompt": "the right text"}}})
+	expect(t, r, 201)
+	s.waitStatus(t, app, r.JSON(t)["id"].(string), "completed")
+	got := s.do("GET", "/v1/subjects/"+sub+"/data/user.content.prompt?purpose=essential.service", app, nil)
+	expect(t, got, 200)
+	if !strings.Contains(string(got.Body), "the right text") {
+		t.Fatalf("after rectification: %s", got.Body)
+	}
+}
