@@ -27,6 +27,11 @@ type Subject struct {
 	Restricted        bool
 	Objected          bool
 	StaffAccessAgreed bool
+	// RestrictedUntil ends a restriction (zero: open-ended); Objections are
+	// the purpose keys the subject objected to (Objected: to everything not
+	// essential).
+	RestrictedUntil time.Time
+	Objections      []string
 	WrappedKey        []byte // the data key, wrapped by tenant key version KeyVersion
 	KeyVersion        uint32
 	CreatedAt         time.Time

@@ -52,10 +52,11 @@ func (db *DB) DeleteFile(ctx context.Context, tenantID, id string, at time.Time)
 	})
 }
 
-// ExpiredFiles lists up to limit files, across tenants, whose expiry passed.
+// ExpiredFiles lists up to limit files, across tenants, whose expiry passed
+// and that no legal hold active at now covers.
 func (db *DB) ExpiredFiles(ctx context.Context, now time.Time, limit int) ([]*steward.FileMeta, error) {
-	return collect(ctx, db, db.r, scanFile, `SELECT `+fileColumns+` FROM files WHERE expires_at IS NOT NULL AND expires_at <= $1
-		ORDER BY expires_at LIMIT $2`, micros(now), limit)
+	return collect(ctx, db, db.r, scanFile, `SELECT `+fileColumns+` FROM files f WHERE f.expires_at IS NOT NULL AND f.expires_at <= $1
+		AND NOT `+heldBy("f", "$1")+` ORDER BY f.expires_at LIMIT $2`, micros(now), limit)
 }
 
 // PendingBlobDeletions lists up to limit blobs whose deletion is owed.

@@ -1,0 +1,154 @@
+package vault
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/steward-privacy/steward"
+	"github.com/steward-privacy/steward/policy"
+)
+
+// ObjectAll, as the only purpose of SetObjection, objects to every purpose
+// that is not essential.
+const ObjectAll = "*"
+
+// maxObjections bounds the purposes of one objection.
+const maxObjections = 50
+
+// SetRestriction restricts a subject's processing (on), until the given
+// time or, with until nil, until lifted; or lifts it (on false). While it
+// is in force the policy allows only essential purposes and those based on
+// a legal obligation (policy.ReasonRestricted). It is what a restriction
+// request does; audited.
+func (v *Vault) SetRestriction(ctx context.Context, subjectID string, until *time.Time, on bool) error {
+	c, err := require(ctx, steward.ScopeRecordsWrite)
+	if err != nil {
+		return err
+	}
+	var end time.Time
+	if on && until != nil {
+		if !until.After(v.now()) {
+			return steward.Invalid("until", "must be in the future")
+		}
+		end = until.UTC()
+	}
+	if err := v.store.SetRestriction(ctx, c.TenantID, subjectID, on, end); err != nil {
+		return err
+	}
+	reason := "lifted"
+	if on {
+		reason = "restricted"
+	}
+	_, err = v.record(ctx, c, steward.AuditEvent{Action: steward.ActionSubjectRestrict, SubjectID: subjectID,
+		Decision: steward.DecisionAllow, Reasons: []string{reason}})
+	return err
+}
+
+// SetObjection replaces a subject's objections with purposes: each a
+// declared, non-essential purpose key (it covers the purposes below it),
+// or ObjectAll alone for every purpose that is not essential; none lifts
+// every objection. An objected purpose is denied (policy.ReasonObjected).
+// It is what an objection request does; audited with the purpose keys.
+func (v *Vault) SetObjection(ctx context.Context, subjectID string, purposes []string) error {
+	c, err := require(ctx, steward.ScopeRecordsWrite)
+	if err != nil {
+		return err
+	}
+	all, keys, err := v.checkObjections(purposes)
+	if err != nil {
+		return err
+	}
+	if err := v.store.SetObjections(ctx, c.TenantID, subjectID, all, keys); err != nil {
+		return err
+	}
+	_, err = v.record(ctx, c, steward.AuditEvent{Action: steward.ActionSubjectObject, SubjectID: subjectID,
+		Decision: steward.DecisionAllow, Purpose: joinKeys(all, keys)})
+	return err
+}
+
+// checkObjections validates the purposes of an objection.
+func (v *Vault) checkObjections(purposes []string) (all bool, keys []string, err error) {
+	if len(purposes) > maxObjections {
+		return false, nil, steward.Invalid("purposes", "at most 50 purposes")
+	}
+	if slices.Contains(purposes, ObjectAll) {
+		if len(purposes) != 1 {
+			return false, nil, steward.Invalid("purposes", `"*" (every purpose that is not essential) must be alone`)
+		}
+		return true, nil, nil
+	}
+	pol := v.Policy()
+	for i, p := range purposes {
+		if err := checkPurpose(Access{Purpose: p}); err != nil {
+			return false, nil, steward.Invalid("purposes", "every purpose must be a data-use key")
+		}
+		if !slices.ContainsFunc(pol.Purposes(), func(d string) bool { return related(d, p) }) {
+			return false, nil, steward.Invalid("purposes", "a purpose is not declared by the policy")
+		}
+		if pol.Essential(p) {
+			return false, nil, steward.Invalid("purposes", "essential purposes cannot be objected to")
+		}
+		if !slices.Contains(purposes[:i], p) {
+			keys = append(keys, p)
+		}
+	}
+	slices.Sort(keys)
+	return false, keys, nil
+}
+
+// related reports whether one of two purpose keys covers the other.
+func related(a, b string) bool {
+	covers := func(p, k string) bool { return len(k) >= len(p) && k[:len(p)] == p && (len(k) == len(p) || k[len(p)] == '.') }
+	return covers(a, b) || covers(b, a)
+}
+
+// joinKeys names an objection in the audit log: "*" or the purpose keys.
+func joinKeys(all bool, keys []string) string {
+	if all {
+		return ObjectAll
+	}
+	out := ""
+	for i, k := range keys {
+		if i > 0 {
+			out += " "
+		}
+		out += k
+	}
+	return out
+}
+
+// SetRetention records a retention the subject chose for a category (and
+// the categories below it): an ISO 8601 duration such as P30D, no longer
+// than the policy's retention for the category (EINVALID otherwise). The
+// retention job (ExpirePersonal) then deletes the subject's records of the
+// category once older than that. Audited.
+func (v *Vault) SetRetention(ctx context.Context, subjectID, category, retention string) error {
+	c, err := require(ctx, steward.ScopeRecordsWrite)
+	if err != nil {
+		return err
+	}
+	if err := v.checkCategory(category); err != nil {
+		return err
+	}
+	p, err := policy.ParsePeriod(retention)
+	if err != nil || p.Duration() <= 0 {
+		return steward.Invalid("retention", "must be an ISO 8601 duration such as P30D or PT1H")
+	}
+	d := p.Duration()
+	if d < time.Minute {
+		return steward.Invalid("retention", "must be at least one minute")
+	}
+	if r, ok := v.Policy().Retention(category); ok {
+		if limit, ok := r.Limit(); ok && d > limit {
+			return steward.Invalid("retention", "may not be longer than the policy's retention for the category ("+r.String()+")")
+		}
+	}
+	if err := v.store.PutSubjectRetention(ctx, &steward.SubjectRetention{TenantID: c.TenantID, SubjectID: subjectID,
+		Category: category, Retention: d, UpdatedAt: v.now().UTC()}); err != nil {
+		return err
+	}
+	_, err = v.record(ctx, c, steward.AuditEvent{Action: steward.ActionSubjectRetention, SubjectID: subjectID,
+		Categories: []string{category}, Decision: steward.DecisionAllow})
+	return err
+}
