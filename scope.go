@@ -27,8 +27,12 @@ const (
 	ScopeDisclosuresRead  Scope = "disclosures:read"
 	ScopeDisclosuresWrite Scope = "disclosures:write"
 	ScopeEventsRead       Scope = "events:read"
-	ScopeAdmin            Scope = "admin"
-	ScopeTenantsWrite     Scope = "tenants:write"
+	// ScopeHoldsManage places and releases legal holds. Admin does not
+	// imply it: a hold stops erasure, so only keys and roles given it
+	// explicitly may manage holds.
+	ScopeHoldsManage  Scope = "holds:manage"
+	ScopeAdmin        Scope = "admin"
+	ScopeTenantsWrite Scope = "tenants:write"
 )
 
 // AllScopes lists every scope a key may be given.
@@ -37,6 +41,7 @@ var AllScopes = []Scope{
 	ScopeSecretsRead, ScopeSecretsWrite, ScopePolicyRead, ScopeAuditRead,
 	ScopePII, ScopeStaffRead, ScopeConsentsRead, ScopeConsentsWrite,
 	ScopeDisclosuresRead, ScopeDisclosuresWrite, ScopeEventsRead, ScopeAdmin, ScopeTenantsWrite,
+	ScopeHoldsManage,
 }
 
 // Scopes is a set of scopes.
@@ -53,7 +58,8 @@ func (s Scopes) Has(want Scope) bool {
 }
 
 // HasExactly reports whether s holds want itself; admin does not count.
-// Reading third-party secrets needs its own scope, never implied.
+// Reading third-party secrets and managing legal holds need their own
+// scope, never implied.
 func (s Scopes) HasExactly(want Scope) bool { return slices.Contains(s, want) }
 
 // Covers reports whether s grants every scope of other (a key may only mint

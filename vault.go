@@ -32,9 +32,9 @@ type Subject struct {
 	// essential).
 	RestrictedUntil time.Time
 	Objections      []string
-	WrappedKey        []byte // the data key, wrapped by tenant key version KeyVersion
-	KeyVersion        uint32
-	CreatedAt         time.Time
+	WrappedKey      []byte // the data key, wrapped by tenant key version KeyVersion
+	KeyVersion      uint32
+	CreatedAt       time.Time
 }
 
 // Record is one value of one category for one subject, sealed under the

@@ -193,6 +193,7 @@ var tagDescription = map[string]string{
 	"events":      "The event outbox: events to page through, and webhooks signed per Standard Webhooks",
 	"consent":     "The consent ledger, Global Privacy Control signals and signed consent receipts",
 	"disclosures": "The sharing gate: disclosures to sub-processors, the ledger and one-time download links",
+	"holds":       "Legal holds: they suspend retention deletion and erasure of what they cover",
 }
 
 func operationID(rt Route) string {

@@ -22,6 +22,7 @@ import (
 	"github.com/steward-privacy/steward/auth"
 	"github.com/steward-privacy/steward/consent"
 	"github.com/steward-privacy/steward/disclose"
+	"github.com/steward-privacy/steward/holds"
 	"github.com/steward-privacy/steward/outbox"
 	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/ratelimit"
@@ -70,6 +71,8 @@ type Options struct {
 	Disclose *disclose.Service
 	// Outbox serves /v1/events and /v1/webhooks*; nil leaves them out.
 	Outbox *outbox.Service
+	// Holds serves /v1/holds*; nil leaves them out.
+	Holds *holds.Service
 }
 
 // Server is the HTTP API.
@@ -104,6 +107,7 @@ func New(o Options) *Server {
 	s.routeStaff()
 	if o.Vault != nil {
 		s.routeVault()
+		s.routeSubjectState(o.Vault)
 		s.routeRotation(vault.NewRotations(o.Vault), o.MasterKeyUsers)
 	}
 	if o.PII != nil {
@@ -126,6 +130,9 @@ func New(o Options) *Server {
 	}
 	if o.Outbox != nil {
 		s.routeEvents(o.Outbox)
+	}
+	if o.Holds != nil {
+		s.routeHolds(o.Holds)
 	}
 	s.mux.HandleFunc("/", s.notFoundHandler)
 	return s

@@ -96,7 +96,7 @@ func (s *Server) routeVault() {
 			return respond(w, http.StatusOK, out)
 		})
 	s.route(Route{Method: "DELETE", Path: "/v1/subjects/{id}", Summary: "Erase a subject and return the evidence", Tag: "vault",
-		Scope: steward.ScopeRecordsWrite, Out: vault.Evidence{}},
+		Scope: steward.ScopeRecordsWrite, Out: vault.Evidence{}, Errors: []string{steward.ECONFLICT}},
 		func(w http.ResponseWriter, r *http.Request) error {
 			ev, err := v.Erase(r.Context(), r.PathValue("id"))
 			if err != nil {

@@ -99,7 +99,9 @@ func (v *Vault) checkObjections(purposes []string) (all bool, keys []string, err
 
 // related reports whether one of two purpose keys covers the other.
 func related(a, b string) bool {
-	covers := func(p, k string) bool { return len(k) >= len(p) && k[:len(p)] == p && (len(k) == len(p) || k[len(p)] == '.') }
+	covers := func(p, k string) bool {
+		return len(k) >= len(p) && k[:len(p)] == p && (len(k) == len(p) || k[len(p)] == '.')
+	}
 	return covers(a, b) || covers(b, a)
 }
 

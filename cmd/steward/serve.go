@@ -113,7 +113,12 @@ func (c *cli) runServer(cfg *Config) error {
 		ln.Close()
 		return err
 	}
-	api := httpapi.New(httpapi.Options{Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
+	holdSvc, err := a.openHolds(c.ctx, v, auditLog)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("holds: %w", err)
+	}
+	api := httpapi.New(httpapi.Options{Holds: holdSvc, Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
 		Vault: v, MasterKeyUsers: a.masterKeyUsers(), PII: piiOpts, Jobs: a.db.Jobs, RequestLog: reqlog.Log, Audit: auditLog,
 		Policies: pols, Consent: a.openConsent(v, auditLog), Disclose: gate, Outbox: events,
 		KeyLimit: ratelimit.New(cfg.RateLimitKey, int(2*cfg.RateLimitKey), nil),

@@ -98,7 +98,7 @@ func (a *app) openVault(ctx context.Context, d *policy.Decider, audit steward.Au
 	}
 	a.files = files
 	c := vault.Config{Store: a.db, Files: files, Keys: a.keys, Audit: audit, Policy: d, Now: a.clock,
-		EphemeralTTL: a.cfg.EphemeralTTL, ConsentStaleness: stale}
+		EphemeralTTL: a.cfg.EphemeralTTL, ConsentStaleness: stale, RetentionHeld: a.retentionHeld}
 	if a.tombs != nil {
 		c.Tombstones = a.tombs
 	}
