@@ -49,7 +49,8 @@ func (v *Vault) SetRestriction(ctx context.Context, subjectID string, until *tim
 // declared, non-essential purpose key (it covers the purposes below it),
 // or ObjectAll alone for every purpose that is not essential; none lifts
 // every objection. An objected purpose is denied (policy.ReasonObjected).
-// It is what an objection request does; audited with the purpose keys.
+// It is what an objection request does; audited with the purpose keys (or
+// "all", or "lifted") as reasons.
 func (v *Vault) SetObjection(ctx context.Context, subjectID string, purposes []string) error {
 	c, err := require(ctx, steward.ScopeRecordsWrite)
 	if err != nil {
@@ -63,7 +64,7 @@ func (v *Vault) SetObjection(ctx context.Context, subjectID string, purposes []s
 		return err
 	}
 	_, err = v.record(ctx, c, steward.AuditEvent{Action: steward.ActionSubjectObject, SubjectID: subjectID,
-		Decision: steward.DecisionAllow, Purpose: joinKeys(all, keys)})
+		Decision: steward.DecisionAllow, Reasons: objectionCodes(all, keys)})
 	return err
 }
 
@@ -105,19 +106,16 @@ func related(a, b string) bool {
 	return covers(a, b) || covers(b, a)
 }
 
-// joinKeys names an objection in the audit log: "*" or the purpose keys.
-func joinKeys(all bool, keys []string) string {
-	if all {
-		return ObjectAll
+// objectionCodes names an objection in the audit log: "all", the purpose
+// keys, or "lifted".
+func objectionCodes(all bool, keys []string) []string {
+	switch {
+	case all:
+		return []string{"all"}
+	case len(keys) == 0:
+		return []string{"lifted"}
 	}
-	out := ""
-	for i, k := range keys {
-		if i > 0 {
-			out += " "
-		}
-		out += k
-	}
-	return out
+	return keys
 }
 
 // SetRetention records a retention the subject chose for a category (and

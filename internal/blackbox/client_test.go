@@ -129,6 +129,7 @@ func TestClientDrivesEveryRoute(t *testing.T) {
 		clientOps(ctx, t, admin, sub)
 		clientPolicy(ctx, t, admin, newClient(t, s, log, ""))
 		clientDisclosures(ctx, t, b, log)
+		clientSubjectState(ctx, t, s, log, admin, app, sub)
 		ev := got(app.EraseSubject(ctx, sub)).must(t)
 		if !ev.DataKeyDestroyed || ev.SubjectID != sub {
 			t.Fatalf("erasure evidence: %+v", ev)
