@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -186,7 +187,19 @@ func TestPersonalRetention(t *testing.T) {
 		if err := f.v.SetRetention(ctx, a.ID, "user.content.prompt", "PT1M"); err != nil {
 			t.Fatal(err)
 		}
-		if e := f.audit.last(); e.Action != steward.ActionSubjectRetention || e.Categories[0] != "user.content.prompt" {
+		// Files follow the chosen retention too.
+		img, err := f.v.PutFile(ctx, a.ID, "user.content.product_image", false, strings.NewReader("img"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		keep, err := f.v.PutFile(ctx, b.ID, "user.content.product_image", false, strings.NewReader("img"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.v.SetRetention(ctx, a.ID, "user.content.product_image", "PT2M"); err != nil {
+			t.Fatal(err)
+		}
+		if e := f.audit.last(); e.Action != steward.ActionSubjectRetention || e.Categories[0] != "user.content.product_image" {
 			t.Fatalf("retention not audited: %+v", e)
 		}
 		f.now = f.now.Add(59 * time.Second)
@@ -205,6 +218,19 @@ func TestPersonalRetention(t *testing.T) {
 		}
 		if e := f.audit.last(); e.Action != steward.ActionRetention || e.SubjectID != a.ID {
 			t.Fatalf("purge not audited: %+v", e)
+		}
+		if n, err := f.v.ExpireFiles(context.Background()); err != nil || n != 0 {
+			t.Fatalf("ExpireFiles at 61s = %d, %v", n, err)
+		}
+		f.now = f.now.Add(time.Minute)
+		if n, err := f.v.ExpireFiles(context.Background()); err != nil || n != 1 {
+			t.Fatalf("ExpireFiles at 121s = %d, %v", n, err)
+		}
+		if _, err := f.db.File(context.Background(), f.tenant.ID, img.ID); steward.ErrorCode(err) != steward.ENOTFOUND {
+			t.Fatalf("a's file after its retention: %v", err)
+		}
+		if _, err := f.db.File(context.Background(), f.tenant.ID, keep.ID); err != nil {
+			t.Fatalf("b's file: %v", err)
 		}
 	})
 }
