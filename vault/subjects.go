@@ -214,6 +214,9 @@ func (v *Vault) Subject(ctx context.Context, id string) (*SubjectView, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.Restricted && !s.RestrictedUntil.IsZero() && !v.now().Before(s.RestrictedUntil) {
+		s.Restricted, s.RestrictedUntil = false, time.Time{} // ended
+	}
 	return view(s), nil
 }
 

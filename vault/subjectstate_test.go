@@ -64,6 +64,9 @@ func TestRestrictionAndObjectionDecideReads(t *testing.T) {
 		if err := read(gen); err != nil {
 			t.Fatalf("after the restriction's end: %v", err)
 		}
+		if v, _ := f.v.Subject(ctx, s.ID); v.Restricted || v.RestrictedUntil != nil {
+			t.Fatalf("subject view after the end = %+v", v)
+		}
 		past := f.now.Add(-time.Minute)
 		wantCode(t, f.v.SetRestriction(ctx, s.ID, &past, true), steward.EINVALID)
 		wantCode(t, f.v.SetRestriction(ctx, "sub_missing", nil, true), steward.ENOTFOUND)
