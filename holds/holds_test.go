@@ -29,7 +29,9 @@ func (a *auditRecorder) Append(_ context.Context, e *steward.AuditEvent) error {
 	return nil
 }
 
-func (a *auditRecorder) AppendChained(ctx context.Context, e *steward.AuditEvent) error { return a.Append(ctx, e) }
+func (a *auditRecorder) AppendChained(ctx context.Context, e *steward.AuditEvent) error {
+	return a.Append(ctx, e)
+}
 
 type pols struct{ d *policy.Decider }
 
