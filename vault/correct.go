@@ -50,8 +50,8 @@ const ReasonChild = "child"
 // (ECONFLICT when another subject has them). A birthdate below the policy's
 // minimum age is refused (children.below: refuse; ECONFLICT with reason
 // below_minimum_age, nothing changed), flagged, or leads to the subject's
-// erasure (delete; see Config.ChildErasure). Audited with the names of the
-// corrected fields only.
+// erasure (delete; see Config.ChildErasure); one at or above it clears an
+// earlier flag. Audited with the names of the corrected fields only.
 func (v *Vault) UpdateSubject(ctx context.Context, subjectID string, in *Correction) (*Corrected, error) {
 	c, err := require(ctx, steward.ScopeRecordsWrite)
 	if err != nil {
@@ -111,6 +111,17 @@ func (v *Vault) UpdateSubject(ctx context.Context, subjectID string, in *Correct
 	}
 	if below {
 		return v.belowMinimumAge(ctx, c, s)
+	}
+	if in.Birthdate != nil && id.Birthdate != "" && s.BelowMinimumAge {
+		// A corrected birthdate at or above the minimum age clears the flag.
+		if err := v.store.SetBelowMinimumAge(ctx, c.TenantID, s.ID, false); err != nil {
+			return nil, err
+		}
+		s.BelowMinimumAge = false
+		if _, err := v.record(ctx, c, steward.AuditEvent{Action: steward.ActionSubjectAge, SubjectID: s.ID,
+			Decision: steward.DecisionAllow, Reasons: []string{"above_minimum_age"}}); err != nil {
+			return nil, err
+		}
 	}
 	return &Corrected{Subject: view(s)}, nil
 }

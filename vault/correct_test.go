@@ -3,10 +3,14 @@ package vault_test
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/steward-privacy/steward"
+	"github.com/steward-privacy/steward/policy"
 	"github.com/steward-privacy/steward/vault"
 )
 
@@ -87,6 +91,18 @@ func TestChildBelowDelete(t *testing.T) {
 		_, err = f.v.Subject(ctx, s.ID)
 		wantCode(t, err, steward.ENOTFOUND)
 
+		// Flagged (children.below: flag), then cleared by a corrected birthdate.
+		f.v.SetPolicy(editedPolicy(t, "content-studio.yaml", "below: delete", "below: flag"))
+		fl, _ := f.v.CreateSubject(ctx, &vault.NewSubject{ExternalID: "maybe-kid"})
+		if out, err := f.v.UpdateSubject(ctx, fl.ID, &vault.Correction{Birthdate: str("2020-01-01")}); err != nil ||
+			out.Below != vault.AgeFlagged || !out.Subject.BelowMinimumAge {
+			t.Fatalf("flag: %+v, %v", out, err)
+		}
+		if out, err := f.v.UpdateSubject(ctx, fl.ID, &vault.Correction{Birthdate: str("1990-01-01")}); err != nil || out.Subject.BelowMinimumAge {
+			t.Fatalf("corrected to an adult: %+v, %v", out, err)
+		}
+		f.v.SetPolicy(loadPolicy(t, "content-studio.yaml"))
+
 		var asked []string
 		f.v = vault.New(vault.Config{Store: f.db, Files: f.files, Keys: f.keys, Audit: f.audit, Policy: f.v.Policy(), Now: f.clock,
 			ChildErasure: func(ctx context.Context, tenantID, subjectID string) error {
@@ -105,4 +121,22 @@ func TestChildBelowDelete(t *testing.T) {
 		_, err = f.v.GetRecord(ctx, k.ID, "user.contact.email", vault.Access{Purpose: "essential.service"})
 		wantCode(t, err, steward.EFORBIDDEN)
 	})
+}
+
+// editedPolicy loads an example policy with one text replacement.
+func editedPolicy(t *testing.T, name, old, repl string) *policy.Decider {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("..", "examples", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := policy.Parse(name, []byte(strings.Replace(string(src), old, repl, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := policy.Compile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
