@@ -22,6 +22,20 @@ type retentionRequest struct {
 	Retention string `json:"retention"`
 }
 
+// Retention is a retention a subject chose for a category (an ISO 8601
+// duration).
+type Retention struct {
+	Category  string    `json:"category"`
+	Retention string    `json:"retention"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+type retentionList struct {
+	Retentions []Retention `json:"retentions"`
+}
+
+func (l *retentionList) items() []Retention { return l.Retentions }
+
 // Correction corrects a subject's identifiers: a nil field is kept, an
 // empty email or phone removes it.
 type Correction struct {
@@ -47,6 +61,7 @@ var (
 	routeSetRestriction = jsonRoute[Restriction, Subject]("SetRestriction", "PUT", "/v1/subjects/{id}/restriction")
 	routeSetObjections  = jsonRoute[objectionRequest, Subject]("SetObjections", "PUT", "/v1/subjects/{id}/objections")
 	routeSetRetention   = jsonRoute[retentionRequest, none]("SetRetention", "PUT", "/v1/subjects/{id}/retention")
+	routeRetentions     = jsonRoute[none, retentionList]("Retentions", "GET", "/v1/subjects/{id}/retention")
 	routeCorrectSubject = jsonRoute[Correction, Corrected]("CorrectSubject", "PATCH", "/v1/subjects/{id}")
 	routeReportAge      = jsonRoute[none, Corrected]("ReportAge", "POST", "/v1/subjects/{id}/age")
 )
@@ -74,6 +89,11 @@ func (c *Client) SetObjections(ctx context.Context, subjectID string, purposes [
 func (c *Client) SetRetention(ctx context.Context, subjectID, category, retention string) error {
 	_, err := routeSetRetention.call(ctx, c, retentionRequest{Category: category, Retention: retention}, nil, subjectID)
 	return err
+}
+
+// Retentions lists the retentions a subject chose (needs records:read).
+func (c *Client) Retentions(ctx context.Context, subjectID string) ([]Retention, error) {
+	return itemsOf(routeRetentions.call(ctx, c, none{}, nil, subjectID))
 }
 
 // CorrectSubject corrects a subject's email, phone or birthdate (needs

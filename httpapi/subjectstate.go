@@ -27,6 +27,11 @@ type RetentionRequest struct {
 	Retention string `json:"retention" doc:"ISO 8601 duration such as P30D; never longer than the policy's"`
 }
 
+// RetentionList is the answer of GET /v1/subjects/{id}/retention.
+type RetentionList struct {
+	Retentions []vault.RetentionView `json:"retentions"`
+}
+
 func (s *Server) routeSubjectState(v *vault.Vault) {
 	s.route(Route{Method: "PUT", Path: "/v1/subjects/{id}/restriction", Summary: "Restrict a subject's processing, or lift it (what a restriction request does)",
 		Tag: "vault", Scope: steward.ScopeRecordsWrite, In: RestrictionRequest{}, Out: vault.SubjectView{}},
@@ -70,6 +75,15 @@ func (s *Server) routeSubjectState(v *vault.Vault) {
 			}
 			w.WriteHeader(http.StatusNoContent)
 			return nil
+		})
+	s.route(Route{Method: "GET", Path: "/v1/subjects/{id}/retention", Summary: "The retentions a subject chose, by category",
+		Tag: "vault", Scope: steward.ScopeRecordsRead, Out: RetentionList{}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			out, err := v.Retentions(r.Context(), r.PathValue("id"))
+			if err != nil {
+				return err
+			}
+			return respond(w, http.StatusOK, RetentionList{Retentions: out})
 		})
 	s.route(Route{Method: "PATCH", Path: "/v1/subjects/{id}", Summary: "Correct a subject's email, phone or birthdate (what a rectification request does)",
 		Tag: "vault", Scope: steward.ScopeRecordsWrite, In: vault.Correction{}, Out: vault.Corrected{}, Errors: []string{steward.ECONFLICT}},

@@ -3,6 +3,7 @@ package vault
 import (
 	"context"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/steward-privacy/steward"
@@ -151,4 +152,59 @@ func (v *Vault) SetRetention(ctx context.Context, subjectID, category, retention
 	_, err = v.record(ctx, c, steward.AuditEvent{Action: steward.ActionSubjectRetention, SubjectID: subjectID,
 		Categories: []string{category}, Decision: steward.DecisionAllow})
 	return err
+}
+
+// RetentionView is a retention a subject chose for a category.
+type RetentionView struct {
+	Category  string    `json:"category"`
+	Retention string    `json:"retention" doc:"ISO 8601 duration"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Retentions lists the retentions a subject chose, by category (ENOTFOUND
+// for an unknown subject).
+func (v *Vault) Retentions(ctx context.Context, subjectID string) ([]RetentionView, error) {
+	c, err := require(ctx, steward.ScopeRecordsRead)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := v.store.SubjectState(ctx, c.TenantID, subjectID); err != nil {
+		return nil, err
+	}
+	rs, err := v.store.SubjectRetentions(ctx, c.TenantID, subjectID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RetentionView, len(rs))
+	for i, r := range rs {
+		out[i] = RetentionView{Category: r.Category, Retention: isoDuration(r.Retention), UpdatedAt: r.UpdatedAt}
+	}
+	return out, nil
+}
+
+// isoDuration writes a whole number of seconds as an ISO 8601 duration:
+// days, then hours, minutes and seconds (P30D, PT1M, P1DT12H).
+func isoDuration(d time.Duration) string {
+	secs := int64(d / time.Second)
+	days, secs := secs/86400, secs%86400
+	out := "P"
+	if days > 0 {
+		out += strconv.FormatInt(days, 10) + "D"
+	}
+	if secs > 0 {
+		out += "T"
+		for _, u := range []struct {
+			n    int64
+			unit string
+		}{{3600, "H"}, {60, "M"}, {1, "S"}} {
+			if secs >= u.n {
+				out += strconv.FormatInt(secs/u.n, 10) + u.unit
+				secs %= u.n
+			}
+		}
+	}
+	if out == "P" {
+		return "PT0S"
+	}
+	return out
 }

@@ -205,6 +205,11 @@ func TestPersonalRetention(t *testing.T) {
 		if e := f.audit.last(); e.Action != steward.ActionSubjectRetention || e.Categories[0] != "user.content.product_image" {
 			t.Fatalf("retention not audited: %+v", e)
 		}
+		if rs, err := f.v.Retentions(ctx, a.ID); err != nil || len(rs) != 2 || rs[0].Retention != "PT2M" || rs[1].Retention != "PT1M" {
+			t.Fatalf("Retentions = %+v, %v", rs, err)
+		}
+		_, err = f.v.Retentions(ctx, "sub_missing")
+		wantCode(t, err, steward.ENOTFOUND)
 		f.now = f.now.Add(59 * time.Second)
 		if n, err := f.v.ExpirePersonal(context.Background()); err != nil || n != 0 {
 			t.Fatalf("ExpirePersonal at 59s = %d, %v", n, err)

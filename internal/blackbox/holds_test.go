@@ -255,6 +255,9 @@ func clientSubjectState(ctx context.Context, t *testing.T, s *server, log *route
 	if err := app.SetRetention(ctx, sub, "user.content.prompt", "P30D"); err != nil {
 		t.Fatal(err)
 	}
+	if rs := got(app.Retentions(ctx, sub)).must(t); len(rs) != 1 || rs[0].Category != "user.content.prompt" || rs[0].Retention != "P30D" {
+		t.Fatalf("retentions: %+v", rs)
+	}
 	if c := got(app.CorrectSubject(ctx, sub, client.Correction{Email: ptr("ada.l@example.org")})).must(t); c.Subject == nil {
 		t.Fatalf("corrected: %+v", c)
 	}
