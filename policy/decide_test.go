@@ -284,6 +284,8 @@ func TestDecideDoesNotAllocate(t *testing.T) {
 	r := with(svc("marketing", "user.contact.email", "user.contact.phone_number"), func(r *Request) {
 		r.Actor, r.Justification, r.Processor, r.Region = ActorStaff, "subject-agreement", "mailer", "eu"
 		r.Subject.Consents = []Consent{{Purpose: "marketing", Granted: true}, {Purpose: "marketing", Processor: "mailer"}}
+		r.Subject.Restricted, r.Subject.RestrictedUntil, r.At = true, day(3), day(2)
+		r.Subject.Objections = []string{"personalize", "marketing.communications"}
 	})
 	if n := testing.AllocsPerRun(100, func() { _ = d.Decide(&r) }); n != 0 {
 		t.Errorf("Decide allocates %v times per call; want 0", n)
