@@ -29,8 +29,10 @@ const (
 	ScopeEventsRead       Scope = "events:read"
 	// Processor endpoints of the erasure cascade.
 	ScopeProcessorsManage Scope = "processors:manage"
-	ScopeAdmin            Scope = "admin"
-	ScopeTenantsWrite     Scope = "tenants:write"
+	// ScopeHoldsManage places and releases legal holds.
+	ScopeHoldsManage  Scope = "holds:manage"
+	ScopeAdmin        Scope = "admin"
+	ScopeTenantsWrite Scope = "tenants:write"
 )
 
 // ScopeIncidentsManage is the breach register: declare incidents, read
@@ -56,6 +58,7 @@ var AllScopes = []Scope{
 	ScopeIncidentsManage,
 	ScopeRequestsWrite, ScopeRequestsVerify, ScopeRequestsManage,
 	ScopeProcessorsManage,
+	ScopeHoldsManage,
 }
 
 // DedicatedScopes are never implied by admin: reading third-party secrets
@@ -82,7 +85,8 @@ func (s Scopes) Has(want Scope) bool {
 }
 
 // HasExactly reports whether s holds want itself; admin does not count.
-// Reading third-party secrets needs its own scope, never implied.
+// Reading third-party secrets needs its own
+// scope, never implied.
 func (s Scopes) HasExactly(want Scope) bool { return slices.Contains(s, want) }
 
 // Covers reports whether s grants every scope of other: a key or session

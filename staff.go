@@ -21,9 +21,9 @@ const (
 // records (masked unless a justification is accepted) but change nothing;
 // auditors read the audit log and the policy only.
 var RoleScopes = map[Role]Scopes{
-	RoleOwner:   {ScopeAdmin},
+	RoleOwner:   {ScopeAdmin, ScopeHoldsManage},
 	RoleAdmin:   {ScopeAdmin},
-	RolePrivacy: {ScopeRecordsRead, ScopeRecordsWrite, ScopeFilesRead, ScopePolicyRead, ScopeAuditRead, ScopeStaffRead, ScopeIncidentsManage, ScopeRequestsManage},
+	RolePrivacy: {ScopeRecordsRead, ScopeRecordsWrite, ScopeFilesRead, ScopePolicyRead, ScopeAuditRead, ScopeStaffRead, ScopeIncidentsManage, ScopeRequestsManage, ScopeHoldsManage},
 	RoleSupport: {ScopeRecordsRead, ScopePolicyRead},
 	RoleAuditor: {ScopeAuditRead, ScopePolicyRead},
 }

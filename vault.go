@@ -27,9 +27,14 @@ type Subject struct {
 	Restricted        bool
 	Objected          bool
 	StaffAccessAgreed bool
-	WrappedKey        []byte // the data key, wrapped by tenant key version KeyVersion
-	KeyVersion        uint32
-	CreatedAt         time.Time
+	// RestrictedUntil ends a restriction (zero: open-ended); Objections are
+	// the purpose keys the subject objected to (Objected: to everything not
+	// essential).
+	RestrictedUntil time.Time
+	Objections      []string
+	WrappedKey      []byte // the data key, wrapped by tenant key version KeyVersion
+	KeyVersion      uint32
+	CreatedAt       time.Time
 }
 
 // Record is one value of one category for one subject, sealed under the

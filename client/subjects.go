@@ -20,12 +20,16 @@ type NewSubject struct {
 
 // Subject is what the API shows of a subject: never its identifiers.
 type Subject struct {
-	ID              string    `json:"id"`
-	Region          string    `json:"region"`
-	BelowMinimumAge bool      `json:"below_minimum_age"`
-	Restricted      bool      `json:"restricted"`
-	Objected        bool      `json:"objected"`
-	CreatedAt       time.Time `json:"created_at"`
+	ID              string `json:"id"`
+	Region          string `json:"region"`
+	BelowMinimumAge bool   `json:"below_minimum_age"`
+	Restricted      bool   `json:"restricted"`
+	Objected        bool   `json:"objected"`
+	// RestrictedUntil ends the restriction; nil while open-ended.
+	RestrictedUntil *time.Time `json:"restricted_until,omitempty"`
+	// Objections are the purposes the person objected to.
+	Objections []string  `json:"objections,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 // SubjectLookup finds a subject by exactly one of its identifiers.

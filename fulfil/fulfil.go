@@ -24,6 +24,12 @@ type Cascade interface {
 	Status(ctx context.Context, tenantID, requestID string) ([]*cascade.Task, error)
 }
 
+// Holds tells whether legal holds keep a subject's data; *holds.Service
+// is one (reasons are shown to the person).
+type Holds interface {
+	Held(ctx context.Context, tenantID, subjectID string) (ids, reasons []string, err error)
+}
+
 // Eraser erases a subject; *vault.Vault is one.
 type Eraser interface {
 	Erase(ctx context.Context, subjectID string) (*vault.Evidence, error)
@@ -35,13 +41,30 @@ type Eraser interface {
 // received their data; the request completes when every task is
 // confirmed, or, at its deadline, completes partially naming the
 // processors that never confirmed.
-func Erasure(c Cascade, v Eraser, now func() time.Time) requests.Executor {
+//
+// A legal hold suspends it: the request waits in progress while the hold
+// lasts and runs when it is released; at its deadline it completes
+// partially, with the hold's reason.
+func Erasure(c Cascade, v Eraser, h Holds, now func() time.Time) requests.Executor {
 	return requests.ExecutorFunc(func(ctx context.Context, r *steward.RightsRequest) (*requests.Outcome, error) {
 		ctx = steward.WithCaller(ctx, &steward.Caller{TenantID: r.TenantID, Kind: steward.ActorSystem, ID: "requests",
 			Scopes: steward.Scopes{steward.ScopeRecordsWrite}})
 		tasks, err := c.Status(ctx, r.TenantID, r.ID)
 		if err != nil {
 			return nil, err
+		}
+		if len(tasks) == 0 && h != nil {
+			_, reasons, err := h.Held(ctx, r.TenantID, r.SubjectID)
+			if err != nil {
+				return nil, err
+			}
+			if len(reasons) > 0 {
+				if now().After(due(r)) {
+					return &requests.Outcome{Status: requests.PartiallyCompleted, Counts: map[string]int{"erased": 0},
+						Reason: "A legal hold keeps your data: " + strings.Join(reasons, "; ")}, nil
+				}
+				return &requests.Outcome{Status: requests.Waiting}, nil
+			}
 		}
 		if len(tasks) == 0 {
 			if tasks, err = erase(ctx, c, v, r); err != nil {
@@ -79,17 +102,21 @@ func outcome(r *steward.RightsRequest, tasks []*cascade.Task, now time.Time) (*r
 	}
 	counts := map[string]int{"erased": 1, "tasks": len(tasks), "confirmed": len(tasks) - len(pending)}
 	result := map[string]any{"tasks": tasks}
-	due := r.Deadline
-	if r.ExtendedDeadline != nil {
-		due = *r.ExtendedDeadline
-	}
 	switch {
 	case len(pending) == 0:
 		return &requests.Outcome{Status: requests.Completed, Result: result, Counts: counts}, nil
-	case now.After(due):
+	case now.After(due(r)):
 		sort.Strings(pending)
 		return &requests.Outcome{Status: requests.PartiallyCompleted, Result: result, Counts: counts,
 			Reason: "Your data was erased here. These processors did not confirm the deletion by the deadline: " + strings.Join(pending, ", ") + "."}, nil
 	}
 	return &requests.Outcome{Status: requests.Waiting, Result: result, Counts: counts}, nil
+}
+
+// due is a request's deadline in force.
+func due(r *steward.RightsRequest) time.Time {
+	if r.ExtendedDeadline != nil {
+		return *r.ExtendedDeadline
+	}
+	return r.Deadline
 }

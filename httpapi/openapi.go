@@ -196,6 +196,7 @@ var tagDescription = map[string]string{
 	"incidents":   "The breach register: the people affected, derived from the audit log, the 72-hour clock and the notices",
 	"requests":    "Rights requests: identity verification, deadlines, approval, denial, extension and signed completion records",
 	"cascade":     "The erasure cascade: processor endpoints, deletion tasks delivered as signed webhooks, and their confirmations",
+	"holds":       "Legal holds: they suspend retention deletion and erasure of what they cover",
 }
 
 func operationID(rt Route) string {

@@ -26,6 +26,7 @@ import (
 	"github.com/steward-privacy/steward/disclose"
 	"github.com/steward-privacy/steward/export"
 	"github.com/steward-privacy/steward/incidents"
+	"github.com/steward-privacy/steward/holds"
 	"github.com/steward-privacy/steward/outbox"
 	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/ratelimit"
@@ -93,6 +94,8 @@ type Options struct {
 	// Cascade serves /v1/processors*, /v1/tasks* and DELETE
 	// /v1/subjects/{id}?cascade=true; nil leaves them out.
 	Cascade *cascade.Service
+	// Holds serves /v1/holds*; nil leaves them out.
+	Holds *holds.Service
 }
 
 // Server is the HTTP API.
@@ -127,6 +130,7 @@ func New(o Options) *Server {
 	s.routeStaff()
 	if o.Vault != nil {
 		s.routeVault()
+		s.routeSubjectState(o.Vault)
 		s.routeRotation(vault.NewRotations(o.Vault), o.MasterKeyUsers)
 	}
 	if o.PII != nil {
@@ -168,6 +172,9 @@ func New(o Options) *Server {
 	if o.Cascade != nil {
 		s.routeProcessors(o.Cascade)
 		s.routeTasks(o.Cascade)
+	}
+	if o.Holds != nil {
+		s.routeHolds(o.Holds)
 	}
 	s.mux.HandleFunc("/", s.notFoundHandler)
 	return s

@@ -96,7 +96,7 @@ func (s *Server) routeVault() {
 			return respond(w, http.StatusOK, out)
 		})
 	s.route(Route{Method: "DELETE", Path: "/v1/subjects/{id}", Summary: "Erase a subject and return the evidence", Tag: "vault",
-		Scope: steward.ScopeRecordsWrite, Out: Erasure{}, Query: []Param{cascadeParam}},
+		Scope: steward.ScopeRecordsWrite, Out: Erasure{}, Query: []Param{cascadeParam}, Errors: []string{steward.ECONFLICT}},
 		func(w http.ResponseWriter, r *http.Request) error {
 			if r.URL.Query().Get("cascade") == "true" {
 				out, err := s.eraseCascade(r, v, r.PathValue("id"))

@@ -44,7 +44,7 @@ func TestAccessors(t *testing.T) {
 	if got, want := d.EssentialPurposes(), []string{"essential.service", "essential.service.security"}; !slices.Equal(got, want) {
 		t.Errorf("EssentialPurposes = %v; want %v", got, want)
 	}
-	if got := d.Purposes(); len(got) != 5 || got[0] != "essential.service" {
+	if got := d.Purposes(); len(got) != 6 || got[0] != "essential.service" {
 		t.Errorf("Purposes = %v", got)
 	}
 	if age, action := d.MinimumAge(); age != 16 || action != AgeFlag {

@@ -13,8 +13,10 @@ package policy
 //     Prohibitions beat every grant;
 //   - for the service and staff: a consent-based purpose has a current
 //     grant, not withdrawn and not stale (given under a policy version whose
-//     purpose changed since); a restricted or objecting subject only allows essential
-//     purposes; a GPC opt-out denies the policy's GPC uses when GPC is
+//     purpose changed since); a subject's restriction in force at Request.At
+//     allows only essential purposes and those based on a legal obligation
+//     (ReasonRestricted); an objection covering the purpose, or one to all
+//     processing, denies it unless it is essential (ReasonObjected); a GPC opt-out denies the policy's GPC uses when GPC is
 //     honored (a subject reading their own data is not held to these);
 //   - the subject is not below the minimum age (unless the policy only flags);
 //   - with a processor: it is declared, serves the purpose, may receive every
@@ -166,10 +168,10 @@ func (d *Decider) checkSubject(r *Request, pur *cPurpose, use *useNode) Reasons 
 		why |= consentReasons(s.Consents, r.Purpose, r.Processor)
 	}
 	if !pur.essential {
-		if s.Restricted {
+		if s.restricted(r.At) && pur.basis != BasisLegalObligation {
 			why |= ReasonRestricted
 		}
-		if s.Objected {
+		if s.objected(r.Purpose) || s.objected(pur.key) {
 			why |= ReasonObjected
 		}
 	}

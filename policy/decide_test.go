@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // svc returns a service request for purpose and categories.
@@ -22,6 +23,9 @@ func aggregate(r Request) Request {
 	r.Aggregate = true
 	return r
 }
+
+// day returns midnight UTC of a day of January 2026.
+func day(n int) time.Time { return time.Date(2026, 1, n, 0, 0, 0, 0, time.UTC) }
 
 func granted(purpose string) []Consent { return []Consent{{Purpose: purpose, Granted: true}} }
 
@@ -114,6 +118,37 @@ func TestDecide(t *testing.T) {
 		{name: "objection denies a non-essential purpose", req: with(aggregate(svc("train_ai_system", "user.behavior")), func(r *Request) { r.Subject.Objected = true }),
 			reasons: ReasonObjected},
 		{name: "objection allows an essential purpose", req: with(svc("essential.service.security", "user.device.ip_address"), func(r *Request) { r.Subject.Objected = true })},
+		{name: "restriction with an end denies before it", req: with(svc("marketing", "user.contact.email"), func(r *Request) {
+			r.Subject.Consents = granted("marketing")
+			r.Subject.Restricted, r.Subject.RestrictedUntil, r.At = true, day(2), day(1)
+		}), reasons: ReasonRestricted},
+		{name: "restriction with an end lapses at it", req: with(svc("marketing", "user.contact.email"), func(r *Request) {
+			r.Subject.Consents = granted("marketing")
+			r.Subject.Restricted, r.Subject.RestrictedUntil, r.At = true, day(2), day(2)
+		})},
+		{name: "restriction with an end applies without a time", req: with(svc("marketing", "user.contact.email"), func(r *Request) {
+			r.Subject.Consents = granted("marketing")
+			r.Subject.Restricted, r.Subject.RestrictedUntil = true, day(2)
+		}), reasons: ReasonRestricted},
+		{name: "restriction allows a legal obligation", req: with(svc("essential.legal_obligation", "user.contact.email"), func(r *Request) { r.Subject.Restricted = true })},
+		{name: "objection to a purpose denies it", req: with(svc("marketing", "user.contact.email"), func(r *Request) {
+			r.Subject.Consents = granted("marketing")
+			r.Subject.Objections = []string{"marketing"}
+		}), reasons: ReasonObjected},
+		{name: "objection to a purpose covers those below it", req: with(svc("marketing.communications", "user.contact.email"), func(r *Request) {
+			r.Subject.Consents = granted("marketing")
+			r.Subject.Objections = []string{"marketing"}
+		}), reasons: ReasonObjected},
+		{name: "objection to a sub-purpose leaves its parent", req: with(svc("marketing", "user.contact.email"), func(r *Request) {
+			r.Subject.Consents = granted("marketing")
+			r.Subject.Objections = []string{"marketing.communications"}
+		})},
+		{name: "objection to another purpose leaves this one", req: with(aggregate(svc("train_ai_system", "user.behavior")), func(r *Request) {
+			r.Subject.Objections = []string{"marketing"}
+		}), oblige: ObligeAggregateOnly | ObligeRedactPII},
+		{name: "objection to an essential purpose does not deny it", req: with(svc("essential.service", "user.contact"), func(r *Request) {
+			r.Subject.Objections = []string{"essential"}
+		})},
 		{name: "GPC opts out of a GPC use", req: with(svc("marketing", "user.contact.email"), func(r *Request) {
 			r.Subject.GPCOptOut = true
 			r.Subject.Consents = granted("marketing")
@@ -249,6 +284,8 @@ func TestDecideDoesNotAllocate(t *testing.T) {
 	r := with(svc("marketing", "user.contact.email", "user.contact.phone_number"), func(r *Request) {
 		r.Actor, r.Justification, r.Processor, r.Region = ActorStaff, "subject-agreement", "mailer", "eu"
 		r.Subject.Consents = []Consent{{Purpose: "marketing", Granted: true}, {Purpose: "marketing", Processor: "mailer"}}
+		r.Subject.Restricted, r.Subject.RestrictedUntil, r.At = true, day(3), day(2)
+		r.Subject.Objections = []string{"personalize", "marketing.communications"}
 	})
 	if n := testing.AllocsPerRun(100, func() { _ = d.Decide(&r) }); n != 0 {
 		t.Errorf("Decide allocates %v times per call; want 0", n)

@@ -1,5 +1,7 @@
 package policy
 
+import "time"
+
 // Actor is who asks to use personal data.
 type Actor uint8
 
@@ -49,6 +51,10 @@ type Request struct {
 	// (ReasonAggregateOnly); with it such a purpose is allowed under
 	// ObligeAggregateOnly.
 	Aggregate bool
+	// At is when the data is used. A restriction with an end
+	// (SubjectState.RestrictedUntil) applies before its end; a zero At counts
+	// every restriction as still in force.
+	At time.Time
 }
 
 // SubjectState is what the Decider needs to know about the person whose data
@@ -60,12 +66,21 @@ type SubjectState struct {
 	// longer purpose first, then a processor-specific one); of two equally
 	// specific entries, a withdrawal wins.
 	Consents []Consent
-	// Restricted is set while the subject has restricted processing: only
-	// essential purposes are allowed.
+	// Restricted is set while the subject has restricted processing (GDPR
+	// Article 18): only essential purposes, and purposes whose basis is a
+	// legal obligation (keeping data for legal claims), are allowed.
 	Restricted bool
-	// Objected is set when the subject objected to processing: only essential
-	// purposes are allowed.
+	// RestrictedUntil ends a restriction: from that instant (compared with
+	// Request.At) it no longer applies. Zero means no end: the restriction
+	// is open-ended until lifted.
+	RestrictedUntil time.Time
+	// Objected is set when the subject objected to all processing that is
+	// not essential: only essential purposes are allowed.
 	Objected bool
+	// Objections are the purpose keys the subject objected to (GDPR Article
+	// 21): each covers its purpose and the purposes below it, which are then
+	// denied unless essential.
+	Objections []string
 	// GPCOptOut is set when the subject sent a Global Privacy Control signal:
 	// the policy's GPC uses are denied if the policy honors GPC.
 	GPCOptOut bool
@@ -125,4 +140,23 @@ func consentReasons(cs []Consent, purpose, processor string) Reasons {
 		return ReasonConsentRequired
 	}
 	return 0
+}
+
+// restricted reports whether a restriction is in force at the request's time.
+func (s *SubjectState) restricted(at time.Time) bool {
+	return s.Restricted && (s.RestrictedUntil.IsZero() || at.IsZero() || at.Before(s.RestrictedUntil))
+}
+
+// objected reports whether the subject objected to purpose: to everything
+// not essential, or through an objection covering it.
+func (s *SubjectState) objected(purpose string) bool {
+	if s.Objected {
+		return true
+	}
+	for _, o := range s.Objections {
+		if covers(o, purpose) {
+			return true
+		}
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/steward-privacy/steward"
@@ -52,11 +53,23 @@ func (db *DB) DeleteFile(ctx context.Context, tenantID, id string, at time.Time)
 	})
 }
 
-// ExpiredFiles lists up to limit files, across tenants, whose expiry passed.
+// ExpiredFiles lists up to limit files, across tenants, whose expiry passed
+// or that are older than the retention their subject chose for the
+// category, and that no legal hold active at now covers.
 func (db *DB) ExpiredFiles(ctx context.Context, now time.Time, limit int) ([]*steward.FileMeta, error) {
-	return collect(ctx, db, db.r, scanFile, `SELECT `+fileColumns+` FROM files WHERE expires_at IS NOT NULL AND expires_at <= $1
-		ORDER BY expires_at LIMIT $2`, micros(now), limit)
+	// Two index-driven halves: by expiry (files_expiry), and from the few
+	// chosen retentions to their subjects' files (files_subject); ordered
+	// by created_at, the 9th column.
+	return collect(ctx, db, db.r, scanFile, `SELECT `+fileColumnsF+` FROM files f WHERE f.expires_at IS NOT NULL AND f.expires_at <= $1
+		AND NOT `+heldBy("f", "$1")+`
+		UNION SELECT `+fileColumnsF+` FROM subject_retention p JOIN files f ON f.subject_id = p.subject_id
+			AND (f.category = p.category OR substr(f.category, 1, length(p.category) + 1) = p.category || '.')
+		WHERE f.created_at < $1 - p.seconds * 1000000 AND NOT `+heldBy("f", "$1")+`
+		ORDER BY 9 LIMIT $2`, micros(now), limit)
 }
+
+// fileColumnsF is fileColumns qualified by the alias f.
+var fileColumnsF = "f." + strings.ReplaceAll(fileColumns, ", ", ", f.")
 
 // PendingBlobDeletions lists up to limit blobs whose deletion is owed.
 func (db *DB) PendingBlobDeletions(ctx context.Context, limit int) ([]string, error) {

@@ -87,17 +87,20 @@ func (db *DB) SubjectState(ctx context.Context, tenantID, subjectID string) (*st
 }
 
 // subjectStateColumns are what a read or record write needs of a subject.
-const subjectStateColumns = `s.region, s.below_minimum_age, s.restricted, s.objected, s.staff_access_agreed, s.wrapped_key, s.key_version`
+const subjectStateColumns = `s.region, s.below_minimum_age, s.restricted, s.objected, s.staff_access_agreed, s.wrapped_key, s.key_version,
+	s.restricted_until, s.objections`
 
 // scanSubjectState scans subjectStateColumns, then more destinations.
 func scanSubjectState(row rowScanner, tenantID, subjectID string, more ...any) (*steward.Subject, error) {
 	s := &steward.Subject{ID: subjectID, TenantID: tenantID}
-	var below, restricted, objected, agreed, version int64
-	dest := append([]any{&s.Region, &below, &restricted, &objected, &agreed, &s.WrappedKey, &version}, more...)
+	var below, restricted, objected, agreed, version, until int64
+	var objections string
+	dest := append([]any{&s.Region, &below, &restricted, &objected, &agreed, &s.WrappedKey, &version, &until, &objections}, more...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
 	s.BelowMinimumAge, s.Restricted, s.Objected, s.StaffAccessAgreed = below != 0, restricted != 0, objected != 0, agreed != 0
+	setObjectionState(s, until, objections)
 	s.KeyVersion = uint32(version)
 	return s, nil
 }
@@ -187,19 +190,28 @@ func (db *DB) RecordCategories(ctx context.Context) ([]string, error) {
 }
 
 // ExpireRecords deletes up to limit records of one category last written
-// before the cut-off, across tenants, and returns which ones went.
-func (db *DB) ExpireRecords(ctx context.Context, category string, before time.Time, limit int) ([]*steward.Record, error) {
+// before the cut-off, across tenants, and returns which ones went. Records
+// a legal hold active at now covers are left alone (see HeldExpired).
+func (db *DB) ExpireRecords(ctx context.Context, category string, before, now time.Time, limit int) ([]*steward.Record, error) {
+	return db.expireRecords(ctx, `SELECT r.tenant_id, r.subject_id, r.category, r.updated_at FROM records r
+		WHERE r.category = $1 AND r.updated_at < $2 AND NOT `+heldBy("r", "$3")+` ORDER BY r.updated_at LIMIT $4`,
+		category, micros(before), micros(now), limit)
+}
+
+// expireRecords deletes the records the query selects (tenant, subject,
+// category, updated_at), each only if not written again since, and
+// returns them.
+func (db *DB) expireRecords(ctx context.Context, q string, args ...any) ([]*steward.Record, error) {
 	var out []*steward.Record
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT tenant_id, subject_id, updated_at FROM records WHERE category = $1 AND updated_at < $2
-			ORDER BY updated_at LIMIT $3`, category, micros(before), limit)
+		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
-			r := &steward.Record{Category: category}
+			r := &steward.Record{}
 			var updated int64
-			if err := rows.Scan(&r.TenantID, &r.SubjectID, &updated); err != nil {
+			if err := rows.Scan(&r.TenantID, &r.SubjectID, &r.Category, &updated); err != nil {
 				rows.Close()
 				return err
 			}
@@ -210,8 +222,8 @@ func (db *DB) ExpireRecords(ctx context.Context, category string, before time.Ti
 			return err
 		}
 		for _, r := range out {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM records WHERE subject_id = $1 AND category = $2 AND updated_at < $3`,
-				r.SubjectID, category, micros(before)); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM records WHERE subject_id = $1 AND category = $2 AND updated_at <= $3`,
+				r.SubjectID, r.Category, micros(r.UpdatedAt)); err != nil {
 				return err
 			}
 		}

@@ -13,7 +13,8 @@ import (
 var _ steward.VaultStore = (*DB)(nil)
 
 const subjectColumns = `s.id, s.tenant_id, s.external_index, s.email_index, s.phone_index, s.sealed, s.region,
-	s.below_minimum_age, s.restricted, s.objected, s.staff_access_agreed, s.wrapped_key, s.key_version, s.created_at`
+	s.below_minimum_age, s.restricted, s.objected, s.staff_access_agreed, s.wrapped_key, s.key_version, s.created_at,
+	s.restricted_until, s.objections`
 
 // CreateSubject inserts s; the unique blind indexes make duplicates fail
 // with ECONFLICT without a check-then-insert race.
@@ -128,6 +129,7 @@ func (db *DB) EraseSubject(ctx context.Context, tenantID, id string, at time.Tim
 			{&out.Records, `DELETE FROM records WHERE subject_id = $1`},
 			{&out.Files, `DELETE FROM files WHERE subject_id = $1`},
 			{&out.Consents, `DELETE FROM consents WHERE subject_id = $1`},
+			{new(int), `DELETE FROM subject_retention WHERE subject_id = $1`},
 		}
 		for _, c := range counts {
 			res, err := tx.ExecContext(ctx, c.query, id)
@@ -156,12 +158,14 @@ func (db *DB) missing(err error, what string) error {
 
 func scanSubject(row rowScanner) (*steward.Subject, error) {
 	s := &steward.Subject{}
-	var below, restricted, objected, agreed, version, created int64
+	var below, restricted, objected, agreed, version, created, until int64
+	var objections string
 	if err := row.Scan(&s.ID, &s.TenantID, &s.ExternalIndex, &s.EmailIndex, &s.PhoneIndex, &s.Sealed, &s.Region,
-		&below, &restricted, &objected, &agreed, &s.WrappedKey, &version, &created); err != nil {
+		&below, &restricted, &objected, &agreed, &s.WrappedKey, &version, &created, &until, &objections); err != nil {
 		return nil, err
 	}
 	s.BelowMinimumAge, s.Restricted, s.Objected, s.StaffAccessAgreed = below != 0, restricted != 0, objected != 0, agreed != 0
+	setObjectionState(s, until, objections)
 	s.KeyVersion = uint32(version)
 	s.CreatedAt = fromMicros(created)
 	return s, nil
@@ -180,4 +184,13 @@ func (db *DB) CountSubjectsByKeyVersion(ctx context.Context, tenantID string, be
 	var n int
 	err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM subjects WHERE tenant_id = $1 AND key_version < $2`, tenantID, int64(below)).Scan(&n)
 	return n, db.translate(err, "")
+}
+
+// setObjectionState fills a subject's restriction end and objections from
+// their stored forms (microseconds, 0 for none; space-separated keys).
+func setObjectionState(s *steward.Subject, until int64, objections string) {
+	if until != 0 {
+		s.RestrictedUntil = fromMicros(until)
+	}
+	s.Objections = strings.Fields(objections)
 }

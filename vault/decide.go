@@ -40,7 +40,8 @@ func actorOf(c *steward.Caller) policy.Actor {
 func (v *Vault) decide(ctx context.Context, c *steward.Caller, s *steward.Subject, a Access, categories []string) (policy.Decision, error) {
 	pol := v.Policy()
 	req := policy.Request{Purpose: a.Purpose, Categories: categories, Actor: actorOf(c), Justification: a.Justification,
-		Processor: a.Processor, Region: s.Region, Subject: policy.SubjectState{Restricted: s.Restricted, Objected: s.Objected,
+		Processor: a.Processor, Region: s.Region, At: v.now(), Subject: policy.SubjectState{Restricted: s.Restricted,
+			RestrictedUntil: s.RestrictedUntil, Objected: s.Objected, Objections: s.Objections,
 			BelowMinimumAge: s.BelowMinimumAge, StaffAccessAgreed: s.StaffAccessAgreed}}
 	d := pol.Decide(&req)
 	if !d.Reasons.Has(policy.ReasonConsentRequired) && !(d.Allowed && pol.GPCApplies(a.Purpose)) {

@@ -33,12 +33,30 @@ func (v *Vault) Erase(ctx context.Context, subjectID string) (*Evidence, error) 
 	if err != nil {
 		return nil, err
 	}
+	if err := v.checkHolds(ctx, c, subjectID); err != nil {
+		return nil, err
+	}
 	if v.tombs != nil {
 		if err := v.tombs.Append(ctx, c.TenantID, subjectID); err != nil {
 			return nil, err
 		}
 	}
 	return v.erase(ctx, c, subjectID, nil)
+}
+
+// checkHolds refuses, with ECONFLICT and reason legal_hold (audited as a
+// denied erasure), the erasure of a subject a legal hold covers.
+func (v *Vault) checkHolds(ctx context.Context, c *steward.Caller, subjectID string) error {
+	holds, err := v.store.HoldsOn(ctx, c.TenantID, subjectID, v.now().UTC())
+	if err != nil || len(holds) == 0 {
+		return err
+	}
+	if _, err := v.record(ctx, c, steward.AuditEvent{Action: steward.ActionSubjectErase, SubjectID: subjectID, Target: holds[0].ID,
+		Decision: steward.DecisionDeny, Reasons: []string{steward.ReasonLegalHold}}); err != nil {
+		return err
+	}
+	return &steward.Error{Code: steward.ECONFLICT, Message: "a legal hold keeps this subject's data; release the hold first",
+		Reasons: []string{steward.ReasonLegalHold}}
 }
 
 // ReasonTombstoneReplay is the reason code of the audit event of an erasure

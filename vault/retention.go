@@ -14,9 +14,13 @@ const retentionBatch = 500
 // blobs, each audited as done by the retention job. It returns how many it
 // deleted; run it periodically until it returns 0 (G4).
 func (v *Vault) ExpireFiles(ctx context.Context) (int, error) {
-	files, err := v.store.ExpiredFiles(ctx, v.now().UTC(), retentionBatch)
+	now := v.now().UTC()
+	files, err := v.store.ExpiredFiles(ctx, now, retentionBatch)
 	if err != nil {
 		return 0, err
+	}
+	if len(files) == 0 {
+		return 0, v.reportHeld(ctx, "retention.files", func() (int, error) { return v.store.HeldExpired(ctx, "", now, now) })
 	}
 	n := 0
 	for _, f := range files {
@@ -63,7 +67,8 @@ func (v *Vault) ExpireRecords(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n := 0
+	n, held := 0, 0
+	now := v.now().UTC()
 	for _, cat := range cats {
 		r, ok := v.Policy().Retention(cat)
 		if !ok {
@@ -73,18 +78,65 @@ func (v *Vault) ExpireRecords(ctx context.Context) (int, error) {
 		if !ok || limit <= 0 {
 			continue
 		}
-		gone, err := v.store.ExpireRecords(ctx, cat, v.now().Add(-limit), retentionBatch)
+		gone, err := v.store.ExpireRecords(ctx, cat, now.Add(-limit), now, retentionBatch)
 		if err != nil {
 			return n, err
 		}
-		for _, rec := range gone {
-			c := &steward.Caller{TenantID: rec.TenantID, Kind: steward.ActorSystem, ID: "retention"}
-			if _, err := v.record(ctx, c, steward.AuditEvent{Action: steward.ActionRetention, SubjectID: rec.SubjectID,
-				Categories: []string{cat}, Decision: steward.DecisionAllow}); err != nil {
-				return n, err
-			}
+		if err := v.auditPurged(ctx, gone); err != nil {
+			return n, err
 		}
 		n += len(gone)
+		if len(gone) == 0 && v.held != nil {
+			k, err := v.store.HeldExpired(ctx, cat, now.Add(-limit), now)
+			if err != nil {
+				return n, err
+			}
+			held += k
+		}
+	}
+	if n == 0 && v.held != nil {
+		v.held("retention.records", held)
 	}
 	return n, nil
+}
+
+// ExpirePersonal deletes records kept longer than the retention their
+// subject chose for the category (SetRetention), each deletion audited as
+// the retention job; records a legal hold covers are kept.
+func (v *Vault) ExpirePersonal(ctx context.Context) (int, error) {
+	now := v.now().UTC()
+	gone, err := v.store.ExpirePersonal(ctx, now, retentionBatch)
+	if err != nil {
+		return 0, err
+	}
+	if len(gone) == 0 {
+		return 0, v.reportHeld(ctx, "retention.personal", func() (int, error) { return v.store.HeldPersonal(ctx, now) })
+	}
+	return len(gone), v.auditPurged(ctx, gone)
+}
+
+// auditPurged records the retention job's deletion of each record.
+func (v *Vault) auditPurged(ctx context.Context, gone []*steward.Record) error {
+	for _, rec := range gone {
+		c := &steward.Caller{TenantID: rec.TenantID, Kind: steward.ActorSystem, ID: "retention"}
+		if _, err := v.record(ctx, c, steward.AuditEvent{Action: steward.ActionRetention, SubjectID: rec.SubjectID,
+			Categories: []string{rec.Category}, Decision: steward.DecisionAllow}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reportHeld tells Config.RetentionHeld, if set, how many expired items of
+// a job's last pass legal holds kept.
+func (v *Vault) reportHeld(ctx context.Context, job string, count func() (int, error)) error {
+	if v.held == nil {
+		return nil
+	}
+	n, err := count()
+	if err != nil {
+		return err
+	}
+	v.held(job, n)
+	return nil
 }

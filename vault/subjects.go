@@ -27,17 +27,26 @@ type NewSubject struct {
 
 // SubjectView is what the API shows of a subject: never its identifiers.
 type SubjectView struct {
-	ID              string    `json:"id"`
-	Region          string    `json:"region"`
-	BelowMinimumAge bool      `json:"below_minimum_age"`
-	Restricted      bool      `json:"restricted"`
-	Objected        bool      `json:"objected"`
-	CreatedAt       time.Time `json:"created_at"`
+	ID              string `json:"id"`
+	Region          string `json:"region"`
+	BelowMinimumAge bool   `json:"below_minimum_age"`
+	Restricted      bool   `json:"restricted"`
+	Objected        bool   `json:"objected"`
+	// RestrictedUntil is when the restriction ends; absent while open-ended.
+	RestrictedUntil *time.Time `json:"restricted_until,omitempty"`
+	// Objections are the purposes the person objected to.
+	Objections []string  `json:"objections,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 func view(s *steward.Subject) *SubjectView {
-	return &SubjectView{ID: s.ID, Region: s.Region, BelowMinimumAge: s.BelowMinimumAge, Restricted: s.Restricted,
-		Objected: s.Objected, CreatedAt: s.CreatedAt}
+	sv := &SubjectView{ID: s.ID, Region: s.Region, BelowMinimumAge: s.BelowMinimumAge, Restricted: s.Restricted,
+		Objected: s.Objected, Objections: s.Objections, CreatedAt: s.CreatedAt}
+	if s.Restricted && !s.RestrictedUntil.IsZero() {
+		until := s.RestrictedUntil
+		sv.RestrictedUntil = &until
+	}
+	return sv
 }
 
 // identifiers are sealed together under the subject's data key.
@@ -204,6 +213,9 @@ func (v *Vault) Subject(ctx context.Context, id string) (*SubjectView, error) {
 	s, err := v.store.Subject(ctx, c.TenantID, id)
 	if err != nil {
 		return nil, err
+	}
+	if s.Restricted && !s.RestrictedUntil.IsZero() && !v.now().Before(s.RestrictedUntil) {
+		s.Restricted, s.RestrictedUntil = false, time.Time{} // ended
 	}
 	if _, err := v.record(ctx, c, steward.AuditEvent{Action: steward.ActionSubjectRead, SubjectID: s.ID, Decision: steward.DecisionAllow}); err != nil {
 		return nil, err

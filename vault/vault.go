@@ -27,9 +27,27 @@ type Store interface {
 	DeleteTenantKey(ctx context.Context, tenantID string, version uint32) error
 	CountSubjectsByKeyVersion(ctx context.Context, tenantID string, below uint32) (int, error)
 	RecordCategories(ctx context.Context) ([]string, error)
-	ExpireRecords(ctx context.Context, category string, before time.Time, limit int) ([]*steward.Record, error)
+	ExpireRecords(ctx context.Context, category string, before, now time.Time, limit int) ([]*steward.Record, error)
+	SubjectStateStore
 	PendingBlobDeletions(ctx context.Context, limit int) ([]string, error)
 	BlobDeleted(ctx context.Context, key string) error
+}
+
+// SubjectStateStore keeps what rights requests change on a subject (its
+// restriction, objections, age flag, identifiers and chosen retentions)
+// and answers what holds keep from retention and erasure. Every setter
+// evicts the subject from the caches (every replica's).
+type SubjectStateStore interface {
+	SetRestriction(ctx context.Context, tenantID, subjectID string, on bool, until time.Time) error
+	SetObjections(ctx context.Context, tenantID, subjectID string, all bool, purposes []string) error
+	SetBelowMinimumAge(ctx context.Context, tenantID, subjectID string, below bool) error
+	UpdateIdentifiers(ctx context.Context, s *steward.Subject) error
+	PutSubjectRetention(ctx context.Context, r *steward.SubjectRetention) error
+	SubjectRetentions(ctx context.Context, tenantID, subjectID string) ([]*steward.SubjectRetention, error)
+	ExpirePersonal(ctx context.Context, now time.Time, limit int) ([]*steward.Record, error)
+	HeldPersonal(ctx context.Context, now time.Time) (int, error)
+	HeldExpired(ctx context.Context, category string, before, now time.Time) (int, error)
+	HoldsOn(ctx context.Context, tenantID, subjectID string, at time.Time) ([]*steward.Hold, error)
 }
 
 // Provider is the master key provider, with the deriver for index keys.
@@ -60,6 +78,16 @@ type Config struct {
 	// of an older backup can erase the subject again (package tombstone).
 	// Optional: nil records nothing.
 	Tombstones Tombstones
+	// RetentionHeld hears, after a retention pass that found nothing more
+	// to delete, how many expired records or files (job "retention.files",
+	// "retention.records" or "retention.personal") legal holds kept.
+	// Optional.
+	RetentionHeld func(job string, n int)
+	// ChildErasure is called when a subject is found below the policy's
+	// minimum age and the policy says "delete": it should start an erasure
+	// request with reason child. Without it the vault erases the subject at
+	// once. Optional.
+	ChildErasure func(ctx context.Context, tenantID, subjectID string) error
 }
 
 // Tombstones records erasures durably. Append returns once the record is
@@ -82,6 +110,8 @@ type Vault struct {
 	tombs   Tombstones
 	ring    *keyring
 	indexes *indexKeys
+	held    func(job string, n int)
+	child   func(ctx context.Context, tenantID, subjectID string) error
 }
 
 // New returns a vault.
@@ -96,7 +126,7 @@ func New(c Config) *Vault {
 		c.ConsentStaleness = steward.NeverStale{}
 	}
 	v := &Vault{store: c.Store, files: c.Files, keys: c.Keys, audit: c.Audit, now: c.Now, ttl: c.EphemeralTTL,
-		after: c.AfterErase, stale: c.ConsentStaleness, tombs: c.Tombstones}
+		after: c.AfterErase, stale: c.ConsentStaleness, tombs: c.Tombstones, held: c.RetentionHeld, child: c.ChildErasure}
 	v.policy.Store(c.Policy)
 	v.ring = newKeyring(c.Store, c.Keys, c.Now)
 	v.indexes = newIndexKeys(c.Keys)

@@ -141,19 +141,26 @@ func (c *cli) runServer(cfg *Config) error {
 		ln.Close()
 		return err
 	}
+	holdSvc, err := a.openHolds(c.ctx, v, auditLog)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("holds: %w", err)
+	}
 	casc, err := a.openCascade(c.ctx, v, events, auditLog, url)
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("cascade: %w", err)
 	}
-	rights.Register(steward.RequestErasure, fulfil.Erasure(casc, v, a.clock))
+	rights.Register(steward.RequestErasure, fulfil.Erasure(casc, v, holdSvc, a.clock))
+	rights.Register(steward.RequestRestriction, fulfil.Restriction(rights, v))
+	rights.Register(steward.RequestObjection, fulfil.Objection(rights, v))
 	rights.Register(steward.RequestRectification, fulfil.Rectification(rights, v))
 	web, err := a.openConsole(c.ctx, v, auditLog, pols, consents, gate, inc)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	api := httpapi.New(httpapi.Options{Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
+	api := httpapi.New(httpapi.Options{Holds: holdSvc, Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
 		Vault: v, MasterKeyUsers: a.masterKeyUsers(), PII: piiOpts, Jobs: a.db.Jobs, RequestLog: reqlog.Log, Audit: auditLog,
 		Policies: pols, Consent: consents, Disclose: gate, Outbox: events, Attest: a.attester(auditLog, pols), Console: web, Incidents: inc, Exports: exports,
 		Requests: rights, Cascade: casc,

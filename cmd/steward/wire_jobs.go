@@ -53,6 +53,7 @@ func (a *app) scheduler(v *vault.Vault, log *audit.Log, reg *prometheus.Registry
 	for _, j := range []jobs.Job{
 		{Name: "retention.files", Every: every, Run: drain(v.ExpireFiles)},
 		{Name: "retention.records", Every: 5 * every, Run: drain(v.ExpireRecords)},
+		{Name: "retention.personal", Every: every, Run: drain(v.ExpirePersonal)},
 		{Name: "blob.deletions", Every: 5 * every, Run: drain(v.FlushBlobDeletions)},
 		{Name: "requestlog.purge", Every: 10 * every, Run: func(ctx context.Context) error {
 			// The retention of the policy in force at each run.

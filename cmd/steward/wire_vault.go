@@ -19,6 +19,7 @@ import (
 	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/policy"
 	"github.com/steward-privacy/steward/sqlite"
+	"github.com/steward-privacy/steward/requests"
 	"github.com/steward-privacy/steward/vault"
 )
 
@@ -98,7 +99,7 @@ func (a *app) openVault(ctx context.Context, d *policy.Decider, audit steward.Au
 	}
 	a.files = files
 	c := vault.Config{Store: a.db, Files: files, Keys: a.keys, Audit: audit, Policy: d, Now: a.clock,
-		EphemeralTTL: a.cfg.EphemeralTTL, ConsentStaleness: stale}
+		EphemeralTTL: a.cfg.EphemeralTTL, ConsentStaleness: stale, RetentionHeld: a.retentionHeld, ChildErasure: a.childErasure}
 	if a.tombs != nil {
 		c.Tombstones = a.tombs
 	}
@@ -122,4 +123,17 @@ func (a *app) piiOptions() *httpapi.PIIOptions {
 		TTL:   24 * time.Hour,
 		Now:   a.clock,
 	}
+}
+
+// childErasure files an erasure request with reason child for a subject
+// found below the policy's minimum age under "below: delete"; it runs
+// without verification (steward filed it) like any other erasure, cascade
+// included. The request service exists once serve has opened it.
+func (a *app) childErasure(ctx context.Context, tenantID, subjectID string) error {
+	if a.requests == nil {
+		return steward.Errorf(steward.EUNAVAILABLE, "rights requests are not available in this command")
+	}
+	_, err := a.requests.FileInternal(ctx, requests.Internal{TenantID: tenantID, SubjectID: subjectID, Type: steward.RequestErasure,
+		Reason: "child", Actor: "system:children"})
+	return err
 }

@@ -53,3 +53,19 @@ func TestRectificationRequest(t *testing.T) {
 		t.Fatalf("after rectification: %s", got.Body)
 	}
 }
+
+// TestRestrictionAndObjectionRequests: a restriction request restricts the
+// subject's processing, an objection request records the objections.
+func TestRestrictionAndObjectionRequests(t *testing.T) {
+	s, app, _, sub := requestsServer(t, testdb.Backends()[0])
+	r := s.do("POST", "/v1/requests", app, map[string]any{"type": "restriction", "subject": map[string]any{"id": sub}, "verified_by": "application"})
+	expect(t, r, 201)
+	s.waitStatus(t, app, r.JSON(t)["id"].(string), "completed")
+	r = s.do("POST", "/v1/requests", app, map[string]any{"type": "objection", "subject": map[string]any{"id": sub}, "verified_by": "application"})
+	expect(t, r, 201)
+	s.waitStatus(t, app, r.JSON(t)["id"].(string), "completed")
+	view := s.do("GET", "/v1/subjects/"+sub, app, nil).JSON(t)
+	if view["restricted"] != true || view["objected"] != true {
+		t.Fatalf("after the requests: %v", view)
+	}
+}
