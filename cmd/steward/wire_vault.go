@@ -18,8 +18,8 @@ import (
 	"github.com/steward-privacy/steward/httpapi"
 	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/policy"
-	"github.com/steward-privacy/steward/sqlite"
 	"github.com/steward-privacy/steward/requests"
+	"github.com/steward-privacy/steward/sqlite"
 	"github.com/steward-privacy/steward/vault"
 )
 
