@@ -12,6 +12,7 @@ import (
 	"path"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/steward-privacy/steward"
@@ -254,9 +255,16 @@ func (h *hashingWriter) Write(p []byte) (int, error) {
 }
 
 // create starts an entry (closing the previous one into the manifest).
+// Files are stored as they are (images and videos are compressed
+// already, and deflating them would only cost time); the rest is
+// deflated.
 func (z *zipper) create(name string) (io.Writer, error) {
 	z.finish()
-	w, err := z.w.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: z.m.CreatedAt})
+	method := zip.Deflate
+	if strings.HasPrefix(name, "files/") {
+		method = zip.Store
+	}
+	w, err := z.w.CreateHeader(&zip.FileHeader{Name: name, Method: method, Modified: z.m.CreatedAt})
 	if err != nil {
 		return nil, err
 	}

@@ -189,7 +189,7 @@ func (c *cli) runServer(cfg *Config) error {
 		_ = f.Sync()
 	}
 	a.log.Info("serving", "url", url, "database", a.db.Dialect(), "replica", sched.Holder())
-	if err := a.auditStart(c.ctx, auditLog, cur.Decider.Version(), sched.Holder()); err != nil {
+	if err := a.auditStart(context.WithoutCancel(c.ctx), auditLog, cur.Decider.Version(), sched.Holder()); err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}
 	flushCtx, stopFlush := context.WithCancel(context.WithoutCancel(c.ctx))

@@ -278,9 +278,10 @@ func clientRequests(ctx context.Context, t *testing.T, s *server, admin *client.
 	if ev := got(admin.RequestEvidence(ctx, cw.ID)).must(t); ev.Algorithm != "Ed25519" || len(ev.Signature) != ed25519.SignatureSize {
 		t.Fatalf("evidence: %+v", ev)
 	}
+	// A legal hold keeps the erasure waiting in progress (released below).
+	hold := got(admin.CreateHold(ctx, client.NewHold{Subject: sub, Reason: "litigation"})).must(t)
 	er := got(admin.CreateRequest(ctx, client.NewRequest{Type: client.RequestErasure, Subject: client.SubjectRef{Email: "ada@example.org"},
 		VerifiedBy: "application", Details: json.RawMessage(`{}`)})).must(t)
-	// No erasure executor is registered yet: it waits in progress.
 	seen := len(s.codes())
 	un := got(admin.CreateRequest(ctx, client.NewRequest{Type: client.RequestAccess, Subject: client.SubjectRef{ID: sub}})).must(t)
 	if un.Status != client.RequestUnverified {
@@ -295,10 +296,15 @@ func clientRequests(ctx context.Context, t *testing.T, s *server, admin *client.
 	}
 	// The access request, verified, builds the package; its link downloads it.
 	var done *client.RightsRequest
-	waitFor(t, 20*time.Second, func() bool {
-		done = got(admin.GetRequest(ctx, un.ID)).must(t)
-		return done.Status == client.RequestCompleted
-	})
+	for deadline := time.Now().Add(40 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if done = got(admin.GetRequest(ctx, un.ID)).must(t); done.Status == client.RequestCompleted {
+			break
+		}
+		if time.Now().After(deadline) {
+			log := s.stderr.String()
+			t.Fatalf("the access request is %s after 40s:\n%s", done.Status, log[max(0, len(log)-2500):])
+		}
+	}
 	var res struct {
 		DownloadURL string `json:"download_url"`
 	}
@@ -323,4 +329,5 @@ func clientRequests(ctx context.Context, t *testing.T, s *server, admin *client.
 	if l := got(admin.ListRequests(ctx, client.RequestFilter{Type: client.RequestErasure})).must(t); len(l) != 1 || l[0].ID != er.ID {
 		t.Fatalf("list: %+v", l)
 	}
+	got(admin.ReleaseHold(ctx, hold.ID)).must(t)
 }
