@@ -227,3 +227,16 @@ func (l *Log) Status(ctx context.Context, tenantID string) (*Status, error) {
 	}
 	return st, nil
 }
+
+// Read returns events of a tenant for the caller c and records that read in
+// the chain (reading the audit log is an access too), as GET /v1/audit and
+// the console's audit pages do.
+func (l *Log) Read(ctx context.Context, c *steward.Caller, f steward.AuditFilter) ([]*steward.AuditEvent, error) {
+	events, err := l.Events(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	e := steward.NewAuditEvent(ctx, c, steward.ActionAuditRead, l.opts.Now())
+	e.Decision = steward.DecisionAllow
+	return events, l.Append(ctx, e)
+}

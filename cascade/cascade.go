@@ -94,13 +94,10 @@ func (s *Service) SetOnConfirmed(fn func(ctx context.Context, tenantID, requestI
 
 // record appends an audit event: ids and codes only.
 func (s *Service) record(ctx context.Context, tenantID, action, subjectID, target string, reasons ...string) error {
-	e := &steward.AuditEvent{TenantID: tenantID, Actor: "system:cascade", Action: action, SubjectID: subjectID, Target: target,
-		Reasons: reasons, Decision: steward.DecisionAllow, Time: s.cfg.Now().UTC()}
-	if c := steward.CallerFrom(ctx); c != nil {
-		e.Actor = c.Actor()
+	e := steward.NewAuditEvent(ctx, steward.CallerFrom(ctx), action, s.cfg.Now())
+	if e.Actor == "" {
+		e.Actor = "system:cascade"
 	}
-	if info := steward.RequestFrom(ctx); info != nil {
-		e.RequestID, e.ClientIP = info.ID, info.ClientIP
-	}
+	e.TenantID, e.SubjectID, e.Target, e.Reasons, e.Decision = tenantID, subjectID, target, reasons, steward.DecisionAllow
 	return s.cfg.Audit.Append(ctx, e)
 }

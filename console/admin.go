@@ -13,19 +13,10 @@ import (
 	"github.com/steward-privacy/steward/policy/ropa"
 )
 
-func auditVerifyOptions() audit.VerifyOptions { return audit.VerifyOptions{} }
-
 // readAudit lists audit events; reading the audit log is itself audited,
-// as over the API.
+// as over the API (audit.Log.Read).
 func (h *Handler) readAudit(r *http.Request, f steward.AuditFilter) ([]*steward.AuditEvent, error) {
-	events, err := h.c.Audit.Events(r.Context(), f)
-	if err != nil {
-		return nil, err
-	}
-	c := steward.CallerFrom(r.Context())
-	e := steward.NewAuditEvent(r.Context(), c, steward.ActionAuditRead, h.c.Now())
-	e.Decision = steward.DecisionAllow
-	return events, h.c.Audit.Append(r.Context(), e)
+	return h.c.Audit.Read(r.Context(), steward.CallerFrom(r.Context()), f)
 }
 
 // policyView is the policy page.
@@ -102,7 +93,7 @@ func (h *Handler) auditPage(w http.ResponseWriter, r *http.Request) {
 		*t.out = d
 	}
 	if r.Method == http.MethodPost {
-		rep, err := h.c.Audit.Verify(r.Context(), c.TenantID, auditVerifyOptions())
+		rep, err := h.c.Audit.Verify(r.Context(), c.TenantID, audit.VerifyOptions{})
 		if err != nil {
 			msg = problem(err)
 		} else {

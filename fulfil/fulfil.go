@@ -47,8 +47,7 @@ type Eraser interface {
 // partially, with the hold's reason.
 func Erasure(c Cascade, v Eraser, h Holds, now func() time.Time) requests.Executor {
 	return requests.ExecutorFunc(func(ctx context.Context, r *steward.RightsRequest) (*requests.Outcome, error) {
-		ctx = steward.WithCaller(ctx, &steward.Caller{TenantID: r.TenantID, Kind: steward.ActorSystem, ID: "requests",
-			Scopes: steward.Scopes{steward.ScopeRecordsWrite}})
+		ctx = system(ctx, r)
 		tasks, err := c.Status(ctx, r.TenantID, r.ID)
 		if err != nil {
 			return nil, err

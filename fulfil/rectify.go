@@ -25,16 +25,11 @@ type Details interface {
 // audited by the vault as a write by system:requests.
 func Rectification(d Details, w Writer) requests.Executor {
 	return requests.ExecutorFunc(func(ctx context.Context, r *steward.RightsRequest) (*requests.Outcome, error) {
-		raw, err := d.Details(r)
-		if err != nil {
-			return nil, err
-		}
 		var in requests.RectificationDetails
-		if err := json.Unmarshal(raw, &in); err != nil {
+		if err := details(d, r, &in); err != nil {
 			return nil, err
 		}
-		ctx = steward.WithCaller(ctx, &steward.Caller{TenantID: r.TenantID, Kind: steward.ActorSystem, ID: "requests",
-			Scopes: steward.Scopes{steward.ScopeRecordsWrite}})
+		ctx = system(ctx, r)
 		cats := make([]string, 0, len(in.Values))
 		for c := range in.Values {
 			cats = append(cats, c)

@@ -49,11 +49,8 @@ func (s *Server) routeAudit(l *audit.Log) {
 			if err != nil {
 				return err
 			}
-			events, err := l.Events(r.Context(), f)
+			events, err := l.Read(r.Context(), c, f)
 			if err != nil {
-				return err
-			}
-			if err := l.Append(r.Context(), auditEvent(r.Context(), c, steward.ActionAuditRead)); err != nil {
 				return err
 			}
 			page := AuditPage{Events: events}
@@ -107,10 +104,8 @@ func (s *Server) routeAudit(l *audit.Log) {
 
 // auditEvent describes an access to the audit log by c.
 func auditEvent(ctx context.Context, c *steward.Caller, action string) *steward.AuditEvent {
-	e := &steward.AuditEvent{TenantID: c.TenantID, Actor: c.Actor(), Action: action, Decision: steward.DecisionAllow}
-	if info := steward.RequestFrom(ctx); info != nil {
-		e.RequestID, e.ClientIP = info.ID, info.ClientIP
-	}
+	e := steward.NewAuditEvent(ctx, c, action, time.Now())
+	e.Decision = steward.DecisionAllow
 	return e
 }
 

@@ -37,9 +37,6 @@ type Sender interface {
 	Send(ctx context.Context, m *Message) error
 }
 
-// ErrNotConfigured is returned by callers when no sender is configured.
-var ErrNotConfigured = steward.Errorf(steward.EUNAVAILABLE, "email is not configured (set smtp_url and mail_from, or --dev-mail for development)")
-
 // smtpSender sends through an SMTP server.
 type smtpSender struct {
 	host string

@@ -130,10 +130,7 @@ func checkLimit(limit int) (int, error) {
 // record appends an audit event of a webhook change: the webhook's id
 // only, never its URL.
 func (s *Service) record(ctx context.Context, c *steward.Caller, action, webhookID string) error {
-	e := &steward.AuditEvent{TenantID: c.TenantID, Actor: c.Actor(), Action: action, Target: webhookID,
-		Decision: steward.DecisionAllow, Time: s.cfg.Now().UTC()}
-	if info := steward.RequestFrom(ctx); info != nil {
-		e.RequestID, e.ClientIP = info.ID, info.ClientIP
-	}
+	e := steward.NewAuditEvent(ctx, c, action, s.cfg.Now())
+	e.Target, e.Decision = webhookID, steward.DecisionAllow
 	return s.cfg.Audit.Append(ctx, e)
 }

@@ -34,6 +34,8 @@ func attestScenario(t *testing.T) (data string, keysFile string) {
 	expect(t, s.do("PUT", "/v1/subjects/"+sub.ID+"/data/user.behavior.browsing_history", s.Key, map[string]any{"value": "templates"}), 204)
 	expect(t, s.do("POST", "/v1/subjects/"+sub.ID+"/consents", s.Key, consentBody("personalize.content", "", true)), 201)
 	expect(t, s.do("GET", "/v1/subjects/"+sub.ID+"/data/user.behavior.browsing_history?purpose=personalize.content", s.Key, nil), 200)
+	// A file, kept within its limits.
+	got(c.UploadFile(ctx, sub.ID, client.Upload{Category: "user.content.prompt"}, strings.NewReader("a sketch"))).must(t)
 	// A rights request, open within its deadline.
 	expect(t, s.do("POST", "/v1/requests", s.Key, map[string]any{"type": "access", "subject": map[string]any{"id": sub.ID},
 		"jurisdiction": "gdpr", "verified_by": "application"}), 201)
@@ -90,6 +92,7 @@ func TestAttestationKeptAndBroken(t *testing.T) {
 		{"consent", `DELETE FROM consents`},
 		{"audit_chain", `UPDATE audit_events SET action = 'record.write' WHERE seq = 3`},
 		{"rights", `UPDATE rights_requests SET deadline = 1, due_at = 1`},
+		{"ephemeral_files", `UPDATE files SET ephemeral = 1, created_at = 0`},
 	} {
 		t.Run(c.promise, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "data")

@@ -107,4 +107,12 @@ func TestAccessRequestExport(t *testing.T) {
 		t.Fatal("the manifest signature does not verify against the published keys")
 	}
 	expect(t, s.do("GET", "/v1/exports/stx_"+strings.Repeat("A", 43), "", nil), 404)
+
+	// G3: once the person is erased, their package no longer opens (its
+	// key is destroyed with theirs).
+	expect(t, s.do("DELETE", "/v1/subjects/"+sub, app, nil), 200)
+	expect(t, s.do("GET", url, "", nil), 404)
+	// G1: the package was never on disk in plaintext.
+	s.stop()
+	scanFolder(t, s.Data, map[string]string{"a record in the package": "export-canary-mine", "a file in the package": "the file I uploaded"})
 }
