@@ -59,7 +59,7 @@ func TestAccessors(t *testing.T) {
 	if got := d.Rights(); len(got) != 2 || got[1].Kind != RightErasure {
 		t.Errorf("Rights = %+v", got)
 	}
-	if got := d.Justifications(); len(got) != 2 || got[0].Key != JustificationSubjectAgreement {
+	if got := d.Justifications(); len(got) != 3 || got[0].Key != JustificationSubjectAgreement || got[2].Approval != ApprovalRequired {
 		t.Errorf("Justifications = %+v", got)
 	}
 	procs := d.Processors()

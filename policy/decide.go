@@ -203,6 +203,9 @@ func (d *Decider) checkStaff(r *Request, pur *cPurpose) Reasons {
 			if r.Justification == JustificationSubjectAgreement && !r.Subject.StaffAccessAgreed {
 				return ReasonAgreementMissing
 			}
+			if d.justifiers[i].Approval == ApprovalRequired && !r.Approved {
+				return ReasonApprovalRequired
+			}
 			return 0
 		}
 	}
@@ -215,7 +218,7 @@ func (d *Decider) obligations(r *Request, why Reasons, pur *cPurpose, proc *cPro
 	if proc != nil {
 		ob |= proc.oblige
 	}
-	if why&(ReasonJustificationRequired|ReasonAgreementMissing|ReasonHumanAccessNotAllowed) != 0 {
+	if why&(ReasonJustificationRequired|ReasonAgreementMissing|ReasonHumanAccessNotAllowed|ReasonApprovalRequired) != 0 {
 		ob |= ObligeMask
 	}
 	if r.Subject.BelowMinimumAge && d.below == AgeFlag {

@@ -208,6 +208,12 @@ func TestDecide(t *testing.T) {
 		{name: "subject agreement with the agreement", req: with(svc("essential.service", "user.contact"), func(r *Request) {
 			r.Actor, r.Justification, r.Subject.StaffAccessAgreed = ActorStaff, "subject-agreement", true
 		})},
+		{name: "a justification needing approval masks without a grant", req: with(svc("essential.service", "user.contact"), func(r *Request) {
+			r.Actor, r.Justification = ActorStaff, "legal-request"
+		}), reasons: ReasonApprovalRequired, oblige: ObligeMask},
+		{name: "a justification needing approval shows values under an approved grant", req: with(svc("essential.service", "user.contact"), func(r *Request) {
+			r.Actor, r.Justification, r.Approved = ActorStaff, "legal-request", true
+		})},
 		{name: "purpose without human access masks even justified staff", req: with(svc("essential.service.security", "user.device.ip_address"), func(r *Request) {
 			r.Actor, r.Justification = ActorStaff, "security-investigation"
 		}), reasons: ReasonHumanAccessNotAllowed, oblige: ObligeMask},

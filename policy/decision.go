@@ -53,6 +53,7 @@ const (
 	ReasonJustificationRequired                           // staff without an accepted justification: masked
 	ReasonAgreementMissing                                // subject-agreement invoked without the agreement: masked
 	ReasonHumanAccessNotAllowed                           // the purpose allows no human access: masked
+	ReasonApprovalRequired                                // the justification needs an approved access grant: masked
 )
 
 // denying is the set of reasons that deny a request.
@@ -84,6 +85,7 @@ var reasonTable = []struct {
 	{ReasonJustificationRequired, "justification_required", "staff need an accepted justification to see values"},
 	{ReasonAgreementMissing, "agreement_missing", "the person has not agreed to staff access"},
 	{ReasonHumanAccessNotAllowed, "human_access_not_allowed", "no human may see data used for %p"},
+	{ReasonApprovalRequired, "approval_required", "the justification needs an access grant a privacy officer approved"},
 }
 
 // Has reports whether every reason in r is set.

@@ -12,6 +12,7 @@ func TestReasonCodes(t *testing.T) {
 		"objected", "gpc_opt_out", "below_minimum_age", "processor_not_allowed",
 		"processor_purpose_not_allowed", "processor_category_not_allowed", "region_not_allowed",
 		"aggregate_only", "justification_required", "agreement_missing", "human_access_not_allowed",
+		"approval_required",
 	}
 	if got := ReasonCodes(); !slices.Equal(got, want) {
 		t.Errorf("ReasonCodes = %v; want %v", got, want)
@@ -22,7 +23,7 @@ func TestReasonCodes(t *testing.T) {
 	if !(ReasonProhibited | ReasonRestricted).Has(ReasonProhibited) || ReasonRestricted.Has(ReasonProhibited|ReasonRestricted) {
 		t.Error("Has is wrong")
 	}
-	for _, masking := range []Reasons{ReasonJustificationRequired, ReasonAgreementMissing, ReasonHumanAccessNotAllowed} {
+	for _, masking := range []Reasons{ReasonJustificationRequired, ReasonAgreementMissing, ReasonHumanAccessNotAllowed, ReasonApprovalRequired} {
 		if masking&denying != 0 {
 			t.Errorf("%v denies; it should only mask", masking.Codes())
 		}

@@ -142,6 +142,19 @@ func (h *HumanAccess) setScalar(s string) error {
 	return setEnum(h, s, []string{string(HumanJustified), string(HumanNever)}, "human access rule")
 }
 
+// Approval says whether a justification needs a second person's approval.
+type Approval string
+
+// Approval rules. The zero value means ApprovalNone.
+const (
+	ApprovalNone     Approval = "none"     // the justification alone shows values in clear
+	ApprovalRequired Approval = "required" // only under an access grant a privacy officer approved
+)
+
+func (a *Approval) setScalar(s string) error {
+	return setEnum(a, s, []string{string(ApprovalNone), string(ApprovalRequired)}, "approval rule")
+}
+
 // Safeguard is a contractual or legal safeguard a processor or transfer
 // relies on.
 type Safeguard string

@@ -39,6 +39,7 @@ func TestParseProblems(t *testing.T) {
 		{"negative number", "steward: v1\nchildren:\n  minimum_age: -3\n", "p.yaml:3:16: children.minimum_age must be a whole number between 0 and 1000000", ""},
 		{"text where a boolean belongs", "steward: v1\npurposes:\n  marketing:\n    essential: yes\n", "p.yaml:4:16: purposes[marketing].essential must be true or false", ""},
 		{"unknown enum value", "steward: v1\npurposes:\n  marketing:\n    basis: consnet\n", `p.yaml:4:12: unknown legal basis "consnet"`, `"consent"`},
+		{"unknown approval rule", "steward: v1\nstaff:\n  justifications:\n    legal:\n      description: X\n      approval: maybe\n", `p.yaml:6:17: unknown approval rule "maybe"`, "none, required"},
 		{"bad date", "steward: v1\norganisation:\n  effective: 21/05/2026\n", `p.yaml:3:14: "21/05/2026" is not a date`, "YYYY-MM-DD"},
 		{"bad retention", "steward: v1\ncategories:\n  user.name:\n    retention: forever\n", `p.yaml:4:16: unknown retention rule "forever"`, "ISO 8601"},
 		{"retention mapping without rule", "steward: v1\ncategories:\n  user.name:\n    retention: {max: P1D}\n", "p.yaml:4:17: retention needs a rule", ""},

@@ -222,10 +222,14 @@ type Staff struct {
 
 // Justification is a reason the policy accepts for a human to read personal
 // data. The key "subject-agreement" further needs the subject's recorded
-// agreement (SubjectState.StaffAccessAgreed).
+// agreement (SubjectState.StaffAccessAgreed). It is written either as its
+// description alone or as a mapping with the description and
+// "approval: required", when a second person (a privacy officer) must
+// approve an access grant before values are shown in clear (break-glass).
 type Justification struct {
-	Key         string `yaml:",key"`
-	Description string `yaml:",scalar"`
+	Key         string   `yaml:",key"`
+	Description string   `yaml:"description,scalar"`
+	Approval    Approval `yaml:"approval"`
 }
 
 // JustificationSubjectAgreement is the justification key that needs the

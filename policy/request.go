@@ -37,6 +37,10 @@ type Request struct {
 	Actor Actor
 	// Justification is the key of the staff justification invoked (staff only).
 	Justification string
+	// Approved is set when an access grant a second staff member approved
+	// covers this read (the subject, the justification, the time): a
+	// justification with "approval: required" shows values only then.
+	Approved bool
 	// Processor is the key of the sub-processor the data is sent to, if any.
 	Processor string
 	// Region is the region where the subject's data is stored (the tenant's

@@ -36,7 +36,11 @@ func Compare(old, new *policy.Policy) []Change {
 	rights(d, old.Rights, new.Rights)
 	keyed(d, "staff.justifications", old.Staff.Justifications, new.Staff.Justifications, func(j policy.Justification) string { return j.Key },
 		func(j policy.Justification) string { return j.Description }, material("new reason for staff to read personal data"), minor,
-		func(path string, a, b policy.Justification) { d.value(path, a.Description, b.Description, minor, nil) })
+		func(path string, a, b policy.Justification) {
+			d.value(path, a.Description, b.Description, minor, nil)
+			d.flag(path+".approval", a.Approval == policy.ApprovalRequired, b.Approval == policy.ApprovalRequired, false,
+				material("staff no longer need a second person's approval"))
+		})
 	security(d, old.Security, new.Security)
 	children(d, old.Children, new.Children)
 	signals(d, old, new)

@@ -259,7 +259,11 @@ func (b *builder) security() Section {
 	s.Blocks = append(s.Blocks, list(items...))
 	var why []string
 	for _, j := range b.p.Staff.Justifications {
-		why = append(why, sentence(j.Description))
+		w := sentence(j.Description)
+		if j.Approval == policy.ApprovalRequired {
+			w += " A second person, our privacy officer, must approve each such access first, for one person's data and a limited time."
+		}
+		why = append(why, w)
 	}
 	if len(why) == 0 {
 		s.Blocks = append(s.Blocks, para("No one at "+b.org+" can read your personal data: staff see masked values only."))
