@@ -25,6 +25,7 @@ import (
 	"github.com/steward-privacy/steward/consent"
 	"github.com/steward-privacy/steward/disclose"
 	"github.com/steward-privacy/steward/export"
+	"github.com/steward-privacy/steward/grants"
 	"github.com/steward-privacy/steward/holds"
 	"github.com/steward-privacy/steward/incidents"
 	"github.com/steward-privacy/steward/outbox"
@@ -96,6 +97,9 @@ type Options struct {
 	Cascade *cascade.Service
 	// Holds serves /v1/holds*; nil leaves them out.
 	Holds *holds.Service
+	// Grants serves the break-glass /v1/access-grants*; nil leaves them
+	// out.
+	Grants *grants.Service
 }
 
 // Server is the HTTP API.
@@ -131,6 +135,7 @@ func New(o Options) *Server {
 	if o.Vault != nil {
 		s.routeVault()
 		s.routeSubjectState(o.Vault)
+		s.routeStaffAgreement(o.Vault)
 		s.routeRotation(vault.NewRotations(o.Vault), o.MasterKeyUsers)
 	}
 	if o.PII != nil {
@@ -175,6 +180,9 @@ func New(o Options) *Server {
 	}
 	if o.Holds != nil {
 		s.routeHolds(o.Holds)
+	}
+	if o.Grants != nil {
+		s.routeGrants(o.Grants)
 	}
 	s.mux.HandleFunc("/", s.notFoundHandler)
 	return s

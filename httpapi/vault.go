@@ -44,11 +44,12 @@ const maxUpload = 5 << 30
 var purposeParams = []Param{
 	{Name: "purpose", Description: "the data-use key the data is read for, e.g. essential.service", Required: true},
 	{Name: "justification", Description: "staff only: the justification invoked, e.g. security-investigation"},
+	{Name: "grant", Description: "staff only: the approved access grant (grant_...) a justification that needs approval invokes"},
 }
 
 func access(r *http.Request) vault.Access {
 	q := r.URL.Query()
-	return vault.Access{Purpose: q.Get("purpose"), Justification: q.Get("justification")}
+	return vault.Access{Purpose: q.Get("purpose"), Justification: q.Get("justification"), Grant: q.Get("grant")}
 }
 
 func (s *Server) routeVault() {

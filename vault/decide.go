@@ -17,6 +17,18 @@ type Access struct {
 	Purpose       string
 	Justification string
 	Processor     string
+	// Grant is the id of the approved access grant a staff read invokes,
+	// for a justification whose policy entry requires approval.
+	Grant string
+}
+
+// auditReasons are the reasons a read's audit event starts with: the
+// access grant it invoked, if any ("grant:ID").
+func (a Access) auditReasons() []string {
+	if a.Grant == "" {
+		return nil
+	}
+	return []string{"grant:" + a.Grant}
 }
 
 // actorOf maps the caller to the policy's notion of actor.
@@ -39,8 +51,12 @@ func actorOf(c *steward.Caller) policy.Actor {
 // denies, so most reads cost nothing extra.
 func (v *Vault) decide(ctx context.Context, c *steward.Caller, s *steward.Subject, a Access, categories []string) (policy.Decision, error) {
 	pol := v.Policy()
+	approved, err := v.granted(ctx, c, s, a)
+	if err != nil {
+		return policy.Decision{}, err
+	}
 	req := policy.Request{Purpose: a.Purpose, Categories: categories, Actor: actorOf(c), Justification: a.Justification,
-		Processor: a.Processor, Region: s.Region, At: v.now(), Subject: policy.SubjectState{Restricted: s.Restricted,
+		Approved: approved, Processor: a.Processor, Region: s.Region, At: v.now(), Subject: policy.SubjectState{Restricted: s.Restricted,
 			RestrictedUntil: s.RestrictedUntil, Objected: s.Objected, Objections: s.Objections,
 			BelowMinimumAge: s.BelowMinimumAge, StaffAccessAgreed: s.StaffAccessAgreed}}
 	d := pol.Decide(&req)
@@ -53,6 +69,25 @@ func (v *Vault) decide(ctx context.Context, c *steward.Caller, s *steward.Subjec
 	}
 	SubjectConsents(&req.Subject, st, pol.Version(), v.ConsentStaleness())
 	return pol.Decide(&req), nil
+}
+
+// granted reports whether the access grant a staff read names covers it:
+// approved by a privacy officer, for this staff member, subject and
+// justification, and not expired. A grant of another tenant is not found;
+// one that does not cover the read leaves the values masked
+// (policy.ReasonApprovalRequired), it is not an error.
+func (v *Vault) granted(ctx context.Context, c *steward.Caller, s *steward.Subject, a Access) (bool, error) {
+	if a.Grant == "" || c.Kind != steward.ActorStaff {
+		return false, nil
+	}
+	g, err := v.store.AccessGrant(ctx, c.TenantID, a.Grant)
+	if steward.ErrorCode(err) == steward.ENOTFOUND {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return g.Covers(c.ID, s.ID, a.Justification, v.now()), nil
 }
 
 // SubjectConsents fills the consent part of a policy.SubjectState from a
@@ -81,7 +116,7 @@ const Undeclared = "undeclared"
 
 // denied records a denial and returns the 403 error that explains it.
 func (v *Vault) denied(ctx context.Context, c *steward.Caller, e steward.AuditEvent, d policy.Decision) error {
-	e.Decision, e.Reasons = steward.DecisionDeny, d.Codes()
+	e.Decision, e.Reasons = steward.DecisionDeny, append(e.Reasons, d.Codes()...)
 	v.CodesOnly(&e, d)
 	if _, err := v.record(ctx, c, e); err != nil {
 		return err
@@ -122,6 +157,9 @@ func (v *Vault) checkAccess(c *steward.Caller, a Access) error {
 	}
 	if len(a.Purpose) > 200 {
 		return steward.Invalid("purpose", "is too long")
+	}
+	if a.Grant != "" && (a.Justification == "" || !steward.ValidID(a.Grant, steward.PrefixAccessGrant)) {
+		return steward.Invalid("grant", "must be the id of an access grant (grant_...), given with its justification")
 	}
 	if a.Justification == "" {
 		return nil

@@ -192,7 +192,7 @@ func (v *Vault) OpenFile(ctx context.Context, fileID string, a Access) (*FileVie
 		return nil, nil, nil, err
 	}
 	event := steward.AuditEvent{Action: steward.ActionFileRead, SubjectID: s.ID, Target: f.ID, Categories: []string{f.Category},
-		Purpose: a.Purpose, Justification: a.Justification}
+		Purpose: a.Purpose, Justification: a.Justification, Reasons: a.auditReasons()}
 	d, err := v.decide(ctx, c, s, a, event.Categories)
 	if err != nil {
 		return nil, nil, nil, err
@@ -222,7 +222,7 @@ func (v *Vault) OpenFile(ctx context.Context, fileID string, a Access) (*FileVie
 		raw.Close()
 		return nil, nil, nil, err
 	}
-	event.Decision, event.Reasons = steward.DecisionAllow, d.Codes()
+	event.Decision, event.Reasons = steward.DecisionAllow, append(event.Reasons, d.Codes()...)
 	if _, err := v.record(ctx, c, event); err != nil {
 		raw.Close()
 		return nil, nil, nil, err

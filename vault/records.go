@@ -116,7 +116,7 @@ func (v *Vault) GetRecord(ctx context.Context, subjectID, category string, a Acc
 		return nil, err
 	}
 	event := steward.AuditEvent{Action: steward.ActionRecordRead, SubjectID: s.ID, Categories: cats, Purpose: a.Purpose,
-		Justification: a.Justification}
+		Justification: a.Justification, Reasons: a.auditReasons()}
 	if !d.Allowed {
 		return nil, v.denied(ctx, c, event, d)
 	}
@@ -135,7 +135,7 @@ func (v *Vault) GetRecord(ctx context.Context, subjectID, category string, a Acc
 	if err != nil {
 		return nil, err
 	}
-	event.Decision, event.Reasons = steward.DecisionAllow, d.Codes()
+	event.Decision, event.Reasons = steward.DecisionAllow, append(event.Reasons, d.Codes()...)
 	if _, err := v.record(ctx, c, event); err != nil {
 		return nil, err
 	}
@@ -161,7 +161,8 @@ func (v *Vault) GetRecords(ctx context.Context, subjectID string, a Access) ([]V
 	if err != nil {
 		return nil, err
 	}
-	event := steward.AuditEvent{Action: steward.ActionRecordRead, SubjectID: s.ID, Purpose: a.Purpose, Justification: a.Justification}
+	event := steward.AuditEvent{Action: steward.ActionRecordRead, SubjectID: s.ID, Purpose: a.Purpose, Justification: a.Justification,
+		Reasons: a.auditReasons()}
 	if len(recs) == 0 {
 		// Still ask the policy, so a forbidden purpose is denied rather than
 		// answered with an empty list.

@@ -35,13 +35,16 @@ type SubjectView struct {
 	// RestrictedUntil is when the restriction ends; absent while open-ended.
 	RestrictedUntil *time.Time `json:"restricted_until,omitempty"`
 	// Objections are the purposes the person objected to.
-	Objections []string  `json:"objections,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
+	Objections []string `json:"objections,omitempty"`
+	// StaffAccessAgreed: the person agreed that staff may read their data
+	// under the policy's subject-agreement justification.
+	StaffAccessAgreed bool      `json:"staff_access_agreed"`
+	CreatedAt         time.Time `json:"created_at"`
 }
 
 func view(s *steward.Subject) *SubjectView {
 	sv := &SubjectView{ID: s.ID, Region: s.Region, BelowMinimumAge: s.BelowMinimumAge, Restricted: s.Restricted,
-		Objected: s.Objected, Objections: s.Objections, CreatedAt: s.CreatedAt}
+		Objected: s.Objected, Objections: s.Objections, StaffAccessAgreed: s.StaffAccessAgreed, CreatedAt: s.CreatedAt}
 	if s.Restricted && !s.RestrictedUntil.IsZero() {
 		until := s.RestrictedUntil
 		sv.RestrictedUntil = &until

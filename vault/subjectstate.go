@@ -208,3 +208,26 @@ func isoDuration(d time.Duration) string {
 	}
 	return out
 }
+
+// SetStaffAccessAgreement records a subject's agreement that staff may
+// read their data under the policy's subject-agreement justification
+// ("unless we first obtained the user's affirmative agreement"), or
+// revokes it (agreed false). The application records it for the person it
+// authenticated (scope records:write); audited with reason "agreed" or
+// "revoked".
+func (v *Vault) SetStaffAccessAgreement(ctx context.Context, subjectID string, agreed bool) error {
+	c, err := require(ctx, steward.ScopeRecordsWrite)
+	if err != nil {
+		return err
+	}
+	if err := v.store.SetStaffAccessAgreed(ctx, c.TenantID, subjectID, agreed); err != nil {
+		return err
+	}
+	reason := "revoked"
+	if agreed {
+		reason = "agreed"
+	}
+	_, err = v.record(ctx, c, steward.AuditEvent{Action: steward.ActionStaffAgreement, SubjectID: subjectID,
+		Decision: steward.DecisionAllow, Reasons: []string{reason}})
+	return err
+}

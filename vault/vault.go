@@ -41,6 +41,10 @@ type SubjectStateStore interface {
 	SetRestriction(ctx context.Context, tenantID, subjectID string, on bool, until time.Time) error
 	SetObjections(ctx context.Context, tenantID, subjectID string, all bool, purposes []string) error
 	SetBelowMinimumAge(ctx context.Context, tenantID, subjectID string, below bool) error
+	SetStaffAccessAgreed(ctx context.Context, tenantID, subjectID string, agreed bool) error
+	// AccessGrant returns a break-glass access grant, for reads that name
+	// one (Access.Grant).
+	AccessGrant(ctx context.Context, tenantID, id string) (*steward.AccessGrant, error)
 	UpdateIdentifiers(ctx context.Context, s *steward.Subject) error
 	PutSubjectRetention(ctx context.Context, r *steward.SubjectRetention) error
 	SubjectRetentions(ctx context.Context, tenantID, subjectID string) ([]*steward.SubjectRetention, error)

@@ -120,7 +120,9 @@ func (c *cli) runServer(cfg *Config) error {
 		return fmt.Errorf("exports: %w", err)
 	}
 	registerExportExecutors(rights, exports)
-	sched := a.scheduler(v, auditLog, reg, append(a.incidentJobs(inc), exportJobs(exports, cfg.JobInterval)...)...)
+	breakGlass := a.openGrants(v, auditLog)
+	more := append(a.incidentJobs(inc), exportJobs(exports, cfg.JobInterval)...)
+	sched := a.scheduler(v, auditLog, reg, append(more, grantJobs(breakGlass, cfg.JobInterval)...)...)
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(c.ctx))
 	jobsDone := make(chan struct{})
 	go func() { sched.Run(jobsCtx); close(jobsDone) }()
@@ -163,7 +165,7 @@ func (c *cli) runServer(cfg *Config) error {
 	api := httpapi.New(httpapi.Options{Holds: holdSvc, Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
 		Vault: v, MasterKeyUsers: a.masterKeyUsers(), PII: piiOpts, Jobs: a.db.Jobs, RequestLog: reqlog.Log, Audit: auditLog,
 		Policies: pols, Consent: consents, Disclose: gate, Outbox: events, Attest: a.attester(auditLog, pols), Console: web, Incidents: inc, Exports: exports,
-		Requests: rights, Cascade: casc,
+		Requests: rights, Cascade: casc, Grants: breakGlass,
 		KeyLimit: ratelimit.New(cfg.RateLimitKey, int(2*cfg.RateLimitKey), nil),
 		IPLimit:  ratelimit.New(cfg.RateLimitIP, int(2*cfg.RateLimitIP), nil)})
 
