@@ -74,6 +74,9 @@ const (
 	ActionAccessGrantApprove = "access_grant.approve"
 	ActionAccessGrantRefuse  = "access_grant.refuse"
 	ActionAccessGrantExpire  = "access_grant.expire"
+	// ActionAccessGrantNoteRead: a grant's sealed note was shown (to an
+	// auditor).
+	ActionAccessGrantNoteRead = "access_grant.note_read"
 	// ActionStaffAgreement records the subject agreeing to staff access
 	// (reason "agreed") or revoking it ("revoked").
 	ActionStaffAgreement = "subject.staff_agreement"

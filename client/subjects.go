@@ -28,8 +28,11 @@ type Subject struct {
 	// RestrictedUntil ends the restriction; nil while open-ended.
 	RestrictedUntil *time.Time `json:"restricted_until,omitempty"`
 	// Objections are the purposes the person objected to.
-	Objections []string  `json:"objections,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
+	Objections []string `json:"objections,omitempty"`
+	// StaffAccessAgreed: the person agreed that staff may read their data
+	// under the subject-agreement justification.
+	StaffAccessAgreed bool      `json:"staff_access_agreed"`
+	CreatedAt         time.Time `json:"created_at"`
 }
 
 // SubjectLookup finds a subject by exactly one of its identifiers.
@@ -57,14 +60,16 @@ type Evidence struct {
 }
 
 // Access names why personal data is read: the purpose (a data-use key such
-// as essential.service) and, for staff, the justification invoked.
+// as essential.service) and, for staff, the justification invoked and, for
+// a justification that needs approval, the approved access grant.
 type Access struct {
 	Purpose       string
 	Justification string
+	Grant         string
 }
 
 func (a Access) query() url.Values {
-	return values("purpose", a.Purpose, "justification", a.Justification)
+	return values("purpose", a.Purpose, "justification", a.Justification, "grant", a.Grant)
 }
 
 // Value is one record as read: the value, or a masked one when the policy

@@ -191,7 +191,7 @@ func (s *Service) Request(ctx context.Context, in *NewGrant) (*GrantView, error)
 	if err := s.record(ctx, c, steward.ActionAccessGrantRequest, g, "minutes:"+strconv.Itoa(g.Minutes)); err != nil {
 		return nil, err
 	}
-	return s.view(ctx, c, g), nil
+	return s.view(ctx, c, g)
 }
 
 // Approve approves a requested grant: by a privacy officer who is not the
@@ -236,7 +236,7 @@ func (s *Service) decide(ctx context.Context, id string, to steward.GrantStatus,
 	if err := s.record(ctx, c, action, g); err != nil {
 		return nil, err
 	}
-	return s.view(ctx, c, g), nil
+	return s.view(ctx, c, g)
 }
 
 // Get returns one grant of the tenant (scope records:read).
@@ -249,7 +249,7 @@ func (s *Service) Get(ctx context.Context, id string) (*GrantView, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.view(ctx, c, g), nil
+	return s.view(ctx, c, g)
 }
 
 // List lists the tenant's grants, newest first, of one status ("" for
@@ -270,7 +270,9 @@ func (s *Service) List(ctx context.Context, status string) ([]*GrantView, error)
 	}
 	out := make([]*GrantView, len(gs))
 	for i, g := range gs {
-		out[i] = s.view(ctx, c, g)
+		if out[i], err = s.view(ctx, c, g); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -306,18 +308,25 @@ func statusBefore(g *steward.AccessGrant) steward.GrantStatus {
 }
 
 // view shows a grant; the note only to callers with audit:read, and only
-// while the subject's key exists.
-func (s *Service) view(ctx context.Context, c *steward.Caller, g *steward.AccessGrant) *GrantView {
+// while the subject's key exists. Showing a note is a read of free text
+// that may be personal: audited (access_grant.note_read).
+func (s *Service) view(ctx context.Context, c *steward.Caller, g *steward.AccessGrant) (*GrantView, error) {
 	v := &GrantView{ID: g.ID, Subject: g.SubjectID, Justification: g.Justification, Minutes: g.Minutes,
 		Status: string(g.Status), RequestedBy: g.RequestedBy, RequestedAt: g.RequestedAt, DecidedBy: g.DecidedBy,
 		DecidedAt: g.DecidedAt, ExpiresAt: g.ExpiresAt}
-	if g.Status != steward.GrantExpired && g.Status != steward.GrantRefused && !s.now().Before(g.ExpiresAt) {
+	if (g.Status == steward.GrantRequested || g.Status == steward.GrantApproved) && !s.now().Before(g.ExpiresAt) {
 		v.Status = string(steward.GrantExpired) // the expiry job has not passed yet
 	}
-	if g.NoteSealed != nil && c.Scopes.Has(steward.ScopeAuditRead) {
-		if note, err := s.notes.OpenNote(ctx, g.TenantID, g.SubjectID, g.ID, g.NoteSealed); err == nil {
-			v.Note = string(note)
-		}
+	if g.NoteSealed == nil || !c.Scopes.Has(steward.ScopeAuditRead) {
+		return v, nil
 	}
-	return v
+	note, err := s.notes.OpenNote(ctx, g.TenantID, g.SubjectID, g.ID, g.NoteSealed)
+	if err != nil {
+		return v, nil // the subject was erased, and the note with it
+	}
+	if err := s.record(ctx, c, steward.ActionAccessGrantNoteRead, g); err != nil {
+		return nil, err
+	}
+	v.Note = string(note)
+	return v, nil
 }

@@ -142,6 +142,7 @@ func TestClientDrivesEveryRoute(t *testing.T) {
 		clientDisclosures(ctx, t, b, log)
 		clientCascade(ctx, t, b, log)
 		clientSubjectState(ctx, t, s, log, admin, app, sub)
+		clientBreakGlass(ctx, t, s, log, admin, app, sub)
 		ev := got(app.EraseSubject(ctx, sub)).must(t)
 		if !ev.DataKeyDestroyed || ev.SubjectID != sub {
 			t.Fatalf("erasure evidence: %+v", ev)
