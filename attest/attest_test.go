@@ -2,6 +2,7 @@ package attest
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -17,6 +18,14 @@ type fakeStore struct {
 	events   []*steward.AuditEvent
 	consents map[string][]*steward.ConsentRecord
 	staff    []*steward.StaffAccount
+	grants   map[string]*steward.AccessGrant
+}
+
+func (f *fakeStore) AccessGrant(_ context.Context, _, id string) (*steward.AccessGrant, error) {
+	if g, ok := f.grants[id]; ok {
+		return g, nil
+	}
+	return nil, steward.Errorf(steward.ENOTFOUND, "access grant not found")
 }
 
 func (f *fakeStore) ScanAudit(_ context.Context, _ string, _ int64, fn func(*steward.AuditEvent) error) error {
@@ -85,13 +94,30 @@ func TestStaffAccessAndMFA(t *testing.T) {
 		return &steward.AuditEvent{Seq: seq, Actor: "staff:stf_1", Action: steward.ActionRecordRead, SubjectID: "sub_a",
 			Purpose: "essential.service", Decision: steward.DecisionAllow, Justification: justification, Reasons: reasons, Time: at}
 	}
+	decided, self := at.Add(-time.Hour), at.Add(-time.Hour)
+	late := staffRead(8, "legal-obligation", "grant:grant_ok")
+	late.Time = at.Add(2 * time.Hour) // after the grant's end
 	st := &fakeStore{
-		events: []*steward.AuditEvent{staffRead(1, "security-investigation"), staffRead(2, "", "justification_required"), staffRead(3, "")},
-		staff:  []*steward.StaffAccount{{ID: "stf_1", TOTPEnabled: true}, {ID: "stf_2"}, {ID: "stf_3", DisabledAt: &at}},
+		events: []*steward.AuditEvent{staffRead(1, "security-investigation"), staffRead(2, "", "justification_required"), staffRead(3, ""),
+			// legal-obligation needs approval: under an approved grant, without
+			// one (masked: fine; in clear: broken), under a self-approved or
+			// refused grant, after the grant's end.
+			staffRead(4, "legal-obligation", "grant:grant_ok"), staffRead(5, "legal-obligation", "approval_required"),
+			staffRead(6, "legal-obligation"), staffRead(7, "legal-obligation", "grant:grant_self"), late,
+			staffRead(9, "legal-obligation", "grant:grant_refused")},
+		staff: []*steward.StaffAccount{{ID: "stf_1", TOTPEnabled: true}, {ID: "stf_2"}, {ID: "stf_3", DisabledAt: &at}},
+		grants: map[string]*steward.AccessGrant{
+			"grant_ok": {ID: "grant_ok", SubjectID: "sub_a", Justification: "legal-obligation", Status: steward.GrantExpired,
+				RequestedBy: "stf_1", DecidedBy: "stf_2", DecidedAt: &decided, ExpiresAt: at.Add(time.Hour)},
+			"grant_self": {ID: "grant_self", SubjectID: "sub_a", Justification: "legal-obligation", Status: steward.GrantApproved,
+				RequestedBy: "stf_1", DecidedBy: "stf_1", DecidedAt: &self, ExpiresAt: at.Add(time.Hour)},
+			"grant_refused": {ID: "grant_refused", SubjectID: "sub_a", Justification: "legal-obligation", Status: steward.GrantRefused,
+				RequestedBy: "stf_1", DecidedBy: "stf_2", DecidedAt: &decided, ExpiresAt: at.Add(time.Hour)},
+		},
 	}
 	r := newRun(t, st, Settings{})
 	l, err := checkStaffAccess(context.Background(), r)
-	if err != nil || l.Status != Broken || len(l.Breaking) != 1 || l.Breaking[0] != "audit:3" {
+	if err != nil || l.Status != Broken || !slices.Equal(l.Breaking, []string{"audit:3", "audit:6", "audit:7", "audit:8", "audit:9"}) {
 		t.Fatalf("staff access: %+v, %v", l, err)
 	}
 	l, err = checkStaffMFA(context.Background(), r)

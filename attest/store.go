@@ -21,4 +21,5 @@ type Store interface {
 	PolicyVersion(ctx context.Context, version string) (*steward.PolicyVersion, error)
 	StaffList(ctx context.Context, tenantID string) ([]*steward.StaffAccount, error)
 	Jobs(ctx context.Context) ([]*steward.JobState, error)
+	AccessGrant(ctx context.Context, tenantID, id string) (*steward.AccessGrant, error)
 }

@@ -140,12 +140,16 @@ const processorReasons = policy.ReasonProcessorNotAllowed | policy.ReasonProcess
 	policy.ReasonPurposeNotDeclared | policy.ReasonCategoryNotAllowed | policy.ReasonProhibited
 
 // checkStaffAccess: every read in clear by staff invoked a justification
-// the policy accepts.
+// the policy accepts and, where the justification needs approval, named an
+// access grant that a second person approved for that staff member and
+// subject and that was in force at the time of the read.
 func checkStaffAccess(ctx context.Context, r *run) (Line, error) {
-	l := Line{Promise: "staff_access", Says: "no human reads personal data in clear without an accepted reason"}
+	l := Line{Promise: "staff_access", Says: "no human reads personal data in clear without an accepted reason and, where required, a second person's approval"}
 	accepted := map[string]bool{}
+	approval := map[string]bool{}
 	for _, j := range r.dec.Justifications() {
 		accepted[j.Key] = true
+		approval[j.Key] = j.Approval == policy.ApprovalRequired
 	}
 	n, masked := 0, 0
 	var bad []string
@@ -159,7 +163,14 @@ func checkStaffAccess(ctx context.Context, r *run) (Line, error) {
 			masked++
 			return nil
 		}
-		if !accepted[e.Justification] {
+		ok := accepted[e.Justification]
+		if ok && approval[e.Justification] {
+			var err error
+			if ok, err = approvedGrant(ctx, r, e); err != nil {
+				return err
+			}
+		}
+		if !ok {
 			bad = append(bad, "audit:"+strconv.FormatInt(e.Seq, 10))
 		}
 		return nil
@@ -173,9 +184,35 @@ func checkStaffAccess(ctx context.Context, r *run) (Line, error) {
 	return l, nil
 }
 
+// approvedGrant reports whether the access grant a staff read names
+// ("grant:ID" among its reasons) was approved by someone other than the
+// requester, for the reader, subject and justification, and in force at
+// the read's time.
+func approvedGrant(ctx context.Context, r *run, e *steward.AuditEvent) (bool, error) {
+	var id string
+	for _, x := range e.Reasons {
+		if g, ok := strings.CutPrefix(x, "grant:"); ok {
+			id = g
+		}
+	}
+	if id == "" {
+		return false, nil
+	}
+	g, err := r.c.Store.AccessGrant(ctx, r.tenant, id)
+	if steward.ErrorCode(err) == steward.ENOTFOUND {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return g.DecidedAt != nil && g.Status != steward.GrantRefused && g.DecidedBy != "" && g.DecidedBy != g.RequestedBy &&
+		e.Actor == string(steward.ActorStaff)+":"+g.RequestedBy && e.SubjectID == g.SubjectID &&
+		e.Justification == g.Justification && !e.Time.Before(*g.DecidedAt) && e.Time.Before(g.ExpiresAt), nil
+}
+
 func maskingReason(code string) bool {
 	switch code {
-	case "justification_required", "agreement_missing", "human_access_not_allowed":
+	case "justification_required", "agreement_missing", "human_access_not_allowed", "approval_required":
 		return true
 	}
 	return false
