@@ -182,4 +182,17 @@ type RequestStore interface {
 	// RequestCounts returns, across tenants, how many requests are open
 	// and how many of them are past their deadline at now.
 	RequestCounts(ctx context.Context, now time.Time) (open, overdue int, err error)
+	// SetRequestProgress records how far a running request's work is
+	// (bytes of an export package, say); RequestProgress reads it back
+	// (ok false while none was recorded).
+	SetRequestProgress(ctx context.Context, tenantID, id string, p RequestProgress) error
+	RequestProgress(ctx context.Context, tenantID, id string) (p RequestProgress, ok bool, err error)
+}
+
+// RequestProgress is how far a running request's work is: Done of Total
+// units (bytes for an export package), at At.
+type RequestProgress struct {
+	Done  int64     `json:"done"`
+	Total int64     `json:"total"`
+	At    time.Time `json:"at"`
 }

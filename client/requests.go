@@ -72,7 +72,18 @@ type RightsRequest struct {
 	Result           json.RawMessage `json:"result,omitempty"`
 	Evidence         bool            `json:"evidence"`
 	Next             string          `json:"next"`
-	History          []RequestChange `json:"history,omitempty"`
+	// Progress is how far a request in progress is (bytes of an export
+	// package), updated about once a second; nil otherwise.
+	Progress *RequestProgress `json:"progress,omitempty"`
+	History  []RequestChange  `json:"history,omitempty"`
+}
+
+// RequestProgress is Done of Total units (bytes for an export package) at
+// At.
+type RequestProgress struct {
+	Done  int64     `json:"done"`
+	Total int64     `json:"total"`
+	At    time.Time `json:"at"`
 }
 
 // RequestChange is one status change of a request; Reason is a code.

@@ -63,7 +63,10 @@ func (s *Scheduler) runLoop(ctx context.Context, l Loop) {
 		// Run until a third of the lease has passed, then renew.
 		for renew := now.Add(s.opts.Lease / 3); ctx.Err() == nil && s.opts.Now().Before(renew); {
 			result := "ok"
-			if err := runSafely(ctx, Job{Name: l.Name, Run: l.Run}); err != nil && ctx.Err() == nil {
+			stop := s.keepLease(ctx, l.Name) // a round may outlast the lease (a large export)
+			err := runSafely(ctx, Job{Name: l.Name, Run: l.Run})
+			stop()
+			if err != nil && ctx.Err() == nil {
 				result = "error"
 				s.opts.Logger.Warn("loop failed", "loop", l.Name, "error", err.Error())
 			}

@@ -35,7 +35,17 @@ func (s *Service) Get(ctx context.Context, id string) (*RequestView, error) {
 		Target: r.ID, Decision: steward.DecisionAllow}); err != nil {
 		return nil, err
 	}
-	return s.view(r, true), nil
+	v := s.view(r, true)
+	if r.Status != steward.RequestUnverified && r.Status != steward.RequestAwaitingApproval {
+		p, ok, err := s.store.RequestProgress(ctx, c.TenantID, r.ID)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			v.Progress = &p
+		}
+	}
+	return v, nil
 }
 
 // Filter selects requests for List.

@@ -171,7 +171,10 @@ type RequestView struct {
 	Result           json.RawMessage `json:"result,omitempty" doc:"what the answer gives the person: links, counts, tasks"`
 	Evidence         bool            `json:"evidence" doc:"a signed completion record is available (GET /v1/requests/{id}/evidence)"`
 	Next             string          `json:"next" doc:"what happens next, in words"`
-	History          []RequestChange `json:"history,omitempty" doc:"every status change, oldest first"`
+	// Progress is how far the work of a request is (bytes of an export
+	// package), updated about once a second while it runs.
+	Progress *steward.RequestProgress `json:"progress,omitempty" doc:"how far the work is: done of total (bytes of an export package), updated about once a second while it runs"`
+	History  []RequestChange          `json:"history,omitempty" doc:"every status change, oldest first"`
 }
 
 // RequestChange is one status change of a request.

@@ -186,3 +186,27 @@ func (db *DB) RequestCounts(ctx context.Context, now time.Time) (open, overdue i
 		WHERE status IN ('unverified', 'verified', 'awaiting_approval', 'in_progress')`, micros(now)).Scan(&open, &overdue)
 	return open, overdue, db.translate(err, "")
 }
+
+// SetRequestProgress records a running request's progress (an upsert).
+func (db *DB) SetRequestProgress(ctx context.Context, tenantID, id string, p steward.RequestProgress) error {
+	_, err := db.w.execKeep(ctx, `INSERT INTO request_progress (request_id, tenant_id, done, total, at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (request_id) DO UPDATE SET done = excluded.done, total = excluded.total, at = excluded.at`,
+		id, tenantID, p.Done, p.Total, micros(p.At))
+	return db.translate(err, "")
+}
+
+// RequestProgress returns a request's recorded progress.
+func (db *DB) RequestProgress(ctx context.Context, tenantID, id string) (steward.RequestProgress, bool, error) {
+	var p steward.RequestProgress
+	var at int64
+	err := db.r.QueryRowContext(ctx, `SELECT done, total, at FROM request_progress WHERE tenant_id = $1 AND request_id = $2`,
+		tenantID, id).Scan(&p.Done, &p.Total, &at)
+	if err == sql.ErrNoRows {
+		return p, false, nil
+	}
+	if err != nil {
+		return p, false, db.translate(err, "")
+	}
+	p.At = fromMicros(at)
+	return p, true, nil
+}

@@ -88,6 +88,9 @@ func ExportBlobKey(tenantID, exportID string) string { return tenantID + "/expor
 
 // SealExport streams what fill writes, encrypted under the subject's data
 // key, into the file store at ExportBlobKey; it returns the plaintext size.
+// Three goroutines share the work so that building, encrypting and storing
+// overlap on separate cores: fill writes the plaintext into a pipe, an
+// encryptor seals it into a second pipe, and the file store reads that.
 func (v *Vault) SealExport(ctx context.Context, tenantID, subjectID, exportID string, fill func(w io.Writer) error) (int64, error) {
 	s, err := v.store.Subject(ctx, tenantID, subjectID)
 	if err != nil {
@@ -97,22 +100,28 @@ func (v *Vault) SealExport(ctx context.Context, tenantID, subjectID, exportID st
 	if err != nil {
 		return 0, err
 	}
-	pr, pw := io.Pipe()
+	plainR, plainW := io.Pipe()
+	sealedR, sealedW := io.Pipe()
 	var n int64
 	go func() {
-		w, err := crypt.NewEncryptWriter(pw, dk, exportAAD(tenantID, subjectID, exportID))
+		cw := &counter{w: plainW}
+		err := fill(cw)
+		n = cw.n
+		plainW.CloseWithError(err) // nil: EOF for the encryptor
+	}()
+	go func() {
+		w, err := crypt.NewEncryptWriter(sealedW, dk, exportAAD(tenantID, subjectID, exportID))
 		if err == nil {
-			cw := &counter{w: w}
-			err = fill(cw)
-			n = cw.n
+			_, err = io.Copy(w, plainR)
 			if cerr := w.Close(); err == nil {
 				err = cerr
 			}
 		}
-		pw.CloseWithError(err)
+		plainR.CloseWithError(err) // stops fill if sealing failed
+		sealedW.CloseWithError(err)
 	}()
-	if _, err := v.files.Put(ctx, ExportBlobKey(tenantID, exportID), pr); err != nil {
-		pr.CloseWithError(err)
+	if _, err := v.files.Put(ctx, ExportBlobKey(tenantID, exportID), sealedR); err != nil {
+		sealedR.CloseWithError(err)
 		return 0, err
 	}
 	return n, nil

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/steward-privacy/steward/client"
 )
 
@@ -32,7 +33,8 @@ func requestsUsage(w io.Writer) {
 	fmt.Fprintln(w, `usage: steward requests <subcommand> [flags]
 
   list [--status S] [--type T] [--overdue] [--json]   the tenant's rights requests, newest first
-  show ID [--json]                                      one request with its history
+  show ID [--json] [--wait 10m]                         one request with its history; --wait follows it while
+                                                        it runs, with a progress bar as its export is built
   approve ID                                            let a request awaiting approval run (or one staff verified)
   deny ID --reason TEXT                                 refuse it; the reasons are told to the person
   extend ID --reason TEXT [--until YYYY-MM-DD]          extend its deadline once, within the jurisdiction's bound
@@ -160,13 +162,58 @@ func (c *cli) requestsList(args []string) int {
 }
 
 func (c *cli) requestsShow(args []string) int {
-	return c.requestsRun("show", args, 1, nil, func(ctx context.Context, api *client.Client, f requestFlags, pos []string) error {
+	var wait *time.Duration
+	return c.requestsRun("show", args, 1, func(fs *flag.FlagSet) {
+		wait = fs.Duration("wait", 0, "follow a request until it leaves in_progress (or this long), with a progress bar while an export package is built")
+	}, func(ctx context.Context, api *client.Client, f requestFlags, pos []string) error {
 		r, err := api.GetRequest(ctx, pos[0])
 		if err != nil {
 			return err
 		}
+		if *wait > 0 {
+			if r, err = c.followRequest(api, r, *wait); err != nil {
+				return err
+			}
+		}
 		return c.showRequest(r, *f.asJSON)
 	})
+}
+
+// followRequest polls a request while it is open (verified, in progress)
+// for at most wait, drawing the progress of its work on stderr: a bar on a
+// terminal, otherwise a line "building: DONE/TOTAL bytes" per change.
+func (c *cli) followRequest(api *client.Client, r *client.RightsRequest, wait time.Duration) (*client.RightsRequest, error) {
+	ctx, cancel := context.WithTimeout(c.ctx, wait)
+	defer cancel()
+	var bar *progressbar.ProgressBar
+	var shown int64 = -1
+	for r.Status == "verified" || r.Status == "in_progress" {
+		if p := r.Progress; p != nil && p.Done != shown {
+			shown = p.Done
+			if bar == nil {
+				bar = c.progressBar(c.stderr, p.Total, "building "+r.ID, true)
+			}
+			if bar != nil {
+				_ = bar.Set64(p.Done)
+			} else {
+				fmt.Fprintf(c.stderr, "building %s: %d/%d bytes\n", r.ID, p.Done, p.Total)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return r, fmt.Errorf("the request is still %s after %s", r.Status, wait)
+		case <-time.After(250 * time.Millisecond):
+		}
+		next, err := api.GetRequest(ctx, r.ID)
+		if err != nil {
+			return nil, err
+		}
+		r = next
+	}
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	return r, nil
 }
 
 func (c *cli) requestsApprove(args []string) int {

@@ -32,7 +32,8 @@ func (a *app) openExports(ctx context.Context, v *vault.Vault, l *audit.Log, pol
 // completing with its link.
 func registerExportExecutors(rs *requests.Service, x *export.Service) {
 	run := requests.ExecutorFunc(func(ctx context.Context, r *steward.RightsRequest) (*requests.Outcome, error) {
-		res, err := x.Build(ctx, r.TenantID, r.SubjectID, r.ID, export.Options{RightToKnow: r.Jurisdiction == steward.JurisdictionCCPA}, nil)
+		res, err := x.Build(ctx, r.TenantID, r.SubjectID, r.ID, export.Options{RightToKnow: r.Jurisdiction == steward.JurisdictionCCPA},
+			rs.Progress(ctx, r))
 		if err != nil {
 			return nil, err
 		}

@@ -41,6 +41,10 @@ func drain(pass func(context.Context) (int, error)) func(context.Context) error 
 	}
 }
 
+// requestsPeriod bounds the pause of the rights request runner: a verified
+// request starts within it.
+const requestsPeriod = 250 * time.Millisecond
+
 // scheduler registers steward's background jobs: retention of files and
 // records (G4), owed blob deletions, the request-log and PII-mapping purges,
 // time-based audit checkpoints, and the removal of crash leftovers from the
@@ -73,8 +77,11 @@ func (a *app) scheduler(v *vault.Vault, log *audit.Log, reg *prometheus.Registry
 		s.Add(j)
 	}
 	if a.requests != nil {
-		// Rights requests: expiry, start, executors, overdue events.
-		s.Add(jobs.Job{Name: "requests.run", Every: every, Run: a.requests.Run})
+		// Rights requests: expiry, start, executors, overdue events. A loop
+		// of its own, not a job among the others: an export package of a
+		// gigabyte takes seconds to build and must neither wait behind the
+		// other jobs' pass nor hold up retention and checkpoints.
+		s.AddLoop(jobs.Loop{Name: "requests.run", Every: min(every, requestsPeriod), Run: a.requests.Run})
 	}
 	if log.Accepting() {
 		s.AddLoop(sequencerLoop(log))

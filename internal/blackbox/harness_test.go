@@ -31,7 +31,9 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "steward")
-	build := exec.Command("go", "build", "-o", binary, "github.com/steward-privacy/steward/cmd/steward")
+	// STEWARD_TEST_TAGS builds the binary with tags, e.g. "pprof" to
+	// profile a benchmark through STEWARD_PPROF.
+	build := exec.Command("go", "build", "-tags", os.Getenv("STEWARD_TEST_TAGS"), "-o", binary, "github.com/steward-privacy/steward/cmd/steward")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building steward:", err)

@@ -111,3 +111,27 @@ func BenchmarkRequestCreate(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "requests/s")
 }
+
+// TestRequestsCLIFollowsAnExport: `steward requests show ID --wait`
+// follows an access request while its package is built and prints it
+// completed; the request records the build's progress in bytes (done of
+// total, the files' size), shown by GET /v1/requests/{id}.
+func TestRequestsCLIFollowsAnExport(t *testing.T) {
+	s := start(t, testdb.Backends()[0], "--job-interval", "1s")
+	key := s.appKey(append(strings.Fields(allVault), "requests:write", "requests:verify")...)
+	sub := s.subject(key, map[string]any{"external_id": "follow"})
+	const size = 8 << 20
+	s.upload(key, sub, "user.content.product_image", false, bytes.Repeat([]byte("z"), size))
+	r := s.do("POST", "/v1/requests", key, map[string]any{"type": "access", "subject": map[string]any{"id": sub}, "verified_by": "application"})
+	expect(t, r, 201)
+	id := r.JSON(t)["id"].(string)
+	out, code := runCLIEnv(t, []string{"STEWARD_SERVER_URL=" + s.URL, "STEWARD_API_KEY=" + key}, "requests", "show", id, "--wait", "1m", "--json")
+	if code != 0 || !strings.Contains(out, `"status": "completed"`) {
+		t.Fatalf("show --wait: exit %d\n%s", code, out)
+	}
+	v := s.do("GET", "/v1/requests/"+id, key, nil).JSON(t)
+	p, _ := v["progress"].(map[string]any)
+	if p == nil || p["done"] != p["total"] || p["total"].(float64) < size {
+		t.Fatalf("progress of a completed export: %v; want done = total >= %d", v["progress"], size)
+	}
+}
