@@ -33,8 +33,10 @@ import (
 	"github.com/steward-privacy/steward/auth"
 	"github.com/steward-privacy/steward/consent"
 	"github.com/steward-privacy/steward/disclose"
+	"github.com/steward-privacy/steward/grants"
 	"github.com/steward-privacy/steward/incidents"
 	"github.com/steward-privacy/steward/policies"
+	"github.com/steward-privacy/steward/requests"
 	"github.com/steward-privacy/steward/vault"
 )
 
@@ -64,6 +66,10 @@ type Config struct {
 	Disclose *disclose.Service
 	// Incidents serves the breach register pages; nil leaves them out.
 	Incidents *incidents.Service
+	// Requests serves the rights request queue; nil leaves it out.
+	Requests *requests.Service
+	// Grants serves break-glass access grants; nil leaves them out.
+	Grants *grants.Service
 	// CSRFKey keys the CSRF tokens (a server secret derived from the
 	// master key, so replicas agree).
 	CSRFKey []byte
@@ -117,7 +123,10 @@ func New(c Config) (*Handler, error) {
 	return h, nil
 }
 
-var funcs = template.FuncMap{"when": when, "join": strings.Join}
+var funcs = template.FuncMap{"when": when, "join": strings.Join, "daysLeft": daysLeft}
+
+// daysLeft is the whole days from now until t (negative once past).
+func daysLeft(t time.Time) int { return int(time.Until(t).Hours() / 24) }
 
 // when formats a time for people.
 func when(t time.Time) string {

@@ -6,6 +6,8 @@ import (
 
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/consent"
+	"github.com/steward-privacy/steward/grants"
+	"github.com/steward-privacy/steward/policy"
 	"github.com/steward-privacy/steward/vault"
 )
 
@@ -82,6 +84,13 @@ type person struct {
 	Consents       *consent.State
 	Disclosures    []*steward.Disclosure
 	Events         []*steward.AuditEvent
+	// Break-glass: the justifications that need a privacy officer's
+	// approval, this staff member's grants in force for the person, and
+	// whether the last read was masked for want of one.
+	NeedApproval []string
+	Grants       []*grants.GrantView
+	Grant        string
+	ApprovalMiss bool
 }
 
 // personPage shows what is held about a person, masked unless a
@@ -98,6 +107,18 @@ func (h *Handler) personPage(w http.ResponseWriter, r *http.Request) {
 	p := &person{Subject: s, Purposes: pol.Purposes()}
 	for _, j := range pol.Justifications() {
 		p.Justifications = append(p.Justifications, j.Key)
+		if j.Approval == policy.ApprovalRequired {
+			p.NeedApproval = append(p.NeedApproval, j.Key)
+		}
+	}
+	if h.c.Grants != nil && len(p.NeedApproval) > 0 {
+		me := steward.CallerFrom(ctx).ID
+		approved, _ := h.c.Grants.List(ctx, string(steward.GrantApproved))
+		for _, g := range approved {
+			if g.Subject == s.ID && g.RequestedBy == me && g.Status == string(steward.GrantApproved) {
+				p.Grants = append(p.Grants, g)
+			}
+		}
 	}
 	p.Purpose = r.PostFormValue("purpose")
 	if !slices.Contains(p.Purposes, p.Purpose) {
@@ -105,12 +126,14 @@ func (h *Handler) personPage(w http.ResponseWriter, r *http.Request) {
 	}
 	a := vault.Access{Purpose: p.Purpose}
 	if r.Method == http.MethodPost {
-		a.Justification = r.PostFormValue("justification")
+		a.Justification, a.Grant = r.PostFormValue("justification"), r.PostFormValue("grant")
+		p.Grant = a.Grant
 	}
 	if p.Values, err = h.c.Vault.GetRecords(ctx, s.ID, a); err != nil {
 		p.ValuesError = problem(err)
 	}
 	p.Revealed = a.Justification != "" && err == nil && !slices.ContainsFunc(p.Values, func(v vault.Value) bool { return v.Masked })
+	p.ApprovalMiss = !p.Revealed && slices.Contains(p.NeedApproval, a.Justification)
 	if h.c.Consent != nil {
 		p.Consents, _ = h.c.Consent.State(ctx, s.ID, true)
 	}

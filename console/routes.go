@@ -31,6 +31,16 @@ func (h *Handler) routes() {
 		m.HandleFunc("POST /console/incidents/{id}/status", h.staffOnly(h.incidentStatus, false))
 		m.HandleFunc("POST /console/incidents/{id}/notify", h.staffOnly(h.notifySubjects, false))
 	}
+	if h.c.Requests != nil {
+		m.HandleFunc("GET /console/requests", h.staffOnly(h.requestsPage, false))
+		m.HandleFunc("GET /console/requests/{id}", h.staffOnly(h.requestPage, false))
+		m.HandleFunc("POST /console/requests/{id}/{action}", h.staffOnly(h.decideRequest, false))
+	}
+	if h.c.Grants != nil {
+		m.HandleFunc("GET /console/grants", h.staffOnly(h.grantsPage, false))
+		m.HandleFunc("POST /console/grants", h.staffOnly(h.askGrant, false))
+		m.HandleFunc("POST /console/grants/{id}/{action}", h.staffOnly(h.decideGrant, false))
+	}
 	m.HandleFunc("GET /console/keys", h.staffOnly(h.keysPage, false))
 	m.HandleFunc("POST /console/keys", h.staffOnly(h.createKey, false))
 	m.HandleFunc("POST /console/keys/{id}/revoke", h.staffOnly(h.revokeKey, false))

@@ -89,9 +89,11 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 func TestConsoleInBrowser(t *testing.T) {
 	chrome, axe := browserEnv(t)
 	s := start(t, testdb.Backends()[0])
-	app := s.appKey("records:write", "records:read")
+	app := s.appKey("records:write", "records:read", "requests:write", "requests:verify")
 	sub := s.subject(app, map[string]any{"external_id": "browser-1", "email": "browser.person@example.org"})
 	expect(t, s.do("PUT", "/v1/subjects/"+sub+"/data/user.contact.email", app, map[string]any{"value": "browser.person@example.org"}), 204)
+	rr := s.do("POST", "/v1/requests", app, map[string]any{"type": "restriction", "subject": map[string]any{"id": sub}, "verified_by": "application"})
+	expect(t, rr, 201)
 	const email, pass = "dpo.browser@example.org", "a long passphrase for the browser"
 	expect(t, s.do("POST", "/v1/staff", s.Key, map[string]any{"email": email, "password": pass, "role": "privacy_officer"}), 201)
 	tenant := s.do("GET", "/v1/whoami", s.Key, nil).JSON(t)["tenant_id"].(string)
@@ -134,8 +136,11 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.Click(`main form button[type=submit]`),
 		chromedp.WaitVisible(`#chain-h`))
 	check("dashboard")
-	for _, p := range []string{"people", "policy", "audit", "incidents", "keys", "staff"} {
+	for _, p := range []string{"people", "policy", "audit", "incidents", "keys", "staff", "requests", "requests/" + rr.JSON(t)["id"].(string), "grants"} {
 		steps(t, ctx, chromedp.Navigate(s.URL+"/console/"+p), chromedp.WaitVisible(`main h1`))
+		if strings.HasPrefix(p, "requests/") {
+			p = "request"
+		}
 		check(p)
 	}
 	steps(t, ctx,

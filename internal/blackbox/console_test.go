@@ -167,3 +167,88 @@ func TestConsoleSecurity(t *testing.T) {
 		t.Fatalf("after sign-out: %d", p.status)
 	}
 }
+
+// TestConsoleRequestsAndGrants: the request queue lists a request with its
+// deadline; its page shows the history; a privacy officer approves it,
+// a denial without a reason is refused with the service's message and an
+// extension with one is recorded; break-glass from a person's page: a
+// support agent's read under a justification that needs approval stays
+// masked, the agent asks, a privacy officer approves on the grants page,
+// and the agent's read under the grant shows the value. Every form
+// refuses a missing CSRF token.
+func TestConsoleRequestsAndGrants(t *testing.T) {
+	s := start(t, testdb.Backends()[0], "--requests-approval", "erasure")
+	app := s.appKey("records:write", "records:read", "requests:write", "requests:verify")
+	sub := s.subject(app, map[string]any{"external_id": "console-2"})
+	expect(t, s.do("PUT", "/v1/subjects/"+sub+"/data/user.contact.email", app, map[string]any{"value": "hedy@example.org"}), 204)
+	r := s.do("POST", "/v1/requests", app, map[string]any{"type": "erasure", "subject": map[string]any{"id": sub}, "verified_by": "application"})
+	expect(t, r, 201)
+	req := r.JSON(t)["id"].(string)
+	const pass = "a long passphrase for the console"
+	for _, st := range []struct{ email, role string }{{"officer@example.org", "privacy_officer"}, {"agent@example.org", "support"}} {
+		expect(t, s.do("POST", "/v1/staff", s.Key, map[string]any{"email": st.email, "password": pass, "role": st.role}), 201)
+	}
+	officer, agent := newBrowser(t, s), newBrowser(t, s)
+	officer.signIn("officer@example.org", pass)
+	agent.signIn("agent@example.org", pass)
+
+	queue := officer.get("/console/requests?status=awaiting_approval")
+	if queue.status != 200 || !strings.Contains(queue.body, req) || !strings.Contains(queue.body, "days left") {
+		t.Fatalf("request queue:\n%s", queue.body)
+	}
+	rp := officer.get("/console/requests/" + req)
+	token := rp.csrf(t)
+	if rp.status != 200 || !strings.Contains(rp.body, "awaiting_approval") || !strings.Contains(rp.body, "History") {
+		t.Fatalf("request page:\n%s", rp.body)
+	}
+	for _, action := range []string{"approve", "deny", "extend"} {
+		if p := officer.post("/console/requests/"+req+"/"+action, url.Values{}); p.status != http.StatusForbidden {
+			t.Fatalf("%s without CSRF: %d", action, p.status)
+		}
+	}
+	if p := officer.post("/console/requests/"+req+"/deny", url.Values{"csrf": {token}}); p.status != http.StatusBadRequest ||
+		!strings.Contains(p.body, "(invalid)") {
+		t.Fatalf("deny without a reason: %d\n%s", p.status, p.body)
+	}
+	if p := officer.post("/console/requests/"+req+"/extend", url.Values{"csrf": {token}, "reason": {"many processors to reach"}}); p.status != 200 ||
+		!strings.Contains(p.body, "Deadline extended") || !strings.Contains(p.body, "many processors to reach") {
+		t.Fatalf("extend: %d\n%s", p.status, p.body)
+	}
+	if p := officer.post("/console/requests/"+req+"/approve", url.Values{"csrf": {token}}); p.status != 200 || !strings.Contains(p.body, "Approved") {
+		t.Fatalf("approve: %d\n%s", p.status, p.body)
+	}
+
+	// Break-glass.
+	read := func(b *browser, extra url.Values) *page {
+		t.Helper()
+		tok := b.get("/console/people/" + sub).csrf(t)
+		form := url.Values{"csrf": {tok}, "purpose": {"essential.service"}, "justification": {"legal-obligation"}}
+		for k, v := range extra {
+			form[k] = v
+		}
+		return b.post("/console/people/"+sub, form)
+	}
+	if p := read(agent, nil); strings.Contains(p.body, "hedy@example.org") || !strings.Contains(p.body, "approval_required") {
+		t.Fatalf("a read needing approval without a grant:\n%s", p.body)
+	}
+	tok := agent.get("/console/people/" + sub).csrf(t)
+	asked := agent.post("/console/grants", url.Values{"csrf": {tok}, "subject": {sub}, "justification": {"legal-obligation"},
+		"note": {"court order 42"}, "minutes": {"30"}})
+	if asked.status != http.StatusCreated || !strings.Contains(asked.body, "Asked for access") {
+		t.Fatalf("ask: %d\n%s", asked.status, asked.body)
+	}
+	grant := regexp.MustCompile(`grant_[a-z2-7]{26}`).FindString(asked.body)
+	waiting := officer.get("/console/grants")
+	if !strings.Contains(waiting.body, grant) || !strings.Contains(waiting.body, "court order 42") {
+		t.Fatalf("grants page of the officer (with the note, as audit:read):\n%s", waiting.body)
+	}
+	if p := agent.post("/console/grants/"+grant+"/approve", url.Values{"csrf": {tok}}); p.status != http.StatusForbidden {
+		t.Fatalf("the requester approving: %d", p.status)
+	}
+	if p := officer.post("/console/grants/"+grant+"/approve", url.Values{"csrf": {waiting.csrf(t)}}); p.status != 200 || !strings.Contains(p.body, "Approved") {
+		t.Fatalf("approve the grant: %d\n%s", p.status, p.body)
+	}
+	if p := read(agent, url.Values{"grant": {grant}}); !strings.Contains(p.body, "hedy@example.org") {
+		t.Fatalf("the agent's read under the approved grant:\n%s", p.body)
+	}
+}
