@@ -155,11 +155,12 @@ type RequestStatusChange struct {
 // RequestFilter selects a tenant's requests; empty fields match all.
 // Overdue selects open requests past their deadline at Now.
 type RequestFilter struct {
-	Status  string
-	Type    string
-	Overdue bool
-	Now     time.Time
-	Limit   int
+	SubjectID string // "" for every subject
+	Status    string
+	Type      string
+	Overdue   bool
+	Now       time.Time
+	Limit     int
 }
 
 // RequestStore keeps rights requests and their history.

@@ -34,6 +34,7 @@ import (
 	"github.com/steward-privacy/steward/consent"
 	"github.com/steward-privacy/steward/disclose"
 	"github.com/steward-privacy/steward/grants"
+	"github.com/steward-privacy/steward/holds"
 	"github.com/steward-privacy/steward/incidents"
 	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/requests"
@@ -70,6 +71,9 @@ type Config struct {
 	Requests *requests.Service
 	// Grants serves break-glass access grants; nil leaves them out.
 	Grants *grants.Service
+	// Holds lists the legal holds on a person (to holds:manage); nil
+	// leaves them out.
+	Holds *holds.Service
 	// CSRFKey keys the CSRF tokens (a server secret derived from the
 	// master key, so replicas agree).
 	CSRFKey []byte

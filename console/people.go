@@ -7,7 +7,9 @@ import (
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/consent"
 	"github.com/steward-privacy/steward/grants"
+	"github.com/steward-privacy/steward/holds"
 	"github.com/steward-privacy/steward/policy"
+	"github.com/steward-privacy/steward/requests"
 	"github.com/steward-privacy/steward/vault"
 )
 
@@ -87,6 +89,8 @@ type person struct {
 	// Break-glass: the justifications that need a privacy officer's
 	// approval, this staff member's grants in force for the person, and
 	// whether the last read was masked for want of one.
+	Requests     []*requests.RequestView
+	Holds        []*holds.HoldView
 	NeedApproval []string
 	Grants       []*grants.GrantView
 	Grant        string
@@ -140,7 +144,19 @@ func (h *Handler) personPage(w http.ResponseWriter, r *http.Request) {
 	if h.c.Disclose != nil {
 		p.Disclosures, _ = h.c.Disclose.List(ctx, s.ID, 50)
 	}
-	if c := steward.CallerFrom(ctx); h.c.Audit != nil && c.Scopes.Has(steward.ScopeAuditRead) {
+	c := steward.CallerFrom(ctx)
+	if h.c.Requests != nil && (c.Scopes.Has(steward.ScopeRequestsManage) || c.Scopes.Has(steward.ScopeRequestsWrite)) {
+		p.Requests, _ = h.c.Requests.List(ctx, requests.Filter{SubjectID: s.ID, Limit: 50})
+	}
+	if h.c.Holds != nil && c.Scopes.Has(steward.ScopeHoldsManage) {
+		all, _ := h.c.Holds.List(ctx, false)
+		for _, x := range all {
+			if x.Subject == s.ID {
+				p.Holds = append(p.Holds, x)
+			}
+		}
+	}
+	if h.c.Audit != nil && c.Scopes.Has(steward.ScopeAuditRead) {
 		p.Events, _ = h.readAudit(r, steward.AuditFilter{TenantID: c.TenantID, SubjectID: s.ID, Limit: 50})
 	}
 	h.render(w, r, http.StatusOK, "person", &view{Title: "Person " + s.ID, Nav: "people", Data: p})

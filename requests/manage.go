@@ -50,10 +50,11 @@ func (s *Service) Get(ctx context.Context, id string) (*RequestView, error) {
 
 // Filter selects requests for List.
 type Filter struct {
-	Status  string
-	Type    string
-	Overdue bool
-	Limit   int
+	SubjectID string // one person's requests; "" for everyone's
+	Status    string
+	Type      string
+	Overdue   bool
+	Limit     int
 }
 
 // List returns the tenant's requests, newest first (scope requests:write
@@ -69,7 +70,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*RequestView, error) {
 	if f.Type != "" && !slices.Contains(steward.RequestTypes, f.Type) {
 		return nil, steward.Invalid("type", "is not a request type")
 	}
-	rs, err := s.store.Requests(ctx, c.TenantID, steward.RequestFilter{Status: f.Status, Type: f.Type, Overdue: f.Overdue,
+	rs, err := s.store.Requests(ctx, c.TenantID, steward.RequestFilter{SubjectID: f.SubjectID, Status: f.Status, Type: f.Type, Overdue: f.Overdue,
 		Now: s.now().UTC(), Limit: f.Limit})
 	if err != nil {
 		return nil, err

@@ -144,6 +144,10 @@ func (db *DB) requestWhere(ctx context.Context, where string, args ...any) (*ste
 func (db *DB) Requests(ctx context.Context, tenantID string, f steward.RequestFilter) ([]*steward.RightsRequest, error) {
 	q := `SELECT ` + requestColumns + ` FROM rights_requests WHERE tenant_id = $1`
 	args := []any{tenantID}
+	if f.SubjectID != "" {
+		args = append(args, f.SubjectID)
+		q += ` AND subject_id = $` + strconv.Itoa(len(args))
+	}
 	if f.Status != "" {
 		args = append(args, f.Status)
 		q += ` AND status = $` + strconv.Itoa(len(args))

@@ -157,7 +157,7 @@ func (c *cli) runServer(cfg *Config) error {
 	rights.Register(steward.RequestRestriction, fulfil.Restriction(rights, v))
 	rights.Register(steward.RequestObjection, fulfil.Objection(rights, v))
 	rights.Register(steward.RequestRectification, fulfil.Rectification(rights, v))
-	web, err := a.openConsole(c.ctx, v, auditLog, pols, consents, gate, inc, rights, breakGlass)
+	web, err := a.openConsole(c.ctx, v, auditLog, pols, consents, gate, inc, rights, breakGlass, holdSvc)
 	if err != nil {
 		ln.Close()
 		return err

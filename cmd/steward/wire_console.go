@@ -9,6 +9,7 @@ import (
 	"github.com/steward-privacy/steward/console"
 	"github.com/steward-privacy/steward/disclose"
 	"github.com/steward-privacy/steward/grants"
+	"github.com/steward-privacy/steward/holds"
 	"github.com/steward-privacy/steward/incidents"
 	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/requests"
@@ -19,7 +20,7 @@ import (
 // switches it off): the same services as the JSON API, CSRF tokens keyed
 // by a secret derived from the master key so that replicas agree.
 func (a *app) openConsole(ctx context.Context, v *vault.Vault, l *audit.Log, pols *policies.Service,
-	cs *consent.Service, gate *disclose.Service, inc *incidents.Service, rights *requests.Service, bg *grants.Service) (http.Handler, error) {
+	cs *consent.Service, gate *disclose.Service, inc *incidents.Service, rights *requests.Service, bg *grants.Service, hs *holds.Service) (http.Handler, error) {
 	if a.cfg.NoConsole {
 		return nil, nil
 	}
@@ -28,5 +29,5 @@ func (a *app) openConsole(ctx context.Context, v *vault.Vault, l *audit.Log, pol
 		return nil, err
 	}
 	return console.New(console.Config{Auth: a.auth, Vault: v, Audit: l, Policies: pols, Consent: cs, Disclose: gate, Incidents: inc,
-		Requests: rights, Grants: bg, CSRFKey: key, Tenants: a.db.Tenants, Jobs: a.db.Jobs, Logger: a.log, Now: a.clock})
+		Requests: rights, Grants: bg, Holds: hs, CSRFKey: key, Tenants: a.db.Tenants, Jobs: a.db.Jobs, Logger: a.log, Now: a.clock})
 }

@@ -217,6 +217,12 @@ func TestConsoleRequestsAndGrants(t *testing.T) {
 	if p := officer.post("/console/requests/"+req+"/approve", url.Values{"csrf": {token}}); p.status != 200 || !strings.Contains(p.body, "Approved") {
 		t.Fatalf("approve: %d\n%s", p.status, p.body)
 	}
+	// The person's page lists their requests and the holds on them.
+	hold := s.do("POST", "/v1/holds", s.appKey("holds:manage"), map[string]any{"subject": sub, "reason": "litigation 7"})
+	expect(t, hold, 201)
+	if p := officer.get("/console/people/" + sub); !strings.Contains(p.body, req) || !strings.Contains(p.body, "litigation 7") {
+		t.Fatalf("person page without the request or the hold:\n%s", p.body)
+	}
 
 	// Break-glass.
 	read := func(b *browser, extra url.Values) *page {

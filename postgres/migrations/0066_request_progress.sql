@@ -8,3 +8,6 @@ CREATE TABLE request_progress (
 	total      BIGINT NOT NULL,
 	at         BIGINT NOT NULL
 );
+
+-- A person's requests, for the console's person page.
+CREATE INDEX rights_requests_subject ON rights_requests (tenant_id, subject_id);
