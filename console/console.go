@@ -74,6 +74,9 @@ type Config struct {
 	// Holds lists the legal holds on a person (to holds:manage); nil
 	// leaves them out.
 	Holds *holds.Service
+	// Rotations reports the latest key rotation on the dashboard (the
+	// API's tracker); nil leaves it out.
+	Rotations *vault.Rotations
 	// CSRFKey keys the CSRF tokens (a server secret derived from the
 	// master key, so replicas agree).
 	CSRFKey []byte
@@ -127,10 +130,13 @@ func New(c Config) (*Handler, error) {
 	return h, nil
 }
 
-var funcs = template.FuncMap{"when": when, "join": strings.Join, "daysLeft": daysLeft}
+var funcs = template.FuncMap{"when": when, "join": strings.Join, "daysLeft": daysLeft, "hoursLeft": hoursLeft}
 
 // daysLeft is the whole days from now until t (negative once past).
 func daysLeft(t time.Time) int { return int(time.Until(t).Hours() / 24) }
+
+// hoursLeft is the whole hours from now until t (negative once past).
+func hoursLeft(t time.Time) int { return int(time.Until(t).Hours()) }
 
 // when formats a time for people.
 func when(t time.Time) string {

@@ -3,22 +3,34 @@ package console
 import (
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/consent"
 	"github.com/steward-privacy/steward/grants"
 	"github.com/steward-privacy/steward/holds"
+	"github.com/steward-privacy/steward/incidents"
 	"github.com/steward-privacy/steward/policy"
 	"github.com/steward-privacy/steward/requests"
 	"github.com/steward-privacy/steward/vault"
 )
 
-// dashboard shows the audit chain's head and last signed checkpoint, and
-// the background jobs.
+// dashboard shows what needs attention: open and overdue rights requests
+// with the days left, open incidents with the hours left on the 72-hour
+// clock, the audit chain's head and last signed checkpoint, the latest key
+// rotation, and the background jobs.
 type dashboard struct {
 	Chain     *chainState
 	Jobs      []*steward.JobState
 	JobsError string
+	// Requests are the open requests nearest their deadline (overdue
+	// first), of OpenRequests in all.
+	Requests     []*requests.RequestView
+	OpenRequests int
+	Overdue      int
+	Incidents    []*incidents.View
+	Rotation     *vault.RotationStatus
+	Now          time.Time
 }
 
 type chainState struct {
@@ -27,21 +39,50 @@ type chainState struct {
 	CheckpointTime string
 }
 
+// dashboardRequests is how many open requests the dashboard lists.
+const dashboardRequests = 10
+
 func (h *Handler) dashboardPage(w http.ResponseWriter, r *http.Request) {
-	c := steward.CallerFrom(r.Context())
-	d := &dashboard{}
+	ctx := r.Context()
+	c := steward.CallerFrom(ctx)
+	d := &dashboard{Now: h.c.Now()}
 	if h.c.Audit != nil && c.Scopes.Has(steward.ScopeAuditRead) {
 		// The head and the newest checkpoint only: verifying reads the whole
 		// chain, which the audit page does on request.
-		if st, err := h.c.Audit.Status(r.Context(), c.TenantID); err == nil {
+		if st, err := h.c.Audit.Status(ctx, c.TenantID); err == nil {
 			d.Chain = &chainState{LastSeq: st.Head.Seq}
 			if st.Checkpoint != nil {
 				d.Chain.Checkpoint, d.Chain.CheckpointTime = st.Checkpoint.Seq, when(st.Checkpoint.Time)
 			}
 		}
 	}
+	if h.c.Requests != nil && (c.Scopes.Has(steward.ScopeRequestsManage) || c.Scopes.Has(steward.ScopeRequestsWrite)) {
+		for _, st := range steward.OpenRequestStatuses {
+			list, err := h.c.Requests.List(ctx, requests.Filter{Status: st, Limit: 1000})
+			if err != nil {
+				break
+			}
+			d.Requests = append(d.Requests, list...)
+		}
+		d.OpenRequests = len(d.Requests)
+		slices.SortFunc(d.Requests, func(a, b *requests.RequestView) int { return a.Deadline.Compare(b.Deadline) })
+		for _, x := range d.Requests {
+			if x.Overdue {
+				d.Overdue++
+			}
+		}
+		d.Requests = d.Requests[:min(len(d.Requests), dashboardRequests)]
+	}
+	if h.c.Incidents != nil && c.Scopes.Has(steward.ScopeIncidentsManage) {
+		d.Incidents, _ = h.c.Incidents.List(ctx, "open", 20)
+	}
+	if h.c.Rotations != nil && c.Scopes.Has(steward.ScopeAdmin) {
+		if st, err := h.c.Rotations.Status(ctx, false); err == nil {
+			d.Rotation = &st
+		}
+	}
 	if h.c.Jobs != nil {
-		jobs, err := h.c.Jobs(r.Context())
+		jobs, err := h.c.Jobs(ctx)
 		if err != nil {
 			d.JobsError = problem(err)
 		}

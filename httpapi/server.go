@@ -100,6 +100,9 @@ type Options struct {
 	// Grants serves the break-glass /v1/access-grants*; nil leaves them
 	// out.
 	Grants *grants.Service
+	// Rotations tracks key rotations started through the API (shared with
+	// the console's dashboard); nil makes one.
+	Rotations *vault.Rotations
 }
 
 // Server is the HTTP API.
@@ -136,7 +139,11 @@ func New(o Options) *Server {
 		s.routeVault()
 		s.routeSubjectState(o.Vault)
 		s.routeStaffAgreement(o.Vault)
-		s.routeRotation(vault.NewRotations(o.Vault), o.MasterKeyUsers)
+		rot := o.Rotations
+		if rot == nil {
+			rot = vault.NewRotations(o.Vault)
+		}
+		s.routeRotation(rot, o.MasterKeyUsers)
 	}
 	if o.PII != nil {
 		s.routePII(o.PII)

@@ -23,6 +23,7 @@ import (
 	"github.com/steward-privacy/steward/ratelimit"
 	"github.com/steward-privacy/steward/requestlog"
 	"github.com/steward-privacy/steward/requests"
+	"github.com/steward-privacy/steward/vault"
 )
 
 // serve runs the server until the context is cancelled (SIGINT/SIGTERM).
@@ -121,6 +122,7 @@ func (c *cli) runServer(cfg *Config) error {
 	}
 	registerExportExecutors(rights, exports)
 	breakGlass := a.openGrants(v, auditLog)
+	rotations := vault.NewRotations(v)
 	more := append(a.incidentJobs(inc), exportJobs(exports, cfg.JobInterval)...)
 	sched := a.scheduler(v, auditLog, reg, append(more, grantJobs(breakGlass, cfg.JobInterval)...)...)
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(c.ctx))
@@ -157,7 +159,7 @@ func (c *cli) runServer(cfg *Config) error {
 	rights.Register(steward.RequestRestriction, fulfil.Restriction(rights, v))
 	rights.Register(steward.RequestObjection, fulfil.Objection(rights, v))
 	rights.Register(steward.RequestRectification, fulfil.Rectification(rights, v))
-	web, err := a.openConsole(c.ctx, v, auditLog, pols, consents, gate, inc, rights, breakGlass, holdSvc)
+	web, err := a.openConsole(c.ctx, v, auditLog, pols, consents, gate, inc, rights, breakGlass, holdSvc, rotations)
 	if err != nil {
 		ln.Close()
 		return err
@@ -165,7 +167,7 @@ func (c *cli) runServer(cfg *Config) error {
 	api := httpapi.New(httpapi.Options{Holds: holdSvc, Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
 		Vault: v, MasterKeyUsers: a.masterKeyUsers(), PII: piiOpts, Jobs: a.db.Jobs, RequestLog: reqlog.Log, Audit: auditLog,
 		Policies: pols, Consent: consents, Disclose: gate, Outbox: events, Attest: a.attester(auditLog, pols), Console: web, Incidents: inc, Exports: exports,
-		Requests: rights, Cascade: casc, Grants: breakGlass,
+		Requests: rights, Cascade: casc, Grants: breakGlass, Rotations: rotations,
 		KeyLimit: ratelimit.New(cfg.RateLimitKey, int(2*cfg.RateLimitKey), nil),
 		IPLimit:  ratelimit.New(cfg.RateLimitIP, int(2*cfg.RateLimitIP), nil)})
 

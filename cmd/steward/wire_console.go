@@ -20,7 +20,7 @@ import (
 // switches it off): the same services as the JSON API, CSRF tokens keyed
 // by a secret derived from the master key so that replicas agree.
 func (a *app) openConsole(ctx context.Context, v *vault.Vault, l *audit.Log, pols *policies.Service,
-	cs *consent.Service, gate *disclose.Service, inc *incidents.Service, rights *requests.Service, bg *grants.Service, hs *holds.Service) (http.Handler, error) {
+	cs *consent.Service, gate *disclose.Service, inc *incidents.Service, rights *requests.Service, bg *grants.Service, hs *holds.Service, rot *vault.Rotations) (http.Handler, error) {
 	if a.cfg.NoConsole {
 		return nil, nil
 	}
@@ -29,5 +29,5 @@ func (a *app) openConsole(ctx context.Context, v *vault.Vault, l *audit.Log, pol
 		return nil, err
 	}
 	return console.New(console.Config{Auth: a.auth, Vault: v, Audit: l, Policies: pols, Consent: cs, Disclose: gate, Incidents: inc,
-		Requests: rights, Grants: bg, Holds: hs, CSRFKey: key, Tenants: a.db.Tenants, Jobs: a.db.Jobs, Logger: a.log, Now: a.clock})
+		Requests: rights, Grants: bg, Holds: hs, Rotations: rot, CSRFKey: key, Tenants: a.db.Tenants, Jobs: a.db.Jobs, Logger: a.log, Now: a.clock})
 }

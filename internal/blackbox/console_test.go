@@ -192,6 +192,10 @@ func TestConsoleRequestsAndGrants(t *testing.T) {
 	officer.signIn("officer@example.org", pass)
 	agent.signIn("agent@example.org", pass)
 
+	if dash := officer.get("/console/"); !strings.Contains(dash.body, "1 open") || !strings.Contains(dash.body, req) ||
+		!strings.Contains(dash.body, "days left") {
+		t.Fatalf("dashboard without the open request:\n%s", dash.body)
+	}
 	queue := officer.get("/console/requests?status=awaiting_approval")
 	if queue.status != 200 || !strings.Contains(queue.body, req) || !strings.Contains(queue.body, "days left") {
 		t.Fatalf("request queue:\n%s", queue.body)
