@@ -15,12 +15,12 @@ import (
 // browser is a cookie-keeping HTTP client that does not follow redirects,
 // like a person's browser seen one request at a time.
 type browser struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	c    *http.Client
 }
 
-func newBrowser(t *testing.T, s *server) *browser {
+func newBrowser(t testing.TB, s *server) *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{t: t, base: s.URL, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
@@ -54,7 +54,7 @@ func (b *browser) post(path string, form url.Values) *page {
 	return readPage(b.t, resp)
 }
 
-func readPage(t *testing.T, resp *http.Response) *page {
+func readPage(t testing.TB, resp *http.Response) *page {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return &page{status: resp.StatusCode, location: resp.Header.Get("Location"), header: resp.Header, body: string(body)}
@@ -63,7 +63,7 @@ func readPage(t *testing.T, resp *http.Response) *page {
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // csrf returns the form token of a page.
-func (p *page) csrf(t *testing.T) string {
+func (p *page) csrf(t testing.TB) string {
 	m := csrfField.FindStringSubmatch(p.body)
 	if m == nil {
 		t.Fatalf("no CSRF token in the page:\n%s", p.body)
