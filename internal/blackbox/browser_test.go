@@ -84,7 +84,8 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 
 // TestConsoleInBrowser: in a real browser, a privacy officer signs in with
 // password and TOTP, finds a person by email, sees values masked, reveals
-// them with a justification; every page passes axe-core (no serious or
+// them with a justification, approves a rights request; every page passes
+// axe-core (no serious or
 // critical violation) at desktop and phone width.
 func TestConsoleInBrowser(t *testing.T) {
 	chrome, axe := browserEnv(t)
@@ -92,8 +93,11 @@ func TestConsoleInBrowser(t *testing.T) {
 	app := s.appKey("records:write", "records:read", "requests:write", "requests:verify")
 	sub := s.subject(app, map[string]any{"external_id": "browser-1", "email": "browser.person@example.org"})
 	expect(t, s.do("PUT", "/v1/subjects/"+sub+"/data/user.contact.email", app, map[string]any{"value": "browser.person@example.org"}), 204)
-	rr := s.do("POST", "/v1/requests", app, map[string]any{"type": "restriction", "subject": map[string]any{"id": sub}, "verified_by": "application"})
+	// An access request that stays unverified (no mail here): staff verify
+	// the person another way and approve it in the console.
+	rr := s.do("POST", "/v1/requests", app, map[string]any{"type": "access", "subject": map[string]any{"id": sub}})
 	expect(t, rr, 201)
+	reqID := rr.JSON(t)["id"].(string)
 	const email, pass = "dpo.browser@example.org", "a long passphrase for the browser"
 	expect(t, s.do("POST", "/v1/staff", s.Key, map[string]any{"email": email, "password": pass, "role": "privacy_officer"}), 201)
 	tenant := s.do("GET", "/v1/whoami", s.Key, nil).JSON(t)["tenant_id"].(string)
@@ -136,7 +140,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.Click(`main form button[type=submit]`),
 		chromedp.WaitVisible(`#chain-h`))
 	check("dashboard")
-	for _, p := range []string{"people", "policy", "audit", "incidents", "keys", "staff", "requests", "requests/" + rr.JSON(t)["id"].(string), "grants"} {
+	for _, p := range []string{"people", "policy", "audit", "incidents", "keys", "staff", "requests", "requests/" + reqID, "grants"} {
 		steps(t, ctx, chromedp.Navigate(s.URL+"/console/"+p), chromedp.WaitVisible(`main h1`))
 		if strings.HasPrefix(p, "requests/") {
 			p = "request"
@@ -167,6 +171,18 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.WaitVisible(`p.notice`))
 	if body := text(t, ctx, `main`); !strings.Contains(body, "browser.person@example.org") {
 		t.Fatalf("the value is not shown after a justification:\n%s", body)
+	}
+	// Approve the request in the browser: it leaves unverified.
+	steps(t, ctx,
+		chromedp.Navigate(s.URL+"/console/requests/"+reqID),
+		chromedp.WaitVisible(`form[action$="/approve"] button`),
+		chromedp.Click(`form[action$="/approve"] button`),
+		chromedp.WaitVisible(`p.notice`))
+	if body := text(t, ctx, `main`); !strings.Contains(body, "Approved") {
+		t.Fatalf("approving a request:\n%s", body)
+	}
+	if st := s.do("GET", "/v1/requests/"+reqID, app, nil).JSON(t)["verified_by"]; st != "staff" {
+		t.Fatalf("the approved request is verified by %v; want staff", st)
 	}
 	// The accessibility check itself works: an image without a text
 	// alternative is reported.
