@@ -85,8 +85,7 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 // TestConsoleInBrowser: in a real browser, a privacy officer signs in with
 // password and TOTP, finds a person by email, sees values masked, reveals
 // them with a justification, approves a rights request; every page passes
-// axe-core (no serious or
-// critical violation) at desktop and phone width.
+// axe-core (no serious or critical violation) at desktop and phone width.
 func TestConsoleInBrowser(t *testing.T) {
 	chrome, axe := browserEnv(t)
 	s := start(t, testdb.Backends()[0])

@@ -126,4 +126,3 @@ func parallel(b *testing.B, n int, fn func(i int)) {
 	}
 	wg.Wait()
 }
-
