@@ -92,11 +92,7 @@ func ExportBlobKey(tenantID, exportID string) string { return tenantID + "/expor
 // overlap on separate cores: fill writes the plaintext into a pipe, an
 // encryptor seals it into a second pipe, and the file store reads that.
 func (v *Vault) SealExport(ctx context.Context, tenantID, subjectID, exportID string, fill func(w io.Writer) error) (int64, error) {
-	s, err := v.store.Subject(ctx, tenantID, subjectID)
-	if err != nil {
-		return 0, err
-	}
-	dk, err := v.dataKey(ctx, s)
+	dk, err := v.subjectKey(ctx, tenantID, subjectID)
 	if err != nil {
 		return 0, err
 	}
@@ -130,11 +126,7 @@ func (v *Vault) SealExport(ctx context.Context, tenantID, subjectID, exportID st
 // OpenExport returns a reader of an export package's plaintext; it fails
 // once the subject is erased (their key is gone).
 func (v *Vault) OpenExport(ctx context.Context, tenantID, subjectID, exportID string) (io.ReadCloser, error) {
-	s, err := v.store.Subject(ctx, tenantID, subjectID)
-	if err != nil {
-		return nil, err
-	}
-	dk, err := v.dataKey(ctx, s)
+	dk, err := v.subjectKey(ctx, tenantID, subjectID)
 	if err != nil {
 		return nil, err
 	}

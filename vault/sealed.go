@@ -18,11 +18,7 @@ func noteAAD(tenantID, subjectID, ref string) []byte {
 // never enters the audit log. No caller is needed; the caller's service
 // checks its own scopes.
 func (v *Vault) SealNote(ctx context.Context, tenantID, subjectID, ref string, note []byte) ([]byte, error) {
-	s, err := v.store.Subject(ctx, tenantID, subjectID)
-	if err != nil {
-		return nil, err
-	}
-	dk, err := v.dataKey(ctx, s)
+	dk, err := v.subjectKey(ctx, tenantID, subjectID)
 	if err != nil {
 		return nil, err
 	}
@@ -32,13 +28,19 @@ func (v *Vault) SealNote(ctx context.Context, tenantID, subjectID, ref string, n
 // OpenNote opens a note SealNote sealed; it fails once the subject is
 // erased.
 func (v *Vault) OpenNote(ctx context.Context, tenantID, subjectID, ref string, sealed []byte) ([]byte, error) {
-	s, err := v.store.Subject(ctx, tenantID, subjectID)
-	if err != nil {
-		return nil, err
-	}
-	dk, err := v.dataKey(ctx, s)
+	dk, err := v.subjectKey(ctx, tenantID, subjectID)
 	if err != nil {
 		return nil, err
 	}
 	return crypt.Open(dk, sealed, noteAAD(tenantID, subjectID, ref))
+}
+
+// subjectKey returns the data key of a subject of a tenant; it fails once
+// the subject is erased.
+func (v *Vault) subjectKey(ctx context.Context, tenantID, subjectID string) (*crypt.Key, error) {
+	s, err := v.store.Subject(ctx, tenantID, subjectID)
+	if err != nil {
+		return nil, err
+	}
+	return v.dataKey(ctx, s)
 }
