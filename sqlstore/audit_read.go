@@ -29,6 +29,9 @@ func (db *DB) AuditEvents(ctx context.Context, f steward.AuditFilter) ([]*stewar
 			add(c.col+" =", c.v)
 		}
 	}
+	if f.SubjectID != "" {
+		where.WriteString(` AND subject_id <> ''`) // lets the planner use the partial index audit_events_subject
+	}
 	if !f.Since.IsZero() {
 		add("at >=", micros(f.Since))
 	}
