@@ -45,7 +45,14 @@ func (db *DB) AuditEvents(ctx context.Context, f steward.AuditFilter) ([]*stewar
 	if limit <= 0 || limit > maxAuditPage {
 		limit = maxAuditPage
 	}
-	rows, err := db.r.QueryContext(ctx, auditSelect+where.String()+` ORDER BY seq DESC LIMIT `+strconv.Itoa(limit), args...)
+	from := auditSelect
+	if f.SubjectID != "" && db.dialect.Name() == "sqlite" {
+		// Without statistics SQLite prefers walking the primary key
+		// backwards (no sort) and scans every event of the tenant to find
+		// one person's few: a million rows, 180 ms. Name the index.
+		from += ` INDEXED BY audit_events_subject`
+	}
+	rows, err := db.r.QueryContext(ctx, from+where.String()+` ORDER BY seq DESC LIMIT `+strconv.Itoa(limit), args...)
 	if err != nil {
 		return nil, db.translate(err, "")
 	}
