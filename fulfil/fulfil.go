@@ -105,7 +105,7 @@ func held(ctx context.Context, c Cascade, v Eraser, r *steward.RightsRequest, id
 	if r.Held && r.Status == steward.RequestPartiallyCompleted {
 		var prev heldResult
 		if err := json.Unmarshal(r.Result, &prev); err == nil && slices.Equal(prev.Holds, ids) {
-			return &requests.Outcome{Status: requests.Waiting}, nil
+			return &requests.Outcome{Status: requests.Waiting, Held: ids}, nil
 		}
 	}
 	plan, err := c.Plan(ctx, r.TenantID, r.SubjectID)
@@ -137,6 +137,9 @@ func held(ctx context.Context, c Cascade, v Eraser, r *steward.RightsRequest, id
 	if len(res.Tasks) == 0 { // tasks of an earlier pass under other holds
 		if res.Tasks, err = c.Status(ctx, r.TenantID, r.ID); err != nil {
 			return nil, err
+		}
+		if res.Tasks == nil {
+			res.Tasks = []*cascade.Task{}
 		}
 	}
 	what := "Nothing was erased yet"

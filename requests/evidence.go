@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/steward-privacy/steward"
@@ -69,8 +70,16 @@ func (s *Service) complete(ctx context.Context, r *steward.RightsRequest, out *O
 		reason = steward.ReasonLegalHold
 	}
 	change := steward.RequestStatusChange{From: r.Status, To: out.Status, At: now, Actor: runnerActor, Reason: reason}
-	hist := make([]RequestChange, 0, len(r.History)+1)
-	for _, c := range append(r.History, change) {
+	// The runner lists requests without their history: the record has it
+	// all, read from the store.
+	past := r.History
+	if stored, err := s.store.Request(ctx, r.TenantID, r.ID); err != nil {
+		return err
+	} else if len(stored.History) > len(past) {
+		past = stored.History
+	}
+	hist := make([]RequestChange, 0, len(past)+1)
+	for _, c := range append(slices.Clip(past), change) {
 		hist = append(hist, RequestChange(c))
 	}
 	rec := Completion{Format: EvidenceFormat, RequestID: r.ID, TenantID: r.TenantID, SubjectID: r.SubjectID, Type: r.Type,

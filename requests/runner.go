@@ -30,7 +30,7 @@ type Outcome struct {
 	// calls its executor again at every tick and resumes it (back in
 	// progress, reason hold_released) once the executor no longer
 	// reports a hold. An executor that finds the same holds again may
-	// return Waiting.
+	// return Waiting with Held set: nothing changes.
 	Held []string
 }
 
@@ -155,7 +155,7 @@ func (s *Service) execute(ctx context.Context, r *steward.RightsRequest) error {
 		return err
 	}
 	if r.Status == steward.RequestPartiallyCompleted {
-		if out.Status == Waiting || out.Status == PartiallyCompleted && len(out.Held) > 0 {
+		if len(out.Held) > 0 {
 			return s.stillHeld(ctx, r, out)
 		}
 		// The holds are released: the request is open again until the
@@ -164,6 +164,7 @@ func (s *Service) execute(ctx context.Context, r *steward.RightsRequest) error {
 		if s.now().After(r.Due()) {
 			r.OverdueNotified = true
 		}
+		r.Reason = ""
 		if err := s.transition(ctx, r, runnerActor, steward.ActionRequestStatus, ReasonHoldReleased, steward.RequestInProgress); err != nil {
 			return err
 		}
