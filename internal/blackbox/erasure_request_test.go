@@ -99,7 +99,7 @@ func TestErasureRequestUnderHold(t *testing.T) {
 		t.Fatalf("under a hold: %v", held)
 	}
 	expect(t, s.do("GET", "/v1/subjects/"+sub, key, nil), 200) // kept
-	time.Sleep(2 * time.Second)                                 // two more ticks: still held, nothing sent
+	time.Sleep(2 * time.Second)                                // two more ticks: still held, nothing sent
 	if st := s.do("GET", "/v1/requests/"+id, key, nil).JSON(t)["status"]; st != "partially_completed" || len(quill.deliveries()) != 0 {
 		t.Fatalf("while held: %v, %d deliveries", st, len(quill.deliveries()))
 	}
