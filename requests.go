@@ -118,9 +118,13 @@ type RightsRequest struct {
 	Evidence         []byte // the signed completion record (JSON)
 	EvidenceKeyID    int
 	EvidenceSig      []byte
-	UpdatedAt        time.Time
-	Version          int64
-	History          []RequestStatusChange
+	// Held marks an erasure partially completed because legal holds keep
+	// some or all of the data: the runner resumes it once they are
+	// released, and clears it when the erasure completes.
+	Held      bool
+	UpdatedAt time.Time
+	Version   int64
+	History   []RequestStatusChange
 }
 
 // Due returns the deadline in force: the extended one if any.
@@ -180,6 +184,10 @@ type RequestStore interface {
 	Requests(ctx context.Context, tenantID string, f RequestFilter) ([]*RightsRequest, error)
 	UpdateRequest(ctx context.Context, r *RightsRequest, changes []RequestStatusChange, events ...*Event) error
 	DueRequests(ctx context.Context, statuses []string, limit int) ([]*RightsRequest, error)
+	// HeldRequests lists, across tenants, the partially completed
+	// requests marked Held (legal holds keep what they did not do), oldest
+	// first, without history.
+	HeldRequests(ctx context.Context, limit int) ([]*RightsRequest, error)
 	// RequestCounts returns, across tenants, how many requests are open
 	// and how many of them are past their deadline at now.
 	RequestCounts(ctx context.Context, now time.Time) (open, overdue int, err error)

@@ -128,16 +128,27 @@ type taskRef struct {
 // Start creates the deletion tasks of an erasure (requestID: the rights
 // request, or the id of a direct erasure) from its plan: one per processor
 // that received data, none for the others, each with its event in the
-// outbox and, when the processor has an endpoint, its delivery. Starting
-// an erasure that has tasks already returns them (the runner may retry).
+// outbox and, when the processor has an endpoint, its delivery. A
+// processor that has a task of the erasure already gets no other: starting
+// again returns the tasks (the runner may retry), and starting with a
+// larger plan (an erasure legal holds kept partly, finished once they are
+// released) adds the tasks of the processors it adds.
 func (s *Service) Start(ctx context.Context, tenantID, requestID, subjectID string, p *Plan) ([]*Task, error) {
-	if old, err := s.Status(ctx, tenantID, requestID); err != nil || len(old) > 0 {
-		return old, err
+	old, err := s.Status(ctx, tenantID, requestID)
+	if err != nil {
+		return nil, err
+	}
+	has := make(map[string]bool, len(old))
+	for _, t := range old {
+		has[t.Processor] = true
 	}
 	now := s.cfg.Now().UTC()
 	tasks := make([]*steward.DeletionTask, 0, len(p.Processors))
 	events := make([]*steward.Event, 0, len(p.Processors))
 	for _, pp := range p.Processors {
+		if has[pp.Processor] {
+			continue
+		}
 		t := &steward.DeletionTask{ID: steward.NewID("tsk"), TenantID: tenantID, RequestID: requestID, SubjectID: subjectID,
 			Processor: pp.Processor, State: steward.TaskPending, Categories: pp.Categories, CreatedAt: now}
 		tok := s.token(tenantID, t.ID)
@@ -155,7 +166,10 @@ func (s *Service) Start(ctx context.Context, tenantID, requestID, subjectID stri
 		tasks, events = append(tasks, t), append(events, e)
 	}
 	if len(tasks) == 0 {
-		return []*Task{}, nil
+		if old == nil {
+			old = []*Task{}
+		}
+		return old, nil
 	}
 	if err := s.cfg.Store.AddDeletionTasks(ctx, tasks, events); err != nil {
 		return nil, err

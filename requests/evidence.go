@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/steward-privacy/steward"
@@ -60,12 +61,25 @@ func (s *Service) complete(ctx context.Context, r *steward.RightsRequest, out *O
 		}
 		r.Result = b
 	}
+	r.Reason, r.Held = "", out.Status == PartiallyCompleted && len(out.Held) > 0
 	if out.Status == PartiallyCompleted {
 		r.Reason = out.Reason
 	}
-	change := steward.RequestStatusChange{From: r.Status, To: out.Status, At: now, Actor: runnerActor, Reason: "executed"}
-	hist := make([]RequestChange, 0, len(r.History)+1)
-	for _, c := range append(r.History, change) {
+	reason := "executed"
+	if r.Held {
+		reason = steward.ReasonLegalHold
+	}
+	change := steward.RequestStatusChange{From: r.Status, To: out.Status, At: now, Actor: runnerActor, Reason: reason}
+	// The runner lists requests without their history: the record has it
+	// all, read from the store.
+	past := r.History
+	if stored, err := s.store.Request(ctx, r.TenantID, r.ID); err != nil {
+		return err
+	} else if len(stored.History) > len(past) {
+		past = stored.History
+	}
+	hist := make([]RequestChange, 0, len(past)+1)
+	for _, c := range append(slices.Clip(past), change) {
 		hist = append(hist, RequestChange(c))
 	}
 	rec := Completion{Format: EvidenceFormat, RequestID: r.ID, TenantID: r.TenantID, SubjectID: r.SubjectID, Type: r.Type,
@@ -95,8 +109,15 @@ func (s *Service) complete(ctx context.Context, r *steward.RightsRequest, out *O
 		return err
 	}
 	sum := sha256.Sum256(doc)
+	reasons := []string{"type:" + r.Type, "status:" + r.Status, "evidence_sha256:" + hex.EncodeToString(sum[:])}
+	if r.Held {
+		reasons = append(reasons, "reason:"+steward.ReasonLegalHold)
+		for _, id := range out.Held {
+			reasons = append(reasons, "hold:"+id)
+		}
+	}
 	return s.auditEvent(ctx, r.TenantID, runnerActor, steward.AuditEvent{Action: steward.ActionRequestComplete, SubjectID: r.SubjectID,
-		Target: r.ID, Reasons: []string{"type:" + r.Type, "status:" + r.Status, "evidence_sha256:" + hex.EncodeToString(sum[:])}})
+		Target: r.ID, Reasons: reasons})
 }
 
 // Evidence returns the signed completion record of a request (scope

@@ -1,6 +1,7 @@
 package requests
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"time"
@@ -24,7 +25,18 @@ type Outcome struct {
 	// Counts are what was done, by name (records, files, tasks...), for
 	// the signed completion record.
 	Counts map[string]int
+	// Held names the legal holds (their ids) that keep what a partial
+	// completion did not do. Such a request is marked held: the runner
+	// calls its executor again at every tick and resumes it (back in
+	// progress, reason hold_released) once the executor no longer
+	// reports a hold. An executor that finds the same holds again may
+	// return Waiting with Held set: nothing changes.
+	Held []string
 }
+
+// ReasonHoldReleased is the reason code of the status change that resumes
+// a request legal holds kept once they are released.
+const ReasonHoldReleased = "hold_released"
 
 // Outcome statuses: Waiting asks to be called again at the next tick.
 const (
@@ -91,6 +103,11 @@ func (s *Service) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	held, err := s.store.HeldRequests(ctx, batch)
+	if err != nil {
+		return err
+	}
+	rs = append(rs, held...)
 	var firstErr error
 	keep := func(err error) {
 		if err != nil && firstErr == nil && steward.ErrorCode(err) != steward.ECONFLICT {
@@ -112,7 +129,7 @@ func (s *Service) Run(ctx context.Context) error {
 				continue
 			}
 		}
-		if r.Status == steward.RequestInProgress {
+		if r.Status == steward.RequestInProgress || r.Held && r.Status == steward.RequestPartiallyCompleted {
 			if err := s.execute(ctx, r); err != nil {
 				s.log.Warn("request executor failed; retried at the next tick", "request", r.ID, "type", r.Type,
 					"error_code", steward.ErrorCode(err))
@@ -137,6 +154,21 @@ func (s *Service) execute(ctx context.Context, r *steward.RightsRequest) error {
 	if err != nil {
 		return err
 	}
+	if r.Status == steward.RequestPartiallyCompleted {
+		if len(out.Held) > 0 {
+			return s.stillHeld(ctx, r, out)
+		}
+		// The holds are released: the request is open again until the
+		// executor is done. Past its deadline it was answered in time
+		// (partially): no overdue event.
+		if s.now().After(r.Due()) {
+			r.OverdueNotified = true
+		}
+		r.Reason = ""
+		if err := s.transition(ctx, r, runnerActor, steward.ActionRequestStatus, ReasonHoldReleased, steward.RequestInProgress); err != nil {
+			return err
+		}
+	}
 	switch out.Status {
 	case Completed, PartiallyCompleted:
 		return s.complete(ctx, r, out)
@@ -144,6 +176,28 @@ func (s *Service) execute(ctx context.Context, r *steward.RightsRequest) error {
 		return nil
 	}
 	return steward.Errorf(steward.EINTERNAL, "the executor of %s returned an unknown outcome", r.Type)
+}
+
+// stillHeld keeps r partially completed while holds last; when other holds
+// keep it now (one released, another placed), its reason and result are
+// brought up to date, with no status change.
+func (s *Service) stillHeld(ctx context.Context, r *steward.RightsRequest, out *Outcome) error {
+	if out.Status == Waiting {
+		return nil
+	}
+	result := r.Result
+	if out.Result != nil {
+		b, err := json.Marshal(out.Result)
+		if err != nil {
+			return err
+		}
+		result = b
+	}
+	if out.Reason == r.Reason && bytes.Equal(result, r.Result) {
+		return nil
+	}
+	r.Reason, r.Result, r.UpdatedAt = out.Reason, result, s.now().UTC()
+	return s.store.UpdateRequest(ctx, r, nil)
 }
 
 // overdue marks r overdue once: an outbox event and an audit event.

@@ -226,6 +226,11 @@ func (s *Service) next(r *steward.RightsRequest) string {
 		return "denied: the reason is told to the person"
 	case steward.RequestExpired:
 		return "expired: the person's identity was never verified within 30 days"
+	case steward.RequestPartiallyCompleted:
+		if r.Held {
+			return "partially done: a legal hold keeps the rest of the data (the reason is below); the erasure finishes by " +
+				"itself when the hold is released or ends"
+		}
 	}
 	return "done: the result is below"
 }

@@ -14,21 +14,21 @@ var _ steward.RequestStore = (*DB)(nil)
 
 const requestColumns = `id, tenant_id, subject_id, type, jurisdiction, status, received_at, deadline, extended_deadline,
 	extension_reason, verified_by, verified_at, approved_by, details, result, reason, overdue_notified, code_hash, code_expires,
-	code_attempts, code_sent_at, codes_sent, evidence, evidence_key_id, evidence_sig, updated_at, version`
+	code_attempts, code_sent_at, codes_sent, evidence, evidence_key_id, evidence_sig, held, updated_at, version`
 
 func scanRequest(row rowScanner) (*steward.RightsRequest, error) {
 	r := &steward.RightsRequest{}
-	var received, deadline, updated, overdue int64
+	var received, deadline, updated, overdue, held int64
 	var extended, verified, expires, sent sql.NullInt64
 	var result string
 	if err := row.Scan(&r.ID, &r.TenantID, &r.SubjectID, &r.Type, &r.Jurisdiction, &r.Status, &received, &deadline, &extended,
 		&r.ExtensionReason, &r.VerifiedBy, &verified, &r.ApprovedBy, &r.DetailsSealed, &result, &r.Reason, &overdue,
-		&r.CodeHash, &expires, &r.CodeAttempts, &sent, &r.CodesSent, &r.Evidence, &r.EvidenceKeyID, &r.EvidenceSig, &updated, &r.Version); err != nil {
+		&r.CodeHash, &expires, &r.CodeAttempts, &sent, &r.CodesSent, &r.Evidence, &r.EvidenceKeyID, &r.EvidenceSig, &held, &updated, &r.Version); err != nil {
 		return nil, err
 	}
 	r.ReceivedAt, r.Deadline, r.UpdatedAt = fromMicros(received), fromMicros(deadline), fromMicros(updated)
 	r.ExtendedDeadline, r.VerifiedAt, r.CodeExpires, r.CodeSentAt = timePtr(extended), timePtr(verified), timePtr(expires), timePtr(sent)
-	r.OverdueNotified = overdue != 0
+	r.OverdueNotified, r.Held = overdue != 0, held != 0
 	if result != "" {
 		r.Result = []byte(result)
 	}
@@ -41,7 +41,7 @@ func requestArgs(r *steward.RightsRequest) []any {
 	return []any{r.Type, r.Jurisdiction, r.Status, micros(r.ReceivedAt), micros(r.Deadline), nullMicros(r.ExtendedDeadline),
 		micros(r.Due()), r.ExtensionReason, r.VerifiedBy, nullMicros(r.VerifiedAt), r.ApprovedBy, r.DetailsSealed, string(r.Result),
 		r.Reason, boolInt(r.OverdueNotified), r.CodeHash, nullMicros(r.CodeExpires), r.CodeAttempts, nullMicros(r.CodeSentAt),
-		r.CodesSent, r.Evidence, r.EvidenceKeyID, r.EvidenceSig, micros(r.UpdatedAt)}
+		r.CodesSent, r.Evidence, r.EvidenceKeyID, r.EvidenceSig, boolInt(r.Held), micros(r.UpdatedAt)}
 }
 
 // CreateRequest stores a new request, its history and the events in one
@@ -54,8 +54,8 @@ func (db *DB) CreateRequest(ctx context.Context, r *steward.RightsRequest, event
 		if _, err := db.w.txExec(ctx, tx, `INSERT INTO rights_requests (id, tenant_id, subject_id, type, jurisdiction, status,
 			received_at, deadline, extended_deadline, due_at, extension_reason, verified_by, verified_at, approved_by, details, result,
 			reason, overdue_notified, code_hash, code_expires, code_attempts, code_sent_at, codes_sent, evidence, evidence_key_id,
-			evidence_sig, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-			$19, $20, $21, $22, $23, $24, $25, $26, $27, $28)`, args...); err != nil {
+			evidence_sig, held, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+			$18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)`, args...); err != nil {
 			return db.translate(err, "a request with this id exists")
 		}
 		if err := db.addHistory(ctx, tx, r, r.History, 0); err != nil {
@@ -87,7 +87,7 @@ func (db *DB) UpdateRequest(ctx context.Context, r *steward.RightsRequest, chang
 			extended_deadline = $5, due_at = $6, extension_reason = $7, verified_by = $8, verified_at = $9, approved_by = $10,
 			details = $11, result = $12, reason = $13, overdue_notified = $14, code_hash = $15, code_expires = $16,
 			code_attempts = $17, code_sent_at = $18, codes_sent = $19, evidence = $20, evidence_key_id = $21, evidence_sig = $22,
-			updated_at = $23, version = $24 WHERE id = $25 AND version = $26`, args...)
+			held = $23, updated_at = $24, version = $25 WHERE id = $26 AND version = $27`, args...)
 		if err != nil {
 			return db.translate(err, "")
 		}
@@ -182,6 +182,13 @@ func (db *DB) DueRequests(ctx context.Context, statuses []string, limit int) ([]
 		out = append(out, rs...)
 	}
 	return out, nil
+}
+
+// HeldRequests lists the partially completed requests of every tenant that
+// legal holds keep (held), oldest first, without history.
+func (db *DB) HeldRequests(ctx context.Context, limit int) ([]*steward.RightsRequest, error) {
+	return collect(ctx, db, db.r, scanRequest, `SELECT `+requestColumns+` FROM rights_requests WHERE held = 1
+		AND status = 'partially_completed' ORDER BY received_at, id LIMIT $1`, limit)
 }
 
 // RequestCounts counts open requests of every tenant, and those past due.

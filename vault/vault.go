@@ -31,6 +31,7 @@ type Store interface {
 	SubjectStateStore
 	PendingBlobDeletions(ctx context.Context, limit int) ([]string, error)
 	BlobDeleted(ctx context.Context, key string) error
+	SubjectFiles(ctx context.Context, tenantID, subjectID string) ([]*steward.FileMeta, error)
 }
 
 // SubjectStateStore keeps what rights requests change on a subject (its

@@ -278,11 +278,17 @@ func clientRequests(ctx context.Context, t *testing.T, s *server, admin *client.
 	if ev := got(admin.RequestEvidence(ctx, cw.ID)).must(t); ev.Algorithm != "Ed25519" || len(ev.Signature) != ed25519.SignatureSize {
 		t.Fatalf("evidence: %+v", ev)
 	}
-	// A legal hold keeps the erasure waiting in progress (released below).
+	// A legal hold keeps the person's data (released below); the erasure,
+	// never verified, stays open to be extended and denied.
 	hold := got(admin.CreateHold(ctx, client.NewHold{Subject: sub, Reason: "litigation"})).must(t)
+	before := len(s.codes())
 	er := got(admin.CreateRequest(ctx, client.NewRequest{Type: client.RequestErasure, Subject: client.SubjectRef{Email: "ada@example.org"},
-		VerifiedBy: "application", Details: json.RawMessage(`{}`)})).must(t)
-	seen := len(s.codes())
+		Details: json.RawMessage(`{}`)})).must(t)
+	if er.Status != client.RequestUnverified {
+		t.Fatalf("unverified erasure: %+v", er)
+	}
+	s.codeAfter(t, before) // its code, never used
+	seen := before + 1
 	un := got(admin.CreateRequest(ctx, client.NewRequest{Type: client.RequestAccess, Subject: client.SubjectRef{ID: sub}})).must(t)
 	if un.Status != client.RequestUnverified {
 		t.Fatalf("unverified request: %+v", un)
