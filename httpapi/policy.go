@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/steward-privacy/steward"
+	"github.com/steward-privacy/steward/notices"
 	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/policy"
 	"github.com/steward-privacy/steward/policy/diff"
@@ -271,3 +272,31 @@ var errorPage = template.Must(template.New("error").Parse(`<!DOCTYPE html>
 </body>
 </html>
 `))
+
+// routeNotices serves staging the next policy and the progress of its
+// notices.
+func (s *Server) routeNotices(n *notices.Service) {
+	s.route(Route{Method: "POST", Path: "/v1/policy/upcoming", Summary: "Stage the next policy: checked, compared, refused sooner than changes.days_before; its material changes are mailed to every person with an email on file",
+		Tag: "policy", Scope: steward.ScopeTenantsWrite, In: notices.StageRequest{}, Out: notices.Upcoming{}, Status: http.StatusCreated,
+		Errors: []string{steward.ECONFLICT, steward.EUNAVAILABLE}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			in, err := decode[notices.StageRequest](w, r)
+			if err != nil {
+				return err
+			}
+			out, err := n.Stage(r.Context(), in)
+			if err != nil {
+				return err
+			}
+			return respond(w, http.StatusCreated, out)
+		})
+	s.route(Route{Method: "GET", Path: "/v1/policy/upcoming", Summary: "The staged policy that comes into force next, its material changes and the progress of their notices",
+		Tag: "policy", Scope: steward.ScopePolicyRead, Out: notices.Upcoming{}, Errors: []string{steward.ENOTFOUND}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			out, err := n.Upcoming(r.Context())
+			if err != nil {
+				return err
+			}
+			return respond(w, http.StatusOK, out)
+		})
+}

@@ -28,6 +28,7 @@ import (
 	"github.com/steward-privacy/steward/grants"
 	"github.com/steward-privacy/steward/holds"
 	"github.com/steward-privacy/steward/incidents"
+	"github.com/steward-privacy/steward/notices"
 	"github.com/steward-privacy/steward/outbox"
 	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/ratelimit"
@@ -103,6 +104,8 @@ type Options struct {
 	// Rotations tracks key rotations started through the API (shared with
 	// the console's dashboard); nil makes one.
 	Rotations *vault.Rotations
+	// Notices serves /v1/policy/upcoming; nil leaves it out.
+	Notices *notices.Service
 }
 
 // Server is the HTTP API.
@@ -190,6 +193,9 @@ func New(o Options) *Server {
 	}
 	if o.Grants != nil {
 		s.routeGrants(o.Grants)
+	}
+	if o.Notices != nil {
+		s.routeNotices(o.Notices)
 	}
 	s.mux.HandleFunc("/", s.notFoundHandler)
 	return s

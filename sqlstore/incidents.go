@@ -154,12 +154,18 @@ func (db *DB) IncidentSubjects(ctx context.Context, tenantID, id, after string, 
 
 // NoticeProgress counts an incident's subjects by notice result.
 func (db *DB) NoticeProgress(ctx context.Context, tenantID, id string) (steward.NoticeProgress, error) {
-	var p steward.NoticeProgress
 	rows, err := db.r.QueryContext(ctx, `SELECT result, COUNT(*) FROM incident_subjects WHERE incident_id = $1 AND tenant_id = $2
 		GROUP BY result`, id, tenantID)
 	if err != nil {
-		return p, db.translate(err, "")
+		return steward.NoticeProgress{}, db.translate(err, "")
 	}
+	return countNotices(db, rows)
+}
+
+// countNotices sums rows of (result, count) into a progress, and closes
+// them.
+func countNotices(db *DB, rows *sql.Rows) (steward.NoticeProgress, error) {
+	var p steward.NoticeProgress
 	defer rows.Close()
 	for rows.Next() {
 		var result string

@@ -45,3 +45,11 @@ func (v *Vault) contactEmail(ctx context.Context, tenantID, subjectID, target, r
 	}
 	return id.Email, nil
 }
+
+// NoticeEmail returns the email address on file for a subject ("" when
+// none) to send the notice of a policy change: recorded as
+// subject.contact_read by system:policy-notices with the version as
+// target, never the address.
+func (v *Vault) NoticeEmail(ctx context.Context, tenantID, subjectID, version string) (string, error) {
+	return v.contactEmail(ctx, tenantID, subjectID, version, "policy-notices")
+}

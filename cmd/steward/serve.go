@@ -19,6 +19,7 @@ import (
 	"github.com/steward-privacy/steward/fulfil"
 	"github.com/steward-privacy/steward/httpapi"
 	"github.com/steward-privacy/steward/incidents"
+	"github.com/steward-privacy/steward/notices"
 	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/ratelimit"
 	"github.com/steward-privacy/steward/requestlog"
@@ -107,8 +108,9 @@ func (c *cli) runServer(cfg *Config) error {
 	// nil, not a wrapped nil, without a sender: the services check it.
 	var incMail incidents.Mailer
 	var mailer requests.Mailer
+	var noticeMail notices.Mailer
 	if sender != nil {
-		incMail, mailer = mailFunc{sender}, mailFunc{sender}
+		incMail, mailer, noticeMail = mailFunc{sender}, mailFunc{sender}, mailFunc{sender}
 	}
 	inc := a.openIncidents(v, auditLog, reg, incMail)
 	consents := a.openConsent(v, auditLog)
@@ -123,7 +125,9 @@ func (c *cli) runServer(cfg *Config) error {
 	registerExportExecutors(rights, exports)
 	breakGlass := a.openGrants(v, auditLog)
 	rotations := vault.NewRotations(v)
+	policyNotices := a.openNotices(v, pols, auditLog, noticeMail)
 	more := append(a.incidentJobs(inc), exportJobs(exports, cfg.JobInterval)...)
+	more = append(more, a.noticeJobs(policyNotices)...)
 	sched := a.scheduler(v, auditLog, reg, append(more, grantJobs(breakGlass, cfg.JobInterval)...)...)
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(c.ctx))
 	jobsDone := make(chan struct{})
@@ -138,6 +142,7 @@ func (c *cli) runServer(cfg *Config) error {
 		scheme = "https"
 	}
 	url := scheme + "://" + ln.Addr().String()
+	policyNotices.SetPublicURL(url)
 	piiOpts := a.piiOptions()
 	piiOpts.Audit = auditLog
 	gate, err := a.openDisclose(c.ctx, v, piiOpts, url)
@@ -167,7 +172,7 @@ func (c *cli) runServer(cfg *Config) error {
 	api := httpapi.New(httpapi.Options{Holds: holdSvc, Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
 		Vault: v, MasterKeyUsers: a.masterKeyUsers(), PII: piiOpts, Jobs: a.db.Jobs, RequestLog: reqlog.Log, Audit: auditLog,
 		Policies: pols, Consent: consents, Disclose: gate, Outbox: events, Attest: a.attester(auditLog, pols), Console: web, Incidents: inc, Exports: exports,
-		Requests: rights, Cascade: casc, Grants: breakGlass, Rotations: rotations,
+		Requests: rights, Cascade: casc, Grants: breakGlass, Rotations: rotations, Notices: policyNotices,
 		KeyLimit: ratelimit.New(cfg.RateLimitKey, int(2*cfg.RateLimitKey), nil),
 		IPLimit:  ratelimit.New(cfg.RateLimitIP, int(2*cfg.RateLimitIP), nil)})
 
