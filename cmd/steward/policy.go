@@ -17,7 +17,7 @@ import (
 // policy runs `steward policy check`, `render` and `diff`.
 func (c *cli) policy(args []string) int {
 	return c.dispatch("policy", args, c.policyUsage,
-		map[string]func([]string) int{"check": c.policyCheck, "render": c.policyRender, "diff": c.policyDiff})
+		map[string]func([]string) int{"check": c.policyCheck, "render": c.policyRender, "diff": c.policyDiff, "stage": c.policyStage})
 }
 
 func (c *cli) policyUsage(w io.Writer) {
@@ -28,9 +28,10 @@ func (c *cli) policyUsage(w io.Writer) {
 const policyUsage = `usage: steward policy check FILE...
        steward policy render FILE [--format md|html|ropa-json|ropa-csv]
        steward policy diff OLD NEW [--json]
+       steward policy stage FILE --effective YYYY-MM-DD [--server URL] [--api-key-file F] [--wait 1h] [--json]
 
-Every subcommand reads the policy files it is given, and only them: never a
-data folder, a configuration or a running server. Without a FILE it prints
+check, render and diff read the policy files they are given, and only them:
+never a data folder, a configuration or a running server. Without a FILE it prints
 this usage and exits 2. (steward serve imports the file of --policy as a
 policy version and enforces the version in force in its database; an empty
 database starts with the starter policy examples/ad-asset-studio.yaml.)
@@ -45,7 +46,14 @@ check   checks each FILE as steward serve does before it starts: the YAML and
         with a hint, "FILE: ok" otherwise, and exits 1 if any file has one.
 render  writes the privacy notice (md, html) or the record of processing
         (GDPR Art. 30: ropa-json, ropa-csv) of a FILE that passes check.
-diff    lists the changes from OLD to NEW and marks the material ones.`
+diff    lists the changes from OLD to NEW and marks the material ones.
+stage   sends FILE to the running server (STEWARD_SERVER_URL, key in
+        STEWARD_API_KEY or --api-key-file, scope tenants:write) as the next
+        policy, effective on the date given (the file's
+        organisation.effective, at least changes.days_before days away);
+        prints its material changes and follows the mailing of their
+        notices to every person with an email on file, with a progress bar
+        (--wait 0 returns at once).`
 
 // policyCheck validates files, printing every problem; exit status 1 when
 // any file has one.

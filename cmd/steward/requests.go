@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -53,7 +52,13 @@ type requestFlags struct {
 }
 
 func (c *cli) requestFlagSet(name string) requestFlags {
-	fs := flag.NewFlagSet("requests "+name, flag.ContinueOnError)
+	return c.serverFlagSet("requests " + name)
+}
+
+// serverFlagSet returns the flags of a command that talks to a running
+// server: its URL, the API key file, JSON output.
+func (c *cli) serverFlagSet(name string) requestFlags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
 	def := c.getenv(envServer)
 	if def == "" {
@@ -119,16 +124,7 @@ func (c *cli) requestsRun(name string, args []string, want int, extra func(*flag
 		err = fn(ctx, api, f, pos)
 	}
 	if err != nil {
-		var ce *client.Error
-		if errors.As(err, &ce) {
-			fmt.Fprintf(c.stderr, "steward requests %s: %s (%s)\n", name, ce.Detail, ce.Code)
-			for _, fe := range ce.Fields {
-				fmt.Fprintf(c.stderr, "  %s: %s\n", fe.Path, fe.Message)
-			}
-			return 1
-		}
-		fmt.Fprintf(c.stderr, "steward requests %s: %v\n", name, err)
-		return 1
+		return c.serverError("requests "+name, err)
 	}
 	return 0
 }
