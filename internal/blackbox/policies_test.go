@@ -312,4 +312,13 @@ func clientPolicy(ctx context.Context, t *testing.T, admin, public *client.Clien
 	if g := got(public.GPC(ctx)).must(t); !g.GPC || g.LastUpdate != p.Effective {
 		t.Fatalf("gpc: %+v", g)
 	}
+	// Stage the next version (its notices go to the --dev-mail printer).
+	src, effective := upcomingPolicy(t, "2099-09", 45)
+	if up := got(admin.StagePolicy(ctx, client.StagePolicy{Source: src, Effective: effective})).must(t); up.Version != "2099-09" ||
+		len(up.Material) == 0 || up.Notices == nil {
+		t.Fatalf("staged: %+v", up)
+	}
+	if up := got(admin.UpcomingPolicy(ctx)).must(t); up.Version != "2099-09" || up.Effective != effective {
+		t.Fatalf("upcoming: %+v", up)
+	}
 }
