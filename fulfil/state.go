@@ -66,5 +66,5 @@ func details(d Details, r *steward.RightsRequest, into any) error {
 // audited as system:requests.
 func system(ctx context.Context, r *steward.RightsRequest) context.Context {
 	return steward.WithCaller(ctx, &steward.Caller{TenantID: r.TenantID, Kind: steward.ActorSystem, ID: "requests",
-		Scopes: steward.Scopes{steward.ScopeRecordsWrite}})
+		Scopes: steward.Scopes{steward.ScopeRecordsWrite, steward.ScopeRecordsRead}})
 }

@@ -60,6 +60,15 @@ func (d *Decider) GPCApplies(purpose string) bool {
 	return ok && d.useNodes[uid].gpc
 }
 
+// SellsOrShares reports whether purpose is one of the policy's GPC uses
+// (sale, sharing, targeted advertising, or those the policy lists), whether
+// or not the policy honors the GPC signal: a CCPA opt-out of sale or
+// sharing objects to these purposes.
+func (d *Decider) SellsOrShares(purpose string) bool {
+	uid, _, ok := d.uses.lookup(purpose)
+	return ok && d.useNodes[uid].gpc
+}
+
 // Controller returns the organisation that is the controller of the data.
 func (d *Decider) Controller() Organisation {
 	o := d.org

@@ -164,6 +164,8 @@ func (c *cli) runServer(cfg *Config) error {
 	rights.Register(steward.RequestRestriction, fulfil.Restriction(rights, v))
 	rights.Register(steward.RequestObjection, fulfil.Objection(rights, v))
 	rights.Register(steward.RequestRectification, fulfil.Rectification(rights, v))
+	rights.Register(steward.RequestOptOutSale, fulfil.OptOutOfSale(v))
+	rights.Register(steward.RequestLimitSensitive, fulfil.LimitSensitive(v))
 	web, err := a.openConsole(c.ctx, v, auditLog, pols, consents, gate, inc, rights, breakGlass, holdSvc, rotations)
 	if err != nil {
 		ln.Close()
