@@ -18,8 +18,11 @@ type objector struct {
 	sub vault.SubjectView
 }
 
-func (o *objector) Subject(context.Context, string) (*vault.SubjectView, error) { s := o.sub; return &s, nil }
-func (o *objector) Policy() *policy.Decider                                       { return o.d }
+func (o *objector) Subject(context.Context, string) (*vault.SubjectView, error) {
+	s := o.sub
+	return &s, nil
+}
+func (o *objector) Policy() *policy.Decider { return o.d }
 func (o *objector) SetObjection(_ context.Context, _ string, purposes []string) error {
 	o.sub.Objections = purposes
 	return nil
