@@ -11,6 +11,7 @@ import (
 // secret; reasons are codes such as "scope:audit:read" or "locked".
 const (
 	ActionTenantCreate = "tenant.create"
+	ActionTenantSlug   = "tenant.slug"
 	ActionStaffCreate  = "staff.create"
 	ActionStaffSignIn  = "staff.signin"
 	ActionStaffLockout = "staff.lockout"

@@ -219,6 +219,22 @@ func (s *Service) Bootstrap(ctx context.Context, name, region string) (*NewKey, 
 	return s.mintKey(ctx, t.ID, "bootstrap", steward.Scopes{steward.ScopeAdmin, steward.ScopeSecretsRead, steward.ScopeTenantsWrite}, "system:bootstrap")
 }
 
+// SetTenantSlug changes a tenant's slug, the name of its privacy center in
+// URLs (operator only: tenants:write). Audited in the operator's chain.
+func (s *Service) SetTenantSlug(ctx context.Context, id, slug string) (*steward.Tenant, error) {
+	c, err := steward.Require(ctx, steward.ScopeTenantsWrite)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.SetTenantSlug(ctx, id, slug); err != nil {
+		return nil, err
+	}
+	if err := s.record(ctx, c.TenantID, c.Actor(), ActionTenantSlug, id, steward.DecisionAllow); err != nil {
+		return nil, err
+	}
+	return s.store.Tenant(ctx, id)
+}
+
 // CreateTenant creates a tenant and its first admin key. Only a caller with
 // tenants:write (the operator's bootstrap key) may do it.
 func (s *Service) CreateTenant(ctx context.Context, name, region string) (*steward.Tenant, *NewKey, error) {

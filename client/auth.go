@@ -42,10 +42,16 @@ type NewTenant struct {
 
 // Tenant is an isolated workspace.
 type Tenant struct {
-	ID         string    `json:"id"`
-	Name       string    `json:"name"`
-	HomeRegion string    `json:"home_region"`
-	CreatedAt  time.Time `json:"created_at"`
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	HomeRegion string `json:"home_region"`
+	// Slug names the tenant's privacy center: /privacy-center/{slug}/.
+	Slug      string    `json:"slug"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+type tenantPatch struct {
+	Slug string `json:"slug"`
 }
 
 // CreatedTenant is a new tenant and its first admin key.
@@ -59,6 +65,7 @@ var (
 	routeListAPIKeys  = jsonRoute[none, apiKeyList]("ListAPIKeys", "GET", "/v1/apikeys")
 	routeRevokeAPIKey = jsonRoute[none, none]("RevokeAPIKey", "DELETE", "/v1/apikeys/{id}")
 	routeCreateTenant = jsonRoute[NewTenant, CreatedTenant]("CreateTenant", "POST", "/v1/tenants")
+	routeSetSlug      = jsonRoute[tenantPatch, Tenant]("SetTenantSlug", "PATCH", "/v1/tenants/{id}")
 )
 
 // CreateAPIKey creates a key in the caller's tenant with at most the
@@ -82,4 +89,9 @@ func (c *Client) RevokeAPIKey(ctx context.Context, id string) error {
 // which only the operator's bootstrap key holds).
 func (c *Client) CreateTenant(ctx context.Context, in NewTenant) (*CreatedTenant, error) {
 	return routeCreateTenant.call(ctx, c, in, nil)
+}
+
+// SetTenantSlug changes a tenant's slug (operator only: tenants:write).
+func (c *Client) SetTenantSlug(ctx context.Context, tenantID, slug string) (*Tenant, error) {
+	return routeSetSlug.call(ctx, c, tenantPatch{Slug: slug}, nil, tenantID)
 }

@@ -114,6 +114,24 @@ func (s *Server) routeKeys() {
 			}
 			return respond(w, http.StatusCreated, CreatedTenant{Tenant: t, AdminKey: createdKey(nk)})
 		})
+	s.route(Route{Method: "PATCH", Path: "/v1/tenants/{id}", Summary: "Change a tenant's slug, the name of its privacy center in URLs (operator only)", Tag: "auth",
+		Scope: steward.ScopeTenantsWrite, In: TenantPatch{}, Out: steward.Tenant{}, Errors: []string{steward.ECONFLICT, steward.ENOTFOUND}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			in, err := decode[TenantPatch](w, r)
+			if err != nil {
+				return err
+			}
+			t, err := s.auth.SetTenantSlug(r.Context(), r.PathValue("id"), in.Slug)
+			if err != nil {
+				return err
+			}
+			return respond(w, http.StatusOK, t)
+		})
+}
+
+// TenantPatch changes a tenant.
+type TenantPatch struct {
+	Slug string `json:"slug" doc:"3 to 40 lowercase letters, digits and dashes: /privacy-center/{slug}/"`
 }
 
 // checkHomeRegion refuses a tenant home region the policy in force does not

@@ -277,9 +277,14 @@ func clientKeys(ctx context.Context, t *testing.T, s *server, log *routeLog, adm
 	}
 
 	ten := got(admin.CreateTenant(ctx, client.NewTenant{Name: "Customer A", HomeRegion: "us"})).must(t)
-	if ten.Tenant == nil || ten.Tenant.HomeRegion != "us" || !strings.HasPrefix(ten.AdminKey.Secret, "stw_") {
+	if ten.Tenant == nil || ten.Tenant.HomeRegion != "us" || ten.Tenant.Slug != "customer-a" || !strings.HasPrefix(ten.AdminKey.Secret, "stw_") {
 		t.Fatalf("created tenant: %+v", ten)
 	}
+	if x := got(admin.SetTenantSlug(ctx, ten.Tenant.ID, "customer-a-studio")).must(t); x.Slug != "customer-a-studio" {
+		t.Fatalf("slug: %+v", x)
+	}
+	_, err = admin.SetTenantSlug(ctx, ten.Tenant.ID, "Not A Slug")
+	wantCode(t, err, client.EINVALID)
 	return app.Secret
 }
 
