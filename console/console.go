@@ -14,12 +14,7 @@ package console
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
 	"embed"
-	"encoding/base64"
 	"errors"
 	"html/template"
 	"io/fs"
@@ -36,6 +31,7 @@ import (
 	"github.com/steward-privacy/steward/grants"
 	"github.com/steward-privacy/steward/holds"
 	"github.com/steward-privacy/steward/incidents"
+	"github.com/steward-privacy/steward/internal/webform"
 	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/requests"
 	"github.com/steward-privacy/steward/vault"
@@ -149,14 +145,7 @@ func when(t time.Time) string {
 // ServeHTTP serves a console request with the security headers every page
 // carries.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	hd := w.Header()
-	hd.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
-		"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
-	hd.Set("X-Frame-Options", "DENY")
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Referrer-Policy", "no-referrer")
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+	webform.Headers(w.Header())
 	h.mux.ServeHTTP(w, r)
 }
 
@@ -213,50 +202,19 @@ func statusOf(err error) int {
 	return http.StatusInternalServerError
 }
 
-// csrfToken returns the form token of this browser, setting its random
-// cookie on first use: HMAC(key, cookie) must come back with every POST
-// (double submit, bound to a server secret).
-func (h *Handler) csrfToken(w http.ResponseWriter, r *http.Request) string {
-	seed := ""
-	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
-		seed = c.Value
-	} else {
-		var b [32]byte
-		_, _ = rand.Read(b[:])
-		seed = base64.RawURLEncoding.EncodeToString(b[:])
-		http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: seed, Path: Prefix, HttpOnly: true, Secure: secure(r),
-			SameSite: http.SameSiteStrictMode})
-		r.AddCookie(&http.Cookie{Name: csrfCookie, Value: seed})
-	}
-	m := hmac.New(sha256.New, h.c.CSRFKey)
-	m.Write([]byte("console-csrf\x00" + seed))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+// csrf issues and checks the console's form tokens.
+func (h *Handler) csrf() webform.CSRF {
+	return webform.CSRF{Key: h.c.CSRFKey, Cookie: csrfCookie, Path: Prefix, Domain: "console-csrf"}
 }
+
+// csrfToken returns the form token of this browser.
+func (h *Handler) csrfToken(w http.ResponseWriter, r *http.Request) string { return h.csrf().Token(w, r) }
 
 // checkCSRF reports whether a POST carries this browser's token.
-func (h *Handler) checkCSRF(r *http.Request) bool {
-	c, err := r.Cookie(csrfCookie)
-	if err != nil || len(c.Value) < 32 {
-		return false
-	}
-	m := hmac.New(sha256.New, h.c.CSRFKey)
-	m.Write([]byte("console-csrf\x00" + c.Value))
-	want := base64.RawURLEncoding.EncodeToString(m.Sum(nil))
-	return subtle.ConstantTimeCompare([]byte(want), []byte(r.PostFormValue("csrf"))) == 1
-}
+func (h *Handler) checkCSRF(r *http.Request) bool { return h.csrf().Check(r) }
 
-// secure reports whether cookies can be marked Secure: over TLS, or on a
-// loopback address (which browsers treat as a secure context).
-func secure(r *http.Request) bool {
-	if r.TLS != nil {
-		return true
-	}
-	host := r.Host
-	if i := strings.LastIndexByte(host, ':'); i > 0 && !strings.HasSuffix(host, "]") {
-		host = host[:i]
-	}
-	return host == "localhost" || host == "127.0.0.1" || host == "[::1]"
-}
+// secure reports whether cookies can be marked Secure.
+func secure(r *http.Request) bool { return webform.Secure(r) }
 
 // asError finds a *steward.Error in err's chain.
 func asError(err error, target **steward.Error) bool { return errors.As(err, target) }
