@@ -84,3 +84,29 @@ type TenantStore interface {
 	TenantBySlug(ctx context.Context, slug string) (*Tenant, error)
 	SetTenantSlug(ctx context.Context, id, slug string) error
 }
+
+// SignInChallenge is a privacy center sign-in in progress: a one-time
+// code mailed to the subject's address on file, kept as a keyed hash.
+type SignInChallenge struct {
+	ID        string
+	TenantID  string
+	SubjectID string
+	CodeHash  []byte
+	ExpiresAt time.Time
+	Attempts  int
+	Used      bool
+	CreatedAt time.Time
+}
+
+// SignInStore keeps privacy center sign-in challenges.
+//
+// AttemptChallenge counts one attempt at a challenge of the tenant and
+// returns it as it was before the attempt; UseChallenge marks it used, once
+// (ECONFLICT the second time). RecentChallenges counts a subject's
+// challenges created since a time (a rate limit).
+type SignInStore interface {
+	CreateChallenge(ctx context.Context, c *SignInChallenge) error
+	AttemptChallenge(ctx context.Context, tenantID, id string) (*SignInChallenge, error)
+	UseChallenge(ctx context.Context, tenantID, id string) error
+	RecentChallenges(ctx context.Context, tenantID, subjectID string, since time.Time) (int, error)
+}

@@ -87,6 +87,9 @@ type Options struct {
 	// Console is the staff web console, mounted at /console/ (it sets its
 	// own headers and sessions); nil leaves it out.
 	Console http.Handler
+	// PrivacyCenter is the people's privacy center, mounted at
+	// /privacy-center/; nil leaves it out.
+	PrivacyCenter http.Handler
 	// Incidents serves the breach register, /v1/incidents*; nil leaves
 	// them out.
 	Incidents *incidents.Service
@@ -177,6 +180,9 @@ func New(o Options) *Server {
 	}
 	if o.Console != nil {
 		s.mux.Handle("/console/", o.Console)
+	}
+	if o.PrivacyCenter != nil {
+		s.mux.Handle("/privacy-center/", o.PrivacyCenter)
 	}
 	if o.Incidents != nil {
 		s.routeIncidents(o.Incidents)

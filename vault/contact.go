@@ -53,3 +53,11 @@ func (v *Vault) contactEmail(ctx context.Context, tenantID, subjectID, target, r
 func (v *Vault) NoticeEmail(ctx context.Context, tenantID, subjectID, version string) (string, error) {
 	return v.contactEmail(ctx, tenantID, subjectID, version, "policy-notices")
 }
+
+// SignInEmail returns the email address on file for a subject, to mail the
+// one-time code of a privacy center sign-in: recorded as
+// subject.contact_read by system:privacy-center with the challenge id as
+// target, never the address.
+func (v *Vault) SignInEmail(ctx context.Context, tenantID, subjectID, challengeID string) (string, error) {
+	return v.contactEmail(ctx, tenantID, subjectID, challengeID, "privacy-center")
+}

@@ -45,6 +45,8 @@ type Config struct {
 	MailFrom string `yaml:"mail_from"`
 	// NoConsole switches the staff web console (/console/) off.
 	NoConsole bool `yaml:"no_console"`
+	// NoPrivacyCenter switches the privacy center (/privacy-center/) off.
+	NoPrivacyCenter bool `yaml:"no_privacy_center"`
 	// MasterKeyProvider is keyfile (the default) or pkcs11: the master key
 	// in an HSM (a build with -tags pkcs11). The PKCS#11 settings locate the
 	// token; its PIN comes from PKCS11PINFile or STEWARD_PKCS11_PIN, never
@@ -151,6 +153,7 @@ func (c *Config) fields() []configField {
 		{name: "smtp_url", usage: "mail server: smtp://[user:pass@]host[:port] (STARTTLS when offered; ?tls=required) or smtps://…", secret: true, str: &c.SMTPURL},
 		{name: "mail_from", usage: "sender address of steward's email (one-time codes, breach notices)", str: &c.MailFrom},
 		{name: "no_console", usage: "switch the staff web console (/console/) off", flag: &c.NoConsole},
+		{name: "no_privacy_center", usage: "switch the people's privacy center (/privacy-center/{tenant-slug}/) off", flag: &c.NoPrivacyCenter},
 		{name: "master_key_provider", usage: "keyfile (default) or pkcs11 (the master key in an HSM; needs a build with -tags pkcs11)", str: &c.MasterKeyProvider},
 		{name: "pkcs11_module", usage: "path of the PKCS#11 library, e.g. /usr/lib/softhsm/libsofthsm2.so", str: &c.PKCS11Module},
 		{name: "pkcs11_token_label", usage: "label of the PKCS#11 token holding the master key", str: &c.PKCS11TokenLabel},

@@ -21,6 +21,7 @@ import (
 	"github.com/steward-privacy/steward/incidents"
 	"github.com/steward-privacy/steward/notices"
 	"github.com/steward-privacy/steward/policies"
+	"github.com/steward-privacy/steward/privacycenter"
 	"github.com/steward-privacy/steward/ratelimit"
 	"github.com/steward-privacy/steward/requestlog"
 	"github.com/steward-privacy/steward/requests"
@@ -109,8 +110,9 @@ func (c *cli) runServer(cfg *Config) error {
 	var incMail incidents.Mailer
 	var mailer requests.Mailer
 	var noticeMail notices.Mailer
+	var pcMail privacycenter.Mailer
 	if sender != nil {
-		incMail, mailer, noticeMail = mailFunc{sender}, mailFunc{sender}, mailFunc{sender}
+		incMail, mailer, noticeMail, pcMail = mailFunc{sender}, mailFunc{sender}, mailFunc{sender}, mailFunc{sender}
 	}
 	inc := a.openIncidents(v, auditLog, reg, incMail)
 	consents := a.openConsent(v, auditLog)
@@ -171,7 +173,12 @@ func (c *cli) runServer(cfg *Config) error {
 		ln.Close()
 		return err
 	}
-	api := httpapi.New(httpapi.Options{Holds: holdSvc, Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
+	people, err := a.openPrivacyCenter(c.ctx, v, pols, consents, gate, rights, pcMail)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	api := httpapi.New(httpapi.Options{PrivacyCenter: people, Holds: holdSvc, Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
 		Vault: v, MasterKeyUsers: a.masterKeyUsers(), PII: piiOpts, Jobs: a.db.Jobs, RequestLog: reqlog.Log, Audit: auditLog,
 		Policies: pols, Consent: consents, Disclose: gate, Outbox: events, Attest: a.attester(auditLog, pols), Console: web, Incidents: inc, Exports: exports,
 		Requests: rights, Cascade: casc, Grants: breakGlass, Rotations: rotations, Notices: policyNotices,

@@ -12,6 +12,7 @@ import (
 	"github.com/steward-privacy/steward/holds"
 	"github.com/steward-privacy/steward/incidents"
 	"github.com/steward-privacy/steward/policies"
+	"github.com/steward-privacy/steward/privacycenter"
 	"github.com/steward-privacy/steward/requests"
 	"github.com/steward-privacy/steward/vault"
 )
@@ -30,4 +31,21 @@ func (a *app) openConsole(ctx context.Context, v *vault.Vault, l *audit.Log, pol
 	}
 	return console.New(console.Config{Auth: a.auth, Vault: v, Audit: l, Policies: pols, Consent: cs, Disclose: gate, Incidents: inc,
 		Requests: rights, Grants: bg, Holds: hs, Rotations: rot, CSRFKey: key, Tenants: a.db.Tenants, Jobs: a.db.Jobs, Logger: a.log, Now: a.clock})
+}
+
+// openPrivacyCenter builds the people's privacy center (nil when the
+// setting switches it off): the same services as the JSON API, acting as
+// the signed-in person; sessions, CSRF tokens and code hashes keyed by a
+// secret derived from the master key, so replicas agree.
+func (a *app) openPrivacyCenter(ctx context.Context, v *vault.Vault, pols *policies.Service, cs *consent.Service, gate *disclose.Service,
+	rights *requests.Service, mailer privacycenter.Mailer) (http.Handler, error) {
+	if a.cfg.NoPrivacyCenter {
+		return nil, nil
+	}
+	key, err := a.keys.DeriveKey(ctx, "privacy-center")
+	if err != nil {
+		return nil, err
+	}
+	return privacycenter.New(privacycenter.Config{Store: a.db, Vault: v, Consent: cs, Requests: rights, Disclose: gate, Policies: pols,
+		Mailer: mailer, Key: key, Logger: a.log, Now: a.clock})
 }
