@@ -183,6 +183,7 @@ func New(o Options) *Server {
 	}
 	if o.PrivacyCenter != nil {
 		s.mux.Handle("/privacy-center/", o.PrivacyCenter)
+		s.mux.Handle("/privacy-center-assets/", o.PrivacyCenter)
 	}
 	if o.Incidents != nil {
 		s.routeIncidents(o.Incidents)

@@ -45,8 +45,13 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// Prefix is where the privacy center is mounted.
-const Prefix = "/privacy-center/"
+// Prefix is where the privacy center is mounted; its style sheet is
+// served under AssetsPrefix (apart, since any name below Prefix is a
+// tenant's slug).
+const (
+	Prefix       = "/privacy-center/"
+	AssetsPrefix = "/privacy-center-assets/"
+)
 
 // Cookie names; both are scoped to the tenant's path.
 const (
@@ -120,7 +125,7 @@ func New(c Config) (*Handler, error) {
 		h.pages[strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")] = t
 	}
 	static, _ := fs.Sub(staticFS, "static")
-	h.mux.Handle("GET /privacy-center/static/", http.StripPrefix("/privacy-center/static/", http.FileServerFS(static)))
+	h.mux.Handle("GET "+AssetsPrefix, http.StripPrefix(AssetsPrefix, http.FileServerFS(static)))
 	h.routes()
 	return h, nil
 }

@@ -56,8 +56,10 @@ func withTest(ctx context.Context, t testing.TB) context.Context {
 // RoundTrip sends the request and validates the response.
 func (c *contractTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := c.base.RoundTrip(req)
-	// The web console is HTML for people, not part of the API document.
-	if err != nil || req.URL.Path == "/openapi.json" || strings.HasPrefix(req.URL.Path, "/console/") {
+	// The web console and the privacy center are HTML for people, not part
+	// of the API document.
+	if err != nil || req.URL.Path == "/openapi.json" || strings.HasPrefix(req.URL.Path, "/console/") ||
+		strings.HasPrefix(req.URL.Path, "/privacy-center/") || strings.HasPrefix(req.URL.Path, "/privacy-center-assets/") {
 		return resp, err
 	}
 	body, rerr := io.ReadAll(resp.Body)
