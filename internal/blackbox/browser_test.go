@@ -2,6 +2,8 @@ package blackbox
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/pquerna/otp/totp"
 
+	"github.com/steward-privacy/steward/internal/mailpit"
 	"github.com/steward-privacy/steward/internal/testdb"
 )
 
@@ -109,26 +112,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	expect(t, s.doCookie("POST", "/v1/staff/totp/confirm", cookie, map[string]any{"code": code}), 204)
 
 	ctx := newChrome(t, chrome)
-	shots := os.Getenv("STEWARD_SCREENSHOTS") // a folder: keep screenshots of each page there
-	check := func(name string) {
-		t.Helper()
-		for _, width := range []int64{1280, 390} {
-			steps(t, ctx, chromedp.EmulateViewport(width, 900))
-			if v := axeViolations(t, ctx, axe); len(v) > 0 {
-				t.Errorf("%s at %dpx: axe violations:\n  %s", name, width, strings.Join(v, "\n  "))
-			}
-			if shots != "" {
-				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
-				if err != nil {
-					t.Fatal(err)
-				}
-				kind := map[int64]string{1280: "desktop", 390: "phone"}[width]
-				if err := os.WriteFile(filepath.Join(shots, "console-"+name+"-"+kind+".png"), png, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-	}
+	pc := pageCheck(t, ctx, axe)
+	check := func(name string) { t.Helper(); pc("console-" + name) }
 	steps(t, ctx, chromedp.Navigate(s.URL+"/console/"), chromedp.WaitVisible(`input[name=email]`))
 	check("sign-in")
 	code, _ = totp.GenerateCode(secret, time.Now().Add(30*time.Second))
@@ -190,5 +175,107 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	if v := axeViolations(t, ctx, axe); len(v) == 0 || !strings.HasPrefix(v[0], "image-alt") {
 		t.Fatalf("axe did not report a missing alt text: %v", v)
+	}
+}
+
+// TestPrivacyCenterInBrowser: in a real browser, a person signs in to the
+// privacy center with the code mailed to them (Mailpit), withdraws a
+// consent (an API read for that purpose is then denied), asks for a copy
+// of their data and gets its link; every page passes axe-core at desktop
+// and phone width.
+func TestPrivacyCenterInBrowser(t *testing.T) {
+	chrome, axe := browserEnv(t)
+	mp := mailpit.FromEnv(t)
+	s := start(t, testdb.Backends()[0], "--policy", "../../examples/content-studio.yaml", "--smtp-url", mp.SMTP+"?tls=none",
+		"--mail-from", "privacy@steward.test")
+	var tag [4]byte
+	rand.Read(tag[:])
+	email := "pc-browser-" + hex.EncodeToString(tag[:]) + "@example.org"
+	app := s.appKey("records:write", "records:read", "consents:write")
+	sub := s.subject(app, map[string]any{"external_id": "pc-browser", "email": email})
+	expect(t, s.do("PUT", "/v1/subjects/"+sub+"/data/user.name", app, map[string]any{"value": "Dorothy Vaughan"}), 204)
+	expect(t, s.do("POST", "/v1/subjects/"+sub+"/consents", app, map[string]any{"purpose": "marketing.communications.email",
+		"granted": true, "channel": "web", "proof": map[string]any{"notice_version": "1", "form": "signup", "text_sha256": textHash}}), 201)
+	read := func() int {
+		return s.do("GET", "/v1/subjects/"+sub+"/data/user.name?purpose=marketing.communications.email", app, nil).Status
+	}
+	if read() != 200 {
+		t.Fatal("marketing denied before the withdrawal")
+	}
+	tenant := s.do("GET", "/v1/whoami", s.Key, nil).JSON(t)["tenant_id"].(string)
+	expect(t, s.do("PATCH", "/v1/tenants/"+tenant, s.Key, map[string]any{"slug": "studio"}), 200)
+	base := s.URL + "/privacy-center/studio/"
+
+	ctx := newChrome(t, chrome)
+	check := pageCheck(t, ctx, axe)
+	steps(t, ctx, chromedp.Navigate(base), chromedp.WaitVisible(`input[name=email]`))
+	check("privacy-center-home")
+	steps(t, ctx, chromedp.SendKeys(`input[name=email]`, email), chromedp.Click(`main form button[type=submit]`),
+		chromedp.WaitVisible(`input[name=code]`))
+	check("privacy-center-code")
+	msgs := mp.WaitFor(t, email, 1)
+	code := sixDigits.FindString(msgs[len(msgs)-1].Text)
+	steps(t, ctx, chromedp.SendKeys(`input[name=code]`, code), chromedp.Click(`main form button[type=submit]`),
+		chromedp.WaitVisible(`#data`))
+	if body := text(t, ctx, `main`); !strings.Contains(body, "Dorothy Vaughan") {
+		t.Fatalf("my data:\n%s", body)
+	}
+	check("privacy-center-me")
+	steps(t, ctx, chromedp.Click(`form.choice:has(input[value="marketing.communications.email"]) button`))
+	waitLocation(t, ctx, "done=consent")
+	if read() != 403 {
+		t.Fatal("marketing allowed after the withdrawal in the browser")
+	}
+	steps(t, ctx, chromedp.SetValue(`select[name=type]`, "access"), chromedp.Click(`form[action$="/requests"] button`))
+	waitLocation(t, ctx, "done=request")
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(300 * time.Millisecond) {
+		steps(t, ctx, chromedp.Navigate(base+"me"), chromedp.WaitVisible(`#requests`))
+		if body, err := chromedp.Run(ctx, chromedp.OuterHTML(`main`)); err == nil && strings.Contains(body, "/v1/exports/") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the copy never became downloadable")
+		}
+	}
+}
+
+// pageCheck returns a check of the current page at desktop and phone
+// width: axe-core finds no serious or critical violation, and with
+// STEWARD_SCREENSHOTS (a folder) a screenshot of each width is kept there
+// as NAME-desktop.png and NAME-phone.png (docs/screenshots.sh).
+func pageCheck(t *testing.T, ctx context.Context, axe []byte) func(name string) {
+	shots := os.Getenv("STEWARD_SCREENSHOTS")
+	return func(name string) {
+		t.Helper()
+		for _, width := range []int64{1280, 390} {
+			steps(t, ctx, chromedp.EmulateViewport(width, 900))
+			if v := axeViolations(t, ctx, axe); len(v) > 0 {
+				t.Errorf("%s at %dpx: axe violations:\n  %s", name, width, strings.Join(v, "\n  "))
+			}
+			if shots != "" {
+				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+				if err != nil {
+					t.Fatal(err)
+				}
+				kind := map[int64]string{1280: "desktop", 390: "phone"}[width]
+				if err := os.WriteFile(filepath.Join(shots, name+"-"+kind+".png"), png, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+}
+
+// waitLocation waits until the page's URL contains part (a form's
+// redirect has landed).
+func waitLocation(t *testing.T, ctx context.Context, part string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if loc, err := chromedp.Run(ctx, chromedp.Location()); err == nil && strings.Contains(loc, part) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the page never reached %q", part)
+		}
 	}
 }
