@@ -59,7 +59,15 @@ var AllScopes = []Scope{
 	ScopeRequestsWrite, ScopeRequestsVerify, ScopeRequestsManage,
 	ScopeProcessorsManage,
 	ScopeHoldsManage,
+	ScopeModelsManage, ScopeTrainingExport,
 }
+
+// The scopes of AI training governance: registering models, and exporting
+// de-identified training data with its lineage.
+const (
+	ScopeModelsManage   Scope = "models:manage"
+	ScopeTrainingExport Scope = "training:export"
+)
 
 // DedicatedScopes are never implied by admin: reading third-party secrets
 // (secrets:read) and creating tenants (tenants:write). A caller can grant
