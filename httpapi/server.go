@@ -34,6 +34,7 @@ import (
 	"github.com/steward-privacy/steward/ratelimit"
 	"github.com/steward-privacy/steward/requestlog"
 	"github.com/steward-privacy/steward/requests"
+	"github.com/steward-privacy/steward/training"
 	"github.com/steward-privacy/steward/vault"
 )
 
@@ -109,6 +110,9 @@ type Options struct {
 	Rotations *vault.Rotations
 	// Notices serves /v1/policy/upcoming; nil leaves it out.
 	Notices *notices.Service
+	// Training serves /v1/models* and /v1/training-exports*; nil leaves
+	// them out.
+	Training *training.Service
 }
 
 // Server is the HTTP API.
@@ -203,6 +207,9 @@ func New(o Options) *Server {
 	}
 	if o.Notices != nil {
 		s.routeNotices(o.Notices)
+	}
+	if o.Training != nil {
+		s.routeTraining(o.Training)
 	}
 	s.mux.HandleFunc("/", s.notFoundHandler)
 	return s

@@ -20,6 +20,10 @@ type Access struct {
 	// Grant is the id of the approved access grant a staff read invokes,
 	// for a justification whose policy entry requires approval.
 	Grant string
+	// Aggregate marks a read of one subject's values that leaves only
+	// aggregated or de-identified (a training export builder's): an
+	// aggregate_only purpose allows it (policy.Request.Aggregate).
+	Aggregate bool
 }
 
 // auditReasons are the reasons a read's audit event starts with: the
@@ -56,7 +60,7 @@ func (v *Vault) decide(ctx context.Context, c *steward.Caller, s *steward.Subjec
 		return policy.Decision{}, err
 	}
 	req := policy.Request{Purpose: a.Purpose, Categories: categories, Actor: actorOf(c), Justification: a.Justification,
-		Approved: approved, Processor: a.Processor, Region: s.Region, At: v.now(), Subject: policy.SubjectState{Restricted: s.Restricted,
+		Approved: approved, Aggregate: a.Aggregate, Processor: a.Processor, Region: s.Region, At: v.now(), Subject: policy.SubjectState{Restricted: s.Restricted,
 			RestrictedUntil: s.RestrictedUntil, Objected: s.Objected, Objections: s.Objections,
 			BelowMinimumAge: s.BelowMinimumAge, StaffAccessAgreed: s.StaffAccessAgreed}}
 	d := pol.Decide(&req)

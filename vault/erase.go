@@ -19,7 +19,18 @@ type Evidence struct {
 	Consents       int       `json:"consents_deleted"`
 	IndexesRemoved bool      `json:"blind_indexes_removed"`
 	AuditSeq       int64     `json:"audit_seq"`
+	// ModelsAffected are the models trained on a shard that held the
+	// person: each a retrain obligation (model, export, shard).
+	ModelsAffected []*steward.AffectedModel `json:"models_affected,omitempty"`
 }
+
+// EraseHook runs as a subject is erased, before anything is deleted:
+// package training turns the person's lineage into retrain obligations.
+type EraseHook func(ctx context.Context, tenantID, subjectID string) ([]*steward.AffectedModel, error)
+
+// SetEraseHook sets the hook (the training service is built after the
+// vault).
+func (v *Vault) SetEraseHook(h EraseHook) { v.eraseHook = h }
 
 // Erase erases a subject (G3): one transaction deletes the subject row, and
 // with it the wrapped data key and the blind indexes, its records, file rows
@@ -78,12 +89,22 @@ func (v *Vault) ReplayErasure(ctx context.Context, tenantID, subjectID string) (
 
 func (v *Vault) erase(ctx context.Context, c *steward.Caller, subjectID string, reasons []string) (*Evidence, error) {
 	now := v.now().UTC()
+	var affected []*steward.AffectedModel
+	if v.eraseHook != nil {
+		if _, err := v.store.Subject(ctx, c.TenantID, subjectID); err != nil {
+			return nil, err
+		}
+		var err error
+		if affected, err = v.eraseHook(ctx, c.TenantID, subjectID); err != nil {
+			return nil, err
+		}
+	}
 	er, err := v.store.EraseSubject(ctx, c.TenantID, subjectID, now)
 	if err != nil {
 		return nil, err
 	}
 	ev := &Evidence{SubjectID: subjectID, ErasedAt: now, KeyDestroyed: true, Records: er.Records, Files: er.Files,
-		Consents: er.Consents, IndexesRemoved: true}
+		Consents: er.Consents, IndexesRemoved: true, ModelsAffected: affected}
 	dctx := context.WithoutCancel(ctx)
 	for _, k := range er.BlobKeys {
 		if err := v.files.Delete(dctx, k); err != nil {

@@ -117,6 +117,8 @@ type Vault struct {
 	indexes *indexKeys
 	held    func(job string, n int)
 	child   func(ctx context.Context, tenantID, subjectID string) error
+
+	eraseHook EraseHook
 }
 
 // New returns a vault.

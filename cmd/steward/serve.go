@@ -173,6 +173,11 @@ func (c *cli) runServer(cfg *Config) error {
 		ln.Close()
 		return err
 	}
+	trainer, err := a.openTraining(c.ctx, v, pols, auditLog)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("training: %w", err)
+	}
 	people, err := a.openPrivacyCenter(c.ctx, v, pols, consents, gate, rights, pcMail)
 	if err != nil {
 		ln.Close()
@@ -181,7 +186,7 @@ func (c *cli) runServer(cfg *Config) error {
 	api := httpapi.New(httpapi.Options{PrivacyCenter: people, Holds: holdSvc, Auth: a.auth, Logger: a.log, Ready: a.db.Ping, Registry: reg,
 		Vault: v, MasterKeyUsers: a.masterKeyUsers(), PII: piiOpts, Jobs: a.db.Jobs, RequestLog: reqlog.Log, Audit: auditLog,
 		Policies: pols, Consent: consents, Disclose: gate, Outbox: events, Attest: a.attester(auditLog, pols), Console: web, Incidents: inc, Exports: exports,
-		Requests: rights, Cascade: casc, Grants: breakGlass, Rotations: rotations, Notices: policyNotices,
+		Requests: rights, Cascade: casc, Grants: breakGlass, Rotations: rotations, Notices: policyNotices, Training: trainer,
 		KeyLimit: ratelimit.New(cfg.RateLimitKey, int(2*cfg.RateLimitKey), nil),
 		IPLimit:  ratelimit.New(cfg.RateLimitIP, int(2*cfg.RateLimitIP), nil)})
 
