@@ -57,6 +57,9 @@ type Evidence struct {
 	// (ListTasks) and one deletion task per processor that received data.
 	ErasureID string         `json:"erasure_id,omitempty"`
 	Tasks     []DeletionTask `json:"tasks,omitempty"`
+	// ModelsAffected are the models trained on a shard that held the
+	// person: each a retrain obligation.
+	ModelsAffected []AffectedModel `json:"models_affected,omitempty"`
 }
 
 // Access names why personal data is read: the purpose (a data-use key such

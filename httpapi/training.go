@@ -101,14 +101,14 @@ func (s *Server) routeTraining(t *training.Service) {
 			return respond(w, http.StatusOK, e)
 		})
 	s.route(Route{Method: "GET", Path: "/v1/training-exports/{id}/data", Summary: "The export's rows as JSON Lines: no subject id, external id, email or phone",
-		Tag: "training", Scope: steward.ScopeTrainingExport, RawOut: "application/x-ndjson", Errors: []string{steward.ENOTFOUND, steward.ECONFLICT}},
+		Tag: "training", Scope: steward.ScopeTrainingExport, RawOut: "application/jsonl", Errors: []string{steward.ENOTFOUND, steward.ECONFLICT}},
 		func(w http.ResponseWriter, r *http.Request) error {
 			body, err := t.Data(r.Context(), r.PathValue("id"))
 			if err != nil {
 				return err
 			}
 			defer body.Close()
-			w.Header().Set("Content-Type", "application/x-ndjson")
+			w.Header().Set("Content-Type", "application/jsonl")
 			w.Header().Set("Cache-Control", "no-store")
 			w.WriteHeader(http.StatusOK)
 			if _, err := io.Copy(w, body); err != nil {

@@ -140,10 +140,12 @@ func (db *DB) AffectModels(ctx context.Context, tenantID string, hash []byte, ca
 		}
 		rows.Close()
 		var evs []*steward.Event
+		models := out[:0]
 		for _, a := range out {
 			if a.ModelID == "" {
 				continue // an aggregate export: no model to retrain
 			}
+			models = append(models, a)
 			if _, err := tx.ExecContext(ctx, `INSERT INTO affected_models (id, tenant_id, model_id, export_id, shard, cause, created_at)
 				VALUES ($1, $2, $3, $4, $5, $6, $7)`, a.ID, a.TenantID, a.ModelID, a.ExportID, a.Shard, a.Cause, micros(a.CreatedAt)); err != nil {
 				return db.translate(err, "")
@@ -154,6 +156,7 @@ func (db *DB) AffectModels(ctx context.Context, tenantID string, hash []byte, ca
 			}
 			evs = append(evs, ev)
 		}
+		out = models
 		if _, err := tx.ExecContext(ctx, `DELETE FROM training_lineage WHERE subject_hash = $1 AND tenant_id = $2`, hash, tenantID); err != nil {
 			return db.translate(err, "")
 		}

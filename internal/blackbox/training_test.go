@@ -1,0 +1,157 @@
+package blackbox
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/steward-privacy/steward/client"
+	"github.com/steward-privacy/steward/internal/testdb"
+)
+
+// TestTrainingExports is AI training governance through the binary, on
+// the video search example (training on queries, legitimate interest,
+// personal data redacted): an export holds exactly the people the policy
+// allows (an objection and a restriction leave two out; another tenant's
+// people are never in), no identifier and no email address leaves,
+// aggregate groups below k are suppressed, a tenant's model is invisible
+// to another tenant, bad requests export nothing, the lineage is
+// OpenLineage, and erasing a person names the model and shard they were in
+// and leaves no lineage of them.
+func TestTrainingExports(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, b testdb.Backend) {
+		s := start(t, b, "--policy", "../../examples/video-search-api.yaml")
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		key := s.appKey("records:write", "records:read", "models:manage", "training:export", "events:read")
+		api := s.api(key)
+		people := map[string]string{}
+		for _, name := range []string{"alpha", "bravo", "charlie", "delta"} {
+			id := s.subject(key, map[string]any{"external_id": "tr-" + name, "email": name + "@example.org"})
+			people[name] = id
+			expect(t, s.do("PUT", "/v1/subjects/"+id+"/data/user.content.search_query", key,
+				map[string]any{"value": "canary-" + name + " cats videos, reply to " + name + ".person@example.org"}), 204)
+		}
+		expect(t, s.do("PUT", "/v1/subjects/"+people["bravo"]+"/objections", key, map[string]any{"purposes": []string{"train_ai_system"}}), 200)
+		expect(t, s.do("PUT", "/v1/subjects/"+people["charlie"]+"/restriction", key, map[string]any{"restricted": true}), 200)
+		other := s.do("POST", "/v1/tenants", s.Key, map[string]any{"name": "Other Search", "home_region": "us"})
+		expect(t, other, 201)
+		otherKey := other.JSON(t)["admin_key"].(map[string]any)["secret"].(string)
+		xid := s.subject(otherKey, map[string]any{"external_id": "tr-x"})
+		expect(t, s.do("PUT", "/v1/subjects/"+xid+"/data/user.content.search_query", otherKey, map[string]any{"value": "canary-xray other tenant"}), 204)
+
+		m := got(api.CreateModel(ctx, client.NewModel{Name: "search ranker", Purpose: "train_ai_system", Owner: "tenant"})).must(t)
+		otherAPI := s.api(otherKey)
+		_, err := otherAPI.Model(ctx, m.ID)
+		wantCode(t, err, client.ENOTFOUND)
+		if ms := got(otherAPI.Models(ctx)).must(t); len(ms) != 0 {
+			t.Fatalf("another tenant sees models: %+v", ms)
+		}
+		_, err = api.CreateModel(ctx, client.NewModel{Name: "x", Purpose: "train_ai_system", Owner: "service"})
+		if err != nil {
+			t.Fatalf("the operator tenant registers a service model: %v", err)
+		}
+		_, err = otherAPI.CreateModel(ctx, client.NewModel{Name: "x", Purpose: "train_ai_system", Owner: "service"})
+		wantCode(t, err, client.EFORBIDDEN)
+
+		for _, bad := range []client.NewTrainingExport{
+			{Model: m.ID, Categories: []string{"user.content.search_query"}, Deidentify: "pseudonymize"}, // redact_pii
+			{Model: "mdl_aaaaaaaaaaaaaaaaaaaaaaaaaa", Categories: []string{"user.content.search_query"}, Deidentify: "redact"},
+			{Model: m.ID, Categories: []string{"user.name"}, Deidentify: "redact"},
+			{Purpose: "train_ai_system", Categories: []string{"user.content.search_query"}, Deidentify: "aggregate", K: 1},
+		} {
+			_, err := api.CreateTrainingExport(ctx, bad)
+			wantCode(t, err, client.EINVALID)
+		}
+		_, err = otherAPI.CreateTrainingExport(ctx, client.NewTrainingExport{Model: m.ID, Categories: []string{"user.content.search_query"},
+			Deidentify: "redact"})
+		wantCode(t, err, client.EINVALID) // another tenant's model: no such model
+
+		x := got(api.CreateTrainingExport(ctx, client.NewTrainingExport{Model: m.ID, Categories: []string{"user.content.search_query"},
+			Deidentify: "redact", Shards: 4})).must(t)
+		if x.Status != "completed" || x.Subjects != 2 || x.Skipped != 2 || x.Rows != 2 {
+			t.Fatalf("export: %+v; want alpha and delta in, bravo (objected) and charlie (restricted) out", x)
+		}
+		d := got(api.TrainingData(ctx, x.ID)).must(t)
+		var data bytes.Buffer
+		if _, err := data.ReadFrom(d); err != nil {
+			t.Fatal(err)
+		}
+		d.Close()
+		text := data.String()
+		for _, want := range []string{"canary-alpha", "canary-delta"} {
+			if !strings.Contains(text, want) {
+				t.Fatalf("export without %s:\n%s", want, text)
+			}
+		}
+		for _, never := range []string{"canary-bravo", "canary-charlie", "canary-xray", "@example.org", "sub_", "tr-"} {
+			if strings.Contains(text, never) {
+				t.Fatalf("export holds %q:\n%s", never, text)
+			}
+		}
+		sc := bufio.NewScanner(strings.NewReader(text))
+		for sc.Scan() {
+			var r map[string]any
+			if err := json.Unmarshal(sc.Bytes(), &r); err != nil || r["category"] != "user.content.search_query" {
+				t.Fatalf("row %q: %v", sc.Text(), err)
+			}
+		}
+		ev := got(api.TrainingLineage(ctx, x.ID)).must(t)
+		if len(ev) != 2 || ev[0].EventType != "START" || ev[1].EventType != "COMPLETE" || len(ev[0].Run.RunID) != 36 {
+			t.Fatalf("lineage: %+v", ev)
+		}
+		total := 0
+		for _, n := range ev[1].Shards {
+			total += n
+		}
+		if total != 2 {
+			t.Fatalf("lineage shards: %v", ev[1].Shards)
+		}
+
+		// Aggregates: a group of two is kept at k=2 and suppressed at k=3.
+		agg := got(api.CreateTrainingExport(ctx, client.NewTrainingExport{Purpose: "train_ai_system",
+			Categories: []string{"user.content.search_query"}, Deidentify: "aggregate", K: 2})).must(t)
+		if agg.Rows != 1 || agg.Suppressed != 0 {
+			t.Fatalf("aggregate k=2: %+v", agg)
+		}
+		agg = got(api.CreateTrainingExport(ctx, client.NewTrainingExport{Purpose: "train_ai_system",
+			Categories: []string{"user.content.search_query"}, Deidentify: "aggregate", K: 3})).must(t)
+		if agg.Rows != 0 || agg.Suppressed != 1 {
+			t.Fatalf("aggregate k=3: %+v", agg)
+		}
+
+		// Erasure names the model and the shard, and unlinks the person.
+		ev2 := got(api.EraseSubject(ctx, people["alpha"])).must(t)
+		if len(ev2.ModelsAffected) != 1 || ev2.ModelsAffected[0].Model != m.ID || ev2.ModelsAffected[0].Export != x.ID {
+			t.Fatalf("erasure evidence: %+v", ev2.ModelsAffected)
+		}
+		aff := got(api.AffectedModels(ctx, m.ID, false)).must(t)
+		if len(aff) != 1 || aff[0].Shard != ev2.ModelsAffected[0].Shard {
+			t.Fatalf("retrain obligations: %+v", aff)
+		}
+		after := got(api.TrainingLineage(ctx, x.ID)).must(t)
+		total = 0
+		for _, n := range after[1].Shards {
+			total += n
+		}
+		if total != 1 {
+			t.Fatalf("lineage after the erasure: %v; want only delta", after[1].Shards)
+		}
+		events := s.do("GET", "/v1/events", key, nil)
+		if !strings.Contains(string(events.Body), `"model.affected"`) || strings.Contains(string(events.Body), people["alpha"]) {
+			t.Fatalf("outbox: %s", events.Body)
+		}
+		if r := got(api.ResolveAffected(ctx, m.ID, aff[0].ID, "retrained")).must(t); r.ResolvedAt == nil {
+			t.Fatalf("resolve: %+v", r)
+		}
+		_, err = api.ResolveAffected(ctx, m.ID, aff[0].ID, "retrained")
+		wantCode(t, err, client.ECONFLICT)
+		if all := got(api.AffectedModels(ctx, m.ID, true)).must(t); len(all) != 1 {
+			t.Fatalf("all obligations: %+v", all)
+		}
+	})
+}
