@@ -143,6 +143,7 @@ func TestClientDrivesEveryRoute(t *testing.T) {
 		clientCascade(ctx, t, b, log)
 		clientSubjectState(ctx, t, s, log, admin, app, sub)
 		clientBreakGlass(ctx, t, s, log, admin, app, sub)
+		trainAuditor := clientTraining(ctx, t, b, log)
 		ev := got(app.EraseSubject(ctx, sub)).must(t)
 		if !ev.DataKeyDestroyed || ev.SubjectID != sub {
 			t.Fatalf("erasure evidence: %+v", ev)
@@ -155,7 +156,7 @@ func TestClientDrivesEveryRoute(t *testing.T) {
 				t.Errorf("%s (%s %s) was never called successfully", r.Name, r.Method, r.Path)
 			}
 		}
-		checkEveryActionAudited(ctx, t, log, admin, shareAuditor)
+		checkEveryActionAudited(ctx, t, log, admin, shareAuditor, trainAuditor)
 	})
 }
 

@@ -155,3 +155,41 @@ func TestTrainingExports(t *testing.T) {
 		}
 	})
 }
+
+// clientTraining drives the training routes through the Go client on a
+// server of its own (the video search example declares a training
+// purpose; the starter policy prohibits training) and returns an auditor
+// of that server for the audit check.
+func clientTraining(ctx context.Context, t *testing.T, b testdb.Backend, log *routeLog) (auditor *client.Client) {
+	s := start(t, b, "--policy", "../../examples/video-search-api.yaml")
+	c := newClient(t, s, log, s.appKey("records:write", "records:read", "models:manage", "training:export"))
+	sub := got(c.CreateSubject(ctx, client.NewSubject{ExternalID: "client-train"})).must(t)
+	if err := c.PutRecord(ctx, sub.ID, "user.content.search_query", "whales at sea"); err != nil {
+		t.Fatal(err)
+	}
+	m := got(c.CreateModel(ctx, client.NewModel{Name: "ranker", Purpose: "train_ai_system", Owner: "tenant"})).must(t)
+	if ms := got(c.Models(ctx)).must(t); len(ms) != 1 || got(c.Model(ctx, m.ID)).must(t).Name != "ranker" {
+		t.Fatalf("models: %+v", ms)
+	}
+	x := got(c.CreateTrainingExport(ctx, client.NewTrainingExport{Model: m.ID, Categories: []string{"user.content.search_query"},
+		Deidentify: "redact"})).must(t)
+	if got(c.TrainingExport(ctx, x.ID)).must(t).Rows != 1 {
+		t.Fatalf("export: %+v", x)
+	}
+	d := got(c.TrainingData(ctx, x.ID)).must(t)
+	var buf bytes.Buffer
+	_, _ = buf.ReadFrom(d)
+	d.Close()
+	if !strings.Contains(buf.String(), "whales at sea") {
+		t.Fatalf("data: %s", buf.String())
+	}
+	if ev := got(c.TrainingLineage(ctx, x.ID)).must(t); len(ev) != 2 {
+		t.Fatalf("lineage: %+v", ev)
+	}
+	if e := got(c.EraseSubject(ctx, sub.ID)).must(t); len(e.ModelsAffected) != 1 {
+		t.Fatalf("erasure: %+v", e)
+	}
+	aff := got(c.AffectedModels(ctx, m.ID, false)).must(t)
+	got(c.ResolveAffected(ctx, m.ID, aff[0].ID, "retrained")).must(t)
+	return newClient(t, s, log, s.appKey("audit:read"))
+}
