@@ -8,10 +8,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/crypt"
@@ -134,7 +137,9 @@ func (s *Service) check(ctx context.Context, c *steward.Caller, in *NewExport) (
 	}
 	readable := cur.Decider.CategoriesFor(e.Purpose)
 	for _, k := range in.Categories {
-		if !slices.ContainsFunc(readable, func(r string) bool { return k == r || strings.HasPrefix(k, r+".") }) {
+		if !slices.ContainsFunc(readable, func(r string) bool {
+			return k == r || strings.HasPrefix(k, r+".") || strings.HasPrefix(r, k+".")
+		}) {
 			return nil, steward.Invalid("categories", "the purpose may not use every category named")
 		}
 	}
@@ -190,55 +195,58 @@ func (s *Service) build(ctx context.Context, e *steward.TrainingExport) error {
 	cw := &counting{w: ew}
 	bw := bufio.NewWriterSize(cw, 64<<10)
 	enc := json.NewEncoder(bw)
-	pseudo := s.keyed("pseudonym", e.ID)
+	pseudo := newPseudonym(s.keyed("pseudonym", e.ID))
 	groups := map[[2]string]int{}
 	lineage := make([][][]byte, e.Shards)
-	after := ""
-	for {
-		ids, err := s.c.Store.SubjectIDs(ctx, e.TenantID, after, pageSize)
-		if err != nil {
-			pw.CloseWithError(err)
-			<-done
-			return err
+	// Pages of subjects are read and de-identified by a producer while the
+	// previous page is written, so the two overlap.
+	pages := s.pages(sys, e, pseudo)
+	defer func() {
+		for range pages { // on an early return, let the producer finish
 		}
-		for _, id := range ids {
-			values, err := s.c.Vault.GetRecords(sys, id, vault.Access{Purpose: e.Purpose, Aggregate: e.Deidentify == Aggregate})
-			values = only(values, e.Categories)
-			if err != nil || len(values) == 0 {
-				if err != nil && steward.ErrorCode(err) != steward.EFORBIDDEN && steward.ErrorCode(err) != steward.ENOTFOUND {
+	}()
+	for pg := range pages {
+		if pg.err != nil {
+			pw.CloseWithError(pg.err)
+			<-done
+			return pg.err
+		}
+		for _, p := range pg.items {
+			if p.err != nil {
+				pw.CloseWithError(p.err)
+				<-done
+				return p.err
+			}
+			if p.skip {
+				e.Skipped++
+				continue
+			}
+			lineage[p.shard] = append(lineage[p.shard], p.hash)
+			e.Subjects++
+			for _, g := range p.groups {
+				groups[g]++
+			}
+			for _, r := range p.rows {
+				if err := enc.Encode(r); err != nil {
 					pw.CloseWithError(err)
 					<-done
 					return err
 				}
-				e.Skipped++
+				e.Rows++
+			}
+		}
+		// The page's lineage now, so memory stays flat for any size.
+		for shard, hs := range lineage {
+			if len(hs) == 0 {
 				continue
 			}
-			h := s.subjectHash(e.TenantID, id)
-			shard := int(h[0]) % e.Shards
-			lineage[shard] = append(lineage[shard], h)
-			e.Subjects++
-			for _, v := range values {
-				switch e.Deidentify {
-				case Aggregate:
-					groups[[2]string{v.Category, class(v.Value)}]++
-				default:
-					r := row{Shard: shard, Category: v.Category, Value: s.deidentify(v.Value, e.Deidentify, pseudo)}
-					if e.Deidentify == Pseudonymize {
-						r.Person = "p_" + hex.EncodeToString(keyedBytes(pseudo, id)[:8])
-					}
-					if err := enc.Encode(r); err != nil {
-						pw.CloseWithError(err)
-						<-done
-						return err
-					}
-					e.Rows++
-				}
+			if err := s.c.Store.AddLineage(ctx, e.TenantID, e.ID, shard, hs); err != nil {
+				pw.CloseWithError(err)
+				<-done
+				return err
 			}
+			lineage[shard] = hs[:0]
 		}
-		if len(ids) < pageSize {
-			break
-		}
-		after = ids[len(ids)-1]
 	}
 	if e.Deidentify == Aggregate {
 		keys := make([][2]string, 0, len(groups))
@@ -270,14 +278,94 @@ func (s *Service) build(ctx context.Context, e *steward.TrainingExport) error {
 	if err != nil {
 		return err
 	}
-	for shard, hs := range lineage {
-		if err := s.c.Store.AddLineage(ctx, e.TenantID, e.ID, shard, hs); err != nil {
-			return err
-		}
-	}
 	now := s.c.Now().UTC()
 	e.Status, e.Bytes, e.CompletedAt = steward.ExportCompleted, cw.n, &now
 	return s.c.Store.UpdateTrainingExport(ctx, e)
+}
+
+// page is one page of prepared subjects, or the error that ended them.
+type page struct {
+	items []prepared
+	err   error
+}
+
+// pages reads the tenant's subjects a page at a time and prepares each
+// page in parallel, sending the pages in order.
+func (s *Service) pages(ctx context.Context, e *steward.TrainingExport, pseudo pseudonym) <-chan page {
+	out := make(chan page, 1)
+	go func() {
+		defer close(out)
+		after := ""
+		for {
+			ids, err := s.c.Store.SubjectIDs(ctx, e.TenantID, after, pageSize)
+			if err != nil {
+				out <- page{err: err}
+				return
+			}
+			items := make([]prepared, len(ids))
+			parallel(len(ids), func(i int) { items[i] = s.prepare(ctx, e, ids[i], pseudo) })
+			out <- page{items: items}
+			if len(ids) < pageSize {
+				return
+			}
+			after = ids[len(ids)-1]
+		}
+	}()
+	return out
+}
+
+// prepared is one subject's part of an export, computed in parallel.
+type prepared struct {
+	skip   bool
+	hash   []byte
+	shard  int
+	rows   []row
+	groups [][2]string
+	err    error
+}
+
+// prepare reads one subject for the export's purpose (the vault decides
+// and audits) and de-identifies their values.
+func (s *Service) prepare(ctx context.Context, e *steward.TrainingExport, id string, pseudo pseudonym) prepared {
+	values, err := s.c.Vault.GetRecords(ctx, id, vault.Access{Purpose: e.Purpose, Aggregate: e.Deidentify == Aggregate})
+	values = only(values, e.Categories)
+	if err != nil || len(values) == 0 {
+		if err != nil && steward.ErrorCode(err) != steward.EFORBIDDEN && steward.ErrorCode(err) != steward.ENOTFOUND {
+			return prepared{err: err}
+		}
+		return prepared{skip: true}
+	}
+	p := prepared{hash: s.subjectHash(e.TenantID, id)}
+	p.shard = int(p.hash[0]) % e.Shards
+	person := ""
+	if e.Deidentify == Pseudonymize {
+		person = "p_" + hex.EncodeToString(keyedBytes(pseudo.key, id)[:8])
+	}
+	for _, v := range values {
+		if e.Deidentify == Aggregate {
+			p.groups = append(p.groups, [2]string{v.Category, class(v.Value)})
+			continue
+		}
+		p.rows = append(p.rows, row{Shard: p.shard, Person: person, Category: v.Category, Value: s.deidentify(v.Value, e.Deidentify, pseudo)})
+	}
+	return p
+}
+
+// parallel runs fn(0..n-1) on as many goroutines as there are CPUs.
+func parallel(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // only keeps the values of the exported categories (and those below).
@@ -293,7 +381,7 @@ func only(values []vault.Value, cats []string) []vault.Value {
 
 // deidentify returns a value with the personal data in its text replaced
 // (pseudonyms stable within the export) or removed.
-func (s *Service) deidentify(raw json.RawMessage, how string, pseudo []byte) any {
+func (s *Service) deidentify(raw json.RawMessage, how string, pseudo pseudonym) any {
 	var v any
 	if json.Unmarshal(raw, &v) != nil {
 		return nil
@@ -304,7 +392,7 @@ func (s *Service) deidentify(raw json.RawMessage, how string, pseudo []byte) any
 	}
 	var op pii.Operator = pii.Redact{}
 	if how == Pseudonymize {
-		op = pseudonym{key: pseudo}
+		op = pseudo
 	}
 	out, err := pii.Apply(text, s.c.Scanner.Scan(text), op)
 	if err != nil {
@@ -315,11 +403,36 @@ func (s *Service) deidentify(raw json.RawMessage, how string, pseudo []byte) any
 
 // pseudonym replaces a personal value by its entity type and a keyed hash
 // under the export's key: stable within the export, unlinkable across
-// exports.
-type pseudonym struct{ key []byte }
+// exports. Values recur (names, addresses): their pseudonyms are
+// remembered for the export, up to maxRemembered.
+type pseudonym struct {
+	key  []byte
+	mu   *sync.Mutex
+	seen map[string]string
+}
+
+// maxRemembered bounds the pseudonyms an export remembers.
+const maxRemembered = 1 << 16
+
+func newPseudonym(key []byte) pseudonym {
+	return pseudonym{key: key, mu: &sync.Mutex{}, seen: map[string]string{}}
+}
 
 func (p pseudonym) Transform(f pii.Finding, value string) (string, error) {
-	return "<" + string(f.Entity) + "_" + hex.EncodeToString(keyedBytes(p.key, string(f.Entity)+"\x00"+value)[:6]) + ">", nil
+	k := string(f.Entity) + "\x00" + value
+	p.mu.Lock()
+	out, ok := p.seen[k]
+	p.mu.Unlock()
+	if ok {
+		return out, nil
+	}
+	out = "<" + string(f.Entity) + "_" + hex.EncodeToString(keyedBytes(p.key, k)[:6]) + ">"
+	p.mu.Lock()
+	if len(p.seen) < maxRemembered {
+		p.seen[k] = out
+	}
+	p.mu.Unlock()
+	return out, nil
 }
 
 // class is the value class of an aggregate group: the JSON type, and for
