@@ -208,7 +208,9 @@ func (h *Handler) csrf() webform.CSRF {
 }
 
 // csrfToken returns the form token of this browser.
-func (h *Handler) csrfToken(w http.ResponseWriter, r *http.Request) string { return h.csrf().Token(w, r) }
+func (h *Handler) csrfToken(w http.ResponseWriter, r *http.Request) string {
+	return h.csrf().Token(w, r)
+}
 
 // checkCSRF reports whether a POST carries this browser's token.
 func (h *Handler) checkCSRF(r *http.Request) bool { return h.csrf().Check(r) }
