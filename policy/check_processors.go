@@ -31,6 +31,9 @@ func (c *checker) processors() {
 		if pr.Train && !slices.ContainsFunc(pr.Purposes, func(k string) bool { return covers("train_ai_system", k) }) {
 			c.add(path+".train", "add train_ai_system to its purposes (and declare that purpose), or set train: false", "processor %s may train on the data, but none of its purposes is train_ai_system", pr.Key)
 		}
+		if i := slices.IndexFunc(pr.Purposes, func(k string) bool { return covers("train_ai_system", k) }); !pr.Train && i >= 0 {
+			c.add(fmt.Sprintf("%s.purposes[%d]", path, i), "set train: true, or remove the training purpose", "processor %s serves a training purpose but may not train (train: false)", pr.Key)
+		}
 		transfer := slices.ContainsFunc(pr.Safeguards, Safeguard.IsTransferMechanism)
 		for i, loc := range pr.Locations {
 			lpath := fmt.Sprintf("%s.locations[%d]", path, i)

@@ -73,6 +73,8 @@ func TestCheck(t *testing.T) {
 			"processor mailer is located in asia, outside the allowed regions, without a transfer safeguard", "", "sccs"},
 		{"processor training without the purpose", "    retention: same-as-category\n", "    retention: same-as-category\n    train: true\n",
 			"processor cloud may train on the data, but none of its purposes is train_ai_system", "train: true\n    safeguards: [dpa]\nregions", ""},
+		{"training processor that may not train", "    retention: not-retained\n    train: true\n", "    retention: not-retained\n    train: false\n",
+			"processor gpu serves a training purpose but may not train (train: false)", "    purposes: [train_ai_system]\n    categories: [user.content.prompt", "train: true"},
 		{"invalid processor key", "  mailer:\n", "  Mail_Co:\n", `"Mail_Co" is not a valid processor key`, "", ""},
 		{"missing processor retention", "    retention: P30D\n    safeguards: [dpa]\n  gpu:", "    safeguards: [dpa]\n  gpu:",
 			"processors[mailer].retention is missing", "  mailer:", ""},

@@ -103,7 +103,7 @@ func genPolicy(t *rapid.T) *Policy {
 		}
 		p.Processors = append(p.Processors, Processor{Key: []string{"p0", "p1"}[i], Name: "P", Kind: kind,
 			Purposes: []string{pu.Key}, Categories: cats, Locations: []string{rapid.SampledFrom([]string{"eu", "us"}).Draw(t, "location")},
-			Retention: Retention{Kind: RetainAsCategory}, Train: false})
+			Retention: Retention{Kind: RetainAsCategory}, Train: covers("train_ai_system", pu.Key)})
 	}
 	return p
 }
