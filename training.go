@@ -41,6 +41,7 @@ type TrainingExport struct {
 	Subjects      int        `json:"subjects"`
 	Skipped       int        `json:"skipped" doc:"subjects the policy did not allow for the purpose at export time"`
 	Rows          int        `json:"rows"`
+	Files         int        `json:"files" doc:"files in the export's zip (GET .../files), images without their metadata"`
 	Bytes         int64      `json:"bytes"`
 	Suppressed    int        `json:"suppressed,omitempty" doc:"aggregate groups below k, left out"`
 	PolicyVersion string     `json:"policy_version"`

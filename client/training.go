@@ -51,6 +51,7 @@ type TrainingExport struct {
 	Subjects      int        `json:"subjects"`
 	Skipped       int        `json:"skipped"`
 	Rows          int        `json:"rows"`
+	Files         int        `json:"files"`
 	Bytes         int64      `json:"bytes"`
 	Suppressed    int        `json:"suppressed,omitempty"`
 	PolicyVersion string     `json:"policy_version"`
@@ -114,6 +115,7 @@ var (
 	routeGetTraining     = jsonRoute[none, TrainingExport]("TrainingExport", "GET", "/v1/training-exports/{id}")
 	routeTrainingData    = rawRoute("TrainingData", "GET", "/v1/training-exports/{id}/data")
 	routeTrainingLineage = jsonRoute[none, lineageList]("TrainingLineage", "GET", "/v1/training-exports/{id}/lineage")
+	routeTrainingFiles   = rawRoute("TrainingFiles", "GET", "/v1/training-exports/{id}/files")
 )
 
 // CreateModel registers a model (needs models:manage).
@@ -169,4 +171,14 @@ func (c *Client) TrainingData(ctx context.Context, id string) (*Download, error)
 // TrainingLineage returns an export's OpenLineage RunEvents.
 func (c *Client) TrainingLineage(ctx context.Context, id string) ([]LineageEvent, error) {
 	return itemsOf(routeTrainingLineage.call(ctx, c, none{}, nil, id))
+}
+
+// TrainingFiles streams an export's files as a zip (images without their
+// metadata); ENOTFOUND when it holds none. Close it.
+func (c *Client) TrainingFiles(ctx context.Context, id string) (*Download, error) {
+	resp, err := c.send(ctx, request{route: routeTrainingFiles, path: []string{id}})
+	if err != nil {
+		return nil, err
+	}
+	return checkedDownload(resp), nil
 }

@@ -116,6 +116,22 @@ func (s *Server) routeTraining(t *training.Service) {
 			}
 			return nil
 		})
+	s.route(Route{Method: "GET", Path: "/v1/training-exports/{id}/files", Summary: "The export's files as a zip, images without their EXIF, XMP and IPTC metadata",
+		Tag: "training", Scope: steward.ScopeTrainingExport, RawOut: "application/zip", Errors: []string{steward.ENOTFOUND, steward.ECONFLICT}},
+		func(w http.ResponseWriter, r *http.Request) error {
+			body, err := t.Files(r.Context(), r.PathValue("id"))
+			if err != nil {
+				return err
+			}
+			defer body.Close()
+			w.Header().Set("Content-Type", "application/zip")
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusOK)
+			if _, err := io.Copy(w, body); err != nil {
+				panic(http.ErrAbortHandler)
+			}
+			return nil
+		})
 	s.route(Route{Method: "GET", Path: "/v1/training-exports/{id}/lineage", Summary: "The export's lineage as OpenLineage RunEvents (subjects counted per shard, never named)",
 		Tag: "training", Scope: steward.ScopeTrainingExport, Out: LineageEvents{}, Errors: []string{steward.ENOTFOUND}},
 		func(w http.ResponseWriter, r *http.Request) error {

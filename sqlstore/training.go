@@ -44,7 +44,7 @@ func (db *DB) Models(ctx context.Context, tenantID string) ([]*steward.Model, er
 	return collect(ctx, db, db.r, scanModel, `SELECT `+modelColumns+` FROM models WHERE tenant_id = $1 ORDER BY created_at, id`, tenantID)
 }
 
-const trainingExportColumns = `id, tenant_id, model_id, purpose, categories, deidentify, shards, k, status, subjects, skipped, rows_out,
+const trainingExportColumns = `id, tenant_id, model_id, purpose, categories, deidentify, shards, k, status, subjects, skipped, rows_out, files,
 	bytes_out, suppressed, policy_version, run_id, created_at, completed_at, error`
 
 func scanTrainingExport(row rowScanner) (*steward.TrainingExport, error) {
@@ -53,7 +53,7 @@ func scanTrainingExport(row rowScanner) (*steward.TrainingExport, error) {
 	var created int64
 	var completed sql.NullInt64
 	if err := row.Scan(&e.ID, &e.TenantID, &e.ModelID, &e.Purpose, &cats, &e.Deidentify, &e.Shards, &e.K, &e.Status, &e.Subjects,
-		&e.Skipped, &e.Rows, &e.Bytes, &e.Suppressed, &e.PolicyVersion, &e.RunID, &created, &completed, &e.Error); err != nil {
+		&e.Skipped, &e.Rows, &e.Files, &e.Bytes, &e.Suppressed, &e.PolicyVersion, &e.RunID, &created, &completed, &e.Error); err != nil {
 		return nil, err
 	}
 	e.Categories, e.CreatedAt, e.CompletedAt = strings.Fields(cats), fromMicros(created), timePtr(completed)
@@ -63,8 +63,8 @@ func scanTrainingExport(row rowScanner) (*steward.TrainingExport, error) {
 // CreateTrainingExport stores a new export.
 func (db *DB) CreateTrainingExport(ctx context.Context, e *steward.TrainingExport) error {
 	_, err := db.w.execKeep(ctx, `INSERT INTO training_exports (`+trainingExportColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-		$11, $12, $13, $14, $15, $16, $17, $18, $19)`, e.ID, e.TenantID, e.ModelID, e.Purpose, strings.Join(e.Categories, " "),
-		e.Deidentify, e.Shards, e.K, e.Status, e.Subjects, e.Skipped, e.Rows, e.Bytes, e.Suppressed, e.PolicyVersion, e.RunID,
+		$11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`, e.ID, e.TenantID, e.ModelID, e.Purpose, strings.Join(e.Categories, " "),
+		e.Deidentify, e.Shards, e.K, e.Status, e.Subjects, e.Skipped, e.Rows, e.Files, e.Bytes, e.Suppressed, e.PolicyVersion, e.RunID,
 		micros(e.CreatedAt), nullMicros(e.CompletedAt), e.Error)
 	return db.translate(err, "")
 }
@@ -72,8 +72,8 @@ func (db *DB) CreateTrainingExport(ctx context.Context, e *steward.TrainingExpor
 // UpdateTrainingExport stores an export's progress and outcome.
 func (db *DB) UpdateTrainingExport(ctx context.Context, e *steward.TrainingExport) error {
 	_, err := db.w.execKeep(ctx, `UPDATE training_exports SET status = $1, subjects = $2, skipped = $3, rows_out = $4, bytes_out = $5,
-		suppressed = $6, completed_at = $7, error = $8 WHERE tenant_id = $9 AND id = $10`, e.Status, e.Subjects, e.Skipped, e.Rows,
-		e.Bytes, e.Suppressed, nullMicros(e.CompletedAt), e.Error, e.TenantID, e.ID)
+		suppressed = $6, completed_at = $7, error = $8, files = $9 WHERE tenant_id = $10 AND id = $11`, e.Status, e.Subjects, e.Skipped,
+		e.Rows, e.Bytes, e.Suppressed, nullMicros(e.CompletedAt), e.Error, e.Files, e.TenantID, e.ID)
 	return db.translate(err, "")
 }
 

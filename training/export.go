@@ -23,6 +23,9 @@ import (
 	"github.com/steward-privacy/steward/vault"
 )
 
+// errAbandoned ends the files of an export whose build failed.
+var errAbandoned = steward.Errorf(steward.EINTERNAL, "training export abandoned")
+
 // De-identification methods.
 const (
 	Pseudonymize = "pseudonymize"
@@ -200,6 +203,8 @@ func (s *Service) build(ctx context.Context, e *steward.TrainingExport) error {
 	lineage := make([][][]byte, e.Shards)
 	// Pages of subjects are read and de-identified by a producer while the
 	// previous page is written, so the two overlap.
+	z := &filesZip{s: s, e: e}
+	defer z.close(errAbandoned) // on an early return; a no-op once closed
 	pages := s.pages(sys, e, pseudo)
 	defer func() {
 		for range pages { // on an early return, let the producer finish
@@ -230,9 +235,17 @@ func (s *Service) build(ctx context.Context, e *steward.TrainingExport) error {
 				if err := enc.Encode(r); err != nil {
 					pw.CloseWithError(err)
 					<-done
-					return err
+					return z.close(err)
 				}
 				e.Rows++
+			}
+			for _, f := range p.files {
+				if err := z.add(sys, f, p.shard, pseudo.key); err != nil {
+					pw.CloseWithError(err)
+					<-done
+					return z.close(err)
+				}
+				e.Files++
 			}
 		}
 		// The page's lineage now, so memory stays flat for any size.
@@ -275,7 +288,7 @@ func (s *Service) build(ctx context.Context, e *steward.TrainingExport) error {
 	if perr := <-done; err == nil {
 		err = perr
 	}
-	if err != nil {
+	if err = z.close(err); err != nil {
 		return err
 	}
 	now := s.c.Now().UTC()
@@ -321,6 +334,7 @@ type prepared struct {
 	shard  int
 	rows   []row
 	groups [][2]string
+	files  []*steward.FileMeta
 	err    error
 }
 
@@ -336,6 +350,9 @@ func (s *Service) prepare(ctx context.Context, e *steward.TrainingExport, id str
 		return prepared{skip: true}
 	}
 	p := prepared{hash: s.subjectHash(e.TenantID, id)}
+	if p.files, err = s.exportFiles(ctx, e, id); err != nil {
+		return prepared{err: err}
+	}
 	p.shard = int(p.hash[0]) % e.Shards
 	person := ""
 	if e.Deidentify == Pseudonymize {

@@ -1,10 +1,12 @@
 package blackbox
 
 import (
+	"archive/zip"
 	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +29,7 @@ func TestTrainingExports(t *testing.T) {
 		s := start(t, b, "--policy", "../../examples/video-search-api.yaml")
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		key := s.appKey("records:write", "records:read", "models:manage", "training:export", "events:read")
+		key := s.appKey("records:write", "records:read", "files:write", "models:manage", "training:export", "events:read")
 		api := s.api(key)
 		people := map[string]string{}
 		for _, name := range []string{"alpha", "bravo", "charlie", "delta"} {
@@ -36,6 +38,14 @@ func TestTrainingExports(t *testing.T) {
 			expect(t, s.do("PUT", "/v1/subjects/"+id+"/data/user.content.search_query", key,
 				map[string]any{"value": "canary-" + name + " cats videos, reply to " + name + ".person@example.org"}), 204)
 		}
+		// Alpha's and bravo's photos, with EXIF (GPS, camera serial): only
+		// alpha's leaves, without them.
+		photo, err := os.ReadFile("../../media/testdata/sample.jpg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.upload(key, people["alpha"], "user.content.video_reference", false, photo)
+		s.upload(key, people["bravo"], "user.content.video_reference", false, photo)
 		expect(t, s.do("PUT", "/v1/subjects/"+people["bravo"]+"/objections", key, map[string]any{"purposes": []string{"train_ai_system"}}), 200)
 		expect(t, s.do("PUT", "/v1/subjects/"+people["charlie"]+"/restriction", key, map[string]any{"restricted": true}), 200)
 		other := s.do("POST", "/v1/tenants", s.Key, map[string]any{"name": "Other Search", "home_region": "us"})
@@ -46,7 +56,7 @@ func TestTrainingExports(t *testing.T) {
 
 		m := got(api.CreateModel(ctx, client.NewModel{Name: "search ranker", Purpose: "train_ai_system", Owner: "tenant"})).must(t)
 		otherAPI := s.api(otherKey)
-		_, err := otherAPI.Model(ctx, m.ID)
+		_, err = otherAPI.Model(ctx, m.ID)
 		wantCode(t, err, client.ENOTFOUND)
 		if ms := got(otherAPI.Models(ctx)).must(t); len(ms) != 0 {
 			t.Fatalf("another tenant sees models: %+v", ms)
@@ -71,9 +81,9 @@ func TestTrainingExports(t *testing.T) {
 			Deidentify: "redact"})
 		wantCode(t, err, client.EINVALID) // another tenant's model: no such model
 
-		x := got(api.CreateTrainingExport(ctx, client.NewTrainingExport{Model: m.ID, Categories: []string{"user.content.search_query"},
-			Deidentify: "redact", Shards: 4})).must(t)
-		if x.Status != "completed" || x.Subjects != 2 || x.Skipped != 2 || x.Rows != 2 {
+		x := got(api.CreateTrainingExport(ctx, client.NewTrainingExport{Model: m.ID, Categories: []string{"user.content.search_query",
+			"user.content.video_reference"}, Deidentify: "redact", Shards: 4})).must(t)
+		if x.Status != "completed" || x.Subjects != 2 || x.Skipped != 2 || x.Rows != 2 || x.Files != 1 {
 			t.Fatalf("export: %+v; want alpha and delta in, bravo (objected) and charlie (restricted) out", x)
 		}
 		d := got(api.TrainingData(ctx, x.ID)).must(t)
@@ -98,6 +108,21 @@ func TestTrainingExports(t *testing.T) {
 			var r map[string]any
 			if err := json.Unmarshal(sc.Bytes(), &r); err != nil || r["category"] != "user.content.search_query" {
 				t.Fatalf("row %q: %v", sc.Text(), err)
+			}
+		}
+		fz := got(api.TrainingFiles(ctx, x.ID)).must(t)
+		var zbuf bytes.Buffer
+		if _, err := zbuf.ReadFrom(fz); err != nil {
+			t.Fatal(err)
+		}
+		fz.Close()
+		zr, err := zip.NewReader(bytes.NewReader(zbuf.Bytes()), int64(zbuf.Len()))
+		if err != nil || len(zr.File) != 1 || !strings.HasSuffix(zr.File[0].Name, ".jpg") || strings.Contains(zr.File[0].Name, "fil_") {
+			t.Fatalf("files zip: %v %v", err, zr)
+		}
+		for _, canary := range []string{"CANARY", "Canary", "canary", "2024:01:02"} { // owner, serial, GPS, timestamps of the sample
+			if bytes.Contains(zbuf.Bytes(), []byte(canary)) {
+				t.Fatalf("the exported image keeps metadata %q", canary)
 			}
 		}
 		ev := got(api.TrainingLineage(ctx, x.ID)).must(t)
@@ -162,17 +187,20 @@ func TestTrainingExports(t *testing.T) {
 // of that server for the audit check.
 func clientTraining(ctx context.Context, t *testing.T, b testdb.Backend, log *routeLog) (auditor *client.Client) {
 	s := start(t, b, "--policy", "../../examples/video-search-api.yaml")
-	c := newClient(t, s, log, s.appKey("records:write", "records:read", "models:manage", "training:export"))
+	c := newClient(t, s, log, s.appKey("records:write", "records:read", "files:write", "models:manage", "training:export"))
 	sub := got(c.CreateSubject(ctx, client.NewSubject{ExternalID: "client-train"})).must(t)
 	if err := c.PutRecord(ctx, sub.ID, "user.content.search_query", "whales at sea"); err != nil {
 		t.Fatal(err)
 	}
+	got(c.UploadFile(ctx, sub.ID, client.Upload{Category: "user.content.video_reference"}, strings.NewReader("a frame"))).must(t)
 	m := got(c.CreateModel(ctx, client.NewModel{Name: "ranker", Purpose: "train_ai_system", Owner: "tenant"})).must(t)
 	if ms := got(c.Models(ctx)).must(t); len(ms) != 1 || got(c.Model(ctx, m.ID)).must(t).Name != "ranker" {
 		t.Fatalf("models: %+v", ms)
 	}
-	x := got(c.CreateTrainingExport(ctx, client.NewTrainingExport{Model: m.ID, Categories: []string{"user.content.search_query"},
-		Deidentify: "redact"})).must(t)
+	x := got(c.CreateTrainingExport(ctx, client.NewTrainingExport{Model: m.ID, Categories: []string{"user.content.search_query",
+		"user.content.video_reference"}, Deidentify: "redact"})).must(t)
+	fz := got(c.TrainingFiles(ctx, x.ID)).must(t)
+	fz.Close()
 	if got(c.TrainingExport(ctx, x.ID)).must(t).Rows != 1 {
 		t.Fatalf("export: %+v", x)
 	}

@@ -25,6 +25,7 @@ CREATE TABLE training_exports (
 	subjects       INTEGER NOT NULL,
 	skipped        INTEGER NOT NULL,
 	rows_out       INTEGER NOT NULL,
+	files          INTEGER NOT NULL DEFAULT 0,
 	bytes_out      BIGINT NOT NULL,
 	suppressed     INTEGER NOT NULL,
 	policy_version TEXT NOT NULL,
