@@ -78,8 +78,9 @@ type AffectedModel struct {
 // retrain obligations.
 //
 // AffectModels records, in one transaction, an obligation per (export,
-// shard) holding the subject hash, with the events, deletes those lineage
-// rows, and returns the obligations.
+// shard) holding the subject hash whose export's purpose matches (nil:
+// every export), with the events, deletes those lineage rows, and returns
+// the obligations.
 type TrainingStore interface {
 	CreateModel(ctx context.Context, m *Model) error
 	Model(ctx context.Context, tenantID, id string) (*Model, error)
@@ -89,7 +90,7 @@ type TrainingStore interface {
 	TrainingExport(ctx context.Context, tenantID, id string) (*TrainingExport, error)
 	AddLineage(ctx context.Context, tenantID, exportID string, shard int, subjectHashes [][]byte) error
 	LineageCount(ctx context.Context, tenantID, exportID string) (map[int]int, error)
-	AffectModels(ctx context.Context, tenantID string, subjectHash []byte, cause string, at time.Time,
+	AffectModels(ctx context.Context, tenantID string, subjectHash []byte, cause string, at time.Time, purpose func(string) bool,
 		events func(a *AffectedModel) (*Event, error)) ([]*AffectedModel, error)
 	AffectedModels(ctx context.Context, tenantID, modelID string, pending bool) ([]*AffectedModel, error)
 	ResolveAffected(ctx context.Context, tenantID, modelID, id, resolution string, at time.Time) (*AffectedModel, error)

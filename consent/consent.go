@@ -57,6 +57,14 @@ type Service struct {
 	audit  steward.AuditLog
 	signer Signer
 	now    func() time.Time
+	// withdrew hears a withdrawal (package training: retrain obligations).
+	withdrew func(ctx context.Context, tenantID, subjectID, cause string, purposes []string) error
+}
+
+// SetWithdrawHook sets what hears a consent withdrawn: the purposes the
+// person may no longer be used for.
+func (s *Service) SetWithdrawHook(h func(ctx context.Context, tenantID, subjectID, cause string, purposes []string) error) {
+	s.withdrew = h
 }
 
 // New returns a Service.
@@ -203,6 +211,11 @@ func (s *Service) Record(ctx context.Context, subjectID string, n *NewConsent) (
 	if err := s.record(ctx, c, steward.AuditEvent{Action: action, SubjectID: subjectID, Purpose: cr.Purpose, Target: cr.ID,
 		Reasons: reasons}); err != nil {
 		return nil, err
+	}
+	if !cr.Granted && s.withdrew != nil {
+		if err := s.withdrew(ctx, c.TenantID, subjectID, "withdrawal", []string{cr.Purpose}); err != nil {
+			return nil, err
+		}
 	}
 	// The new decision is the most specific one for its own purpose and
 	// processor, and given under the policy in force: what else could make

@@ -121,22 +121,27 @@ func (db *DB) LineageCount(ctx context.Context, tenantID, exportID string) (map[
 
 // AffectModels turns the lineage rows of a subject into retrain
 // obligations (with their events) and deletes the rows.
-func (db *DB) AffectModels(ctx context.Context, tenantID string, hash []byte, cause string, at time.Time,
+func (db *DB) AffectModels(ctx context.Context, tenantID string, hash []byte, cause string, at time.Time, purpose func(string) bool,
 	events func(a *steward.AffectedModel) (*steward.Event, error)) ([]*steward.AffectedModel, error) {
 	var out []*steward.AffectedModel
 	err := db.txKeep(ctx, func(tx *sql.Tx) error { // lineage, obligations, outbox
-		rows, err := tx.QueryContext(ctx, `SELECT l.export_id, l.shard, e.model_id FROM training_lineage l
+		rows, err := tx.QueryContext(ctx, `SELECT l.export_id, l.shard, e.model_id, e.purpose FROM training_lineage l
 			JOIN training_exports e ON e.id = l.export_id WHERE l.subject_hash = $1 AND l.tenant_id = $2`, hash, tenantID)
 		if err != nil {
 			return db.translate(err, "")
 		}
+		var matched []string
 		for rows.Next() {
 			a := &steward.AffectedModel{ID: steward.NewID("aff"), TenantID: tenantID, Cause: cause, CreatedAt: at}
-			if err := rows.Scan(&a.ExportID, &a.Shard, &a.ModelID); err != nil {
+			var p string
+			if err := rows.Scan(&a.ExportID, &a.Shard, &a.ModelID, &p); err != nil {
 				rows.Close()
 				return db.translate(err, "")
 			}
-			out = append(out, a)
+			if purpose == nil || purpose(p) {
+				out = append(out, a)
+				matched = append(matched, a.ExportID)
+			}
 		}
 		rows.Close()
 		var evs []*steward.Event
@@ -157,8 +162,11 @@ func (db *DB) AffectModels(ctx context.Context, tenantID string, hash []byte, ca
 			evs = append(evs, ev)
 		}
 		out = models
-		if _, err := tx.ExecContext(ctx, `DELETE FROM training_lineage WHERE subject_hash = $1 AND tenant_id = $2`, hash, tenantID); err != nil {
-			return db.translate(err, "")
+		for _, x := range matched {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM training_lineage WHERE subject_hash = $1 AND tenant_id = $2 AND export_id = $3`,
+				hash, tenantID, x); err != nil {
+				return db.translate(err, "")
+			}
 		}
 		return insertEvents(ctx, tx, evs)
 	})

@@ -52,7 +52,7 @@ func BenchmarkLineageLookup(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := range b.N {
-		aff, err := db.AffectModels(ctx, tenant, hashes[i%len(hashes)], "erasure", time.Now(), noEvent)
+		aff, err := db.AffectModels(ctx, tenant, hashes[i%len(hashes)], "erasure", time.Now(), nil, noEvent)
 		if err != nil {
 			b.Fatal(err)
 		}

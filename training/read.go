@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/steward-privacy/steward"
@@ -132,11 +133,31 @@ func (s *Service) Lineage(ctx context.Context, id string) ([]RunEvent, error) {
 // SubjectErased turns the lineage of an erased subject into retrain
 // obligations of the models trained on their shards (model.affected in the
 // outbox, with model, export and shard, never the subject) and deletes
-// the lineage rows. Call it before the subject's keys are destroyed, or
-// after: the lineage key is the service's, not the subject's.
+// the lineage rows. The vault calls it before the subject's keys are
+// destroyed (the lineage key is the service's, not the subject's).
 func (s *Service) SubjectErased(ctx context.Context, tenantID, subjectID string) ([]*steward.AffectedModel, error) {
+	return s.affect(ctx, tenantID, subjectID, "erasure", nil)
+}
+
+// SubjectWithdrew does the same for the exports whose purpose a person
+// objected to or withdrew their consent for (cause "objection" or
+// "withdrawal"; purposes as objected, "*" for every one): they may no
+// longer be trained on.
+func (s *Service) SubjectWithdrew(ctx context.Context, tenantID, subjectID, cause string, purposes []string) error {
+	_, err := s.affect(ctx, tenantID, subjectID, cause, func(p string) bool {
+		for _, o := range purposes {
+			if o == "*" || p == o || strings.HasPrefix(p, o+".") {
+				return true
+			}
+		}
+		return false
+	})
+	return err
+}
+
+func (s *Service) affect(ctx context.Context, tenantID, subjectID, cause string, purpose func(string) bool) ([]*steward.AffectedModel, error) {
 	now := s.c.Now().UTC()
-	affected, err := s.c.Store.AffectModels(ctx, tenantID, s.subjectHash(tenantID, subjectID), "erasure", now,
+	affected, err := s.c.Store.AffectModels(ctx, tenantID, s.subjectHash(tenantID, subjectID), cause, now, purpose,
 		func(a *steward.AffectedModel) (*steward.Event, error) {
 			return steward.NewEvent(tenantID, steward.EventModelAffected, now, map[string]any{"model": a.ModelID, "export": a.ExportID,
 				"shard": a.Shard, "cause": a.Cause, "obligation": a.ID})
@@ -146,7 +167,8 @@ func (s *Service) SubjectErased(ctx context.Context, tenantID, subjectID string)
 	}
 	for _, a := range affected {
 		e := &steward.AuditEvent{TenantID: tenantID, Actor: "system:" + Actor, Action: steward.ActionModelAffected, Time: now,
-			Target: a.ModelID, Decision: steward.DecisionAllow, Reasons: []string{"export:" + a.ExportID, "shard:" + strconv.Itoa(a.Shard)}}
+			Target: a.ModelID, Decision: steward.DecisionAllow, Reasons: []string{"export:" + a.ExportID, "shard:" + strconv.Itoa(a.Shard),
+				"cause:" + cause}}
 		if err := s.c.Audit.Append(ctx, e); err != nil {
 			return nil, err
 		}

@@ -64,10 +64,26 @@ func (v *Vault) SetObjection(ctx context.Context, subjectID string, purposes []s
 	if err := v.store.SetObjections(ctx, c.TenantID, subjectID, all, keys); err != nil {
 		return err
 	}
-	_, err = v.record(ctx, c, steward.AuditEvent{Action: steward.ActionSubjectObject, SubjectID: subjectID,
-		Decision: steward.DecisionAllow, Reasons: objectionCodes(all, keys)})
-	return err
+	if _, err = v.record(ctx, c, steward.AuditEvent{Action: steward.ActionSubjectObject, SubjectID: subjectID,
+		Decision: steward.DecisionAllow, Reasons: objectionCodes(all, keys)}); err != nil {
+		return err
+	}
+	if v.withdrawHook != nil && (all || len(keys) > 0) {
+		if all {
+			keys = []string{ObjectAll}
+		}
+		return v.withdrawHook(ctx, c.TenantID, subjectID, "objection", keys)
+	}
+	return nil
 }
+
+// WithdrawHook hears that a person objected to purposes ("*": every one
+// that is not essential) or withdrew their consent: package training turns
+// the shards they were in for those purposes into retrain obligations.
+type WithdrawHook func(ctx context.Context, tenantID, subjectID, cause string, purposes []string) error
+
+// SetWithdrawHook sets the hook of objections.
+func (v *Vault) SetWithdrawHook(h WithdrawHook) { v.withdrawHook = h }
 
 // checkObjections validates the purposes of an objection.
 func (v *Vault) checkObjections(purposes []string) (all bool, keys []string, err error) {

@@ -118,7 +118,8 @@ type Vault struct {
 	held    func(job string, n int)
 	child   func(ctx context.Context, tenantID, subjectID string) error
 
-	eraseHook EraseHook
+	eraseHook    EraseHook
+	withdrawHook WithdrawHook
 }
 
 // New returns a vault.

@@ -173,7 +173,7 @@ func (c *cli) runServer(cfg *Config) error {
 		ln.Close()
 		return err
 	}
-	trainer, err := a.openTraining(c.ctx, v, pols, auditLog)
+	trainer, err := a.openTraining(c.ctx, v, pols, consents, auditLog)
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("training: %w", err)

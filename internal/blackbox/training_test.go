@@ -149,13 +149,18 @@ func TestTrainingExports(t *testing.T) {
 			t.Fatalf("aggregate k=3: %+v", agg)
 		}
 
+		// An objection to training makes delta's shard a retrain obligation.
+		expect(t, s.do("PUT", "/v1/subjects/"+people["delta"]+"/objections", key, map[string]any{"purposes": []string{"train_ai_system"}}), 200)
+		if aff := got(api.AffectedModels(ctx, m.ID, false)).must(t); len(aff) != 1 || aff[0].Cause != "objection" {
+			t.Fatalf("after the objection: %+v", aff)
+		}
 		// Erasure names the model and the shard, and unlinks the person.
 		ev2 := got(api.EraseSubject(ctx, people["alpha"])).must(t)
 		if len(ev2.ModelsAffected) != 1 || ev2.ModelsAffected[0].Model != m.ID || ev2.ModelsAffected[0].Export != x.ID {
 			t.Fatalf("erasure evidence: %+v", ev2.ModelsAffected)
 		}
 		aff := got(api.AffectedModels(ctx, m.ID, false)).must(t)
-		if len(aff) != 1 || aff[0].Shard != ev2.ModelsAffected[0].Shard {
+		if len(aff) != 2 {
 			t.Fatalf("retrain obligations: %+v", aff)
 		}
 		after := got(api.TrainingLineage(ctx, x.ID)).must(t)
@@ -163,8 +168,8 @@ func TestTrainingExports(t *testing.T) {
 		for _, n := range after[1].Shards {
 			total += n
 		}
-		if total != 1 {
-			t.Fatalf("lineage after the erasure: %v; want only delta", after[1].Shards)
+		if total != 0 {
+			t.Fatalf("lineage after the objection and the erasure: %v; want none", after[1].Shards)
 		}
 		events := s.do("GET", "/v1/events", key, nil)
 		if !strings.Contains(string(events.Body), `"model.affected"`) || strings.Contains(string(events.Body), people["alpha"]) {
@@ -175,7 +180,7 @@ func TestTrainingExports(t *testing.T) {
 		}
 		_, err = api.ResolveAffected(ctx, m.ID, aff[0].ID, "retrained")
 		wantCode(t, err, client.ECONFLICT)
-		if all := got(api.AffectedModels(ctx, m.ID, true)).must(t); len(all) != 1 {
+		if all := got(api.AffectedModels(ctx, m.ID, true)).must(t); len(all) != 2 {
 			t.Fatalf("all obligations: %+v", all)
 		}
 	})
