@@ -108,7 +108,7 @@ func (s *Service) check(ctx context.Context, c *steward.Caller, in *NewExport) (
 		}
 	}
 	if pur == nil {
-		return nil, steward.Invalid("purpose", "is not a purpose the policy declares")
+		return nil, s.prohibitedOr(e.Purpose, in.Categories, steward.Invalid("purpose", "is not a purpose the policy declares"))
 	}
 	switch in.Deidentify {
 	case Pseudonymize, Redact, Aggregate:

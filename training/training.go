@@ -29,6 +29,7 @@ import (
 	"github.com/steward-privacy/steward/blob"
 	"github.com/steward-privacy/steward/pii"
 	"github.com/steward-privacy/steward/policies"
+	"github.com/steward-privacy/steward/policy"
 	"github.com/steward-privacy/steward/vault"
 )
 
@@ -156,12 +157,27 @@ func (s *Service) trainingPurpose(purpose string) error {
 	if purpose != TrainingUse && !strings.HasPrefix(purpose, TrainingUse+".") {
 		return steward.Invalid("purpose", "must be train_ai_system or a purpose under it")
 	}
-	for _, p := range s.c.Policies.Current().Policy.Purposes {
+	cur := s.c.Policies.Current()
+	for _, p := range cur.Policy.Purposes {
 		if p.Key == purpose {
 			return nil
 		}
 	}
-	return steward.Invalid("purpose", "is not a purpose the policy declares")
+	return s.prohibitedOr(purpose, nil, steward.Invalid("purpose", "is not a purpose the policy declares"))
+}
+
+// prohibitedOr returns the policy's refusal when a prohibition forbids the
+// purpose (for the categories, or any), else err: a refusal says why.
+func (s *Service) prohibitedOr(purpose string, categories []string, err error) error {
+	if len(categories) == 0 {
+		categories = []string{"user"}
+	}
+	d := s.c.Policies.Current().Decider.Decide(&policy.Request{Purpose: purpose, Categories: categories, Actor: policy.ActorService,
+		Aggregate: true, At: s.c.Now()})
+	if d.Reasons.Has(policy.ReasonProhibited) {
+		return &steward.Error{Code: steward.EFORBIDDEN, Message: d.Sentence(), Reasons: d.Codes()}
+	}
+	return err
 }
 
 // Models lists the caller's tenant's models (scope models:manage).

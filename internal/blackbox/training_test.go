@@ -226,3 +226,21 @@ func clientTraining(ctx context.Context, t *testing.T, b testdb.Backend, log *ro
 	got(c.ResolveAffected(ctx, m.ID, aff[0].ID, "retrained")).must(t)
 	return newClient(t, s, log, s.appKey("audit:read"))
 }
+
+// TestTrainingProhibited: the starter policy prohibits training on user
+// content ("never used to train, adjust or refine AI models"): a model or
+// an export for training is refused with the prohibition as the reason,
+// and nothing is exported.
+func TestTrainingProhibited(t *testing.T) {
+	s := start(t, testdb.Backends()[0])
+	key := s.appKey("models:manage", "training:export")
+	for _, r := range []*response{
+		s.do("POST", "/v1/models", key, map[string]any{"name": "x", "purpose": "train_ai_system", "owner": "tenant"}),
+		s.do("POST", "/v1/training-exports", key, map[string]any{"purpose": "train_ai_system", "categories": []string{"user.content"},
+			"deidentify": "aggregate"}),
+	} {
+		if r.Status != 403 || !strings.Contains(string(r.Body), "prohibited") {
+			t.Fatalf("training under the starter policy: %d %s", r.Status, r.Body)
+		}
+	}
+}
