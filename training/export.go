@@ -343,6 +343,11 @@ type prepared struct {
 func (s *Service) prepare(ctx context.Context, e *steward.TrainingExport, id string, pseudo pseudonym) prepared {
 	values, err := s.c.Vault.GetRecords(ctx, id, vault.Access{Purpose: e.Purpose, Aggregate: e.Deidentify == Aggregate})
 	values = only(values, e.Categories)
+	if slices.ContainsFunc(values, func(v vault.Value) bool { return slices.Contains(v.Obligations, "review_age") }) {
+		// Below the policy's minimum age (flagged, not refused): never in
+		// a training set.
+		return prepared{skip: true}
+	}
 	if err != nil || len(values) == 0 {
 		if err != nil && steward.ErrorCode(err) != steward.EFORBIDDEN && steward.ErrorCode(err) != steward.ENOTFOUND {
 			return prepared{err: err}

@@ -244,3 +244,62 @@ func TestTrainingProhibited(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainingExportConsent: with training based on consent (the video
+// search example changed so), an export holds the person who consented,
+// and neither the one who withdrew, nor the one who never consented, nor
+// the one below the minimum age; the withdrawal makes no obligation yet
+// (nothing was exported of them).
+func TestTrainingExportConsent(t *testing.T) {
+	src, err := os.ReadFile("../../examples/video-search-api.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(src), "  train_ai_system:\n    description: Improve our video search models with the queries and video references you send.\n    basis: legitimate-interest\n",
+		"  train_ai_system:\n    description: Improve our video search models with the queries and video references you send.\n    basis: consent\n    withdraw: Turn training off in your account settings.\n", 1)
+	text = strings.Replace(text, "  below: refuse\n", "  below: flag\n", 1)
+	if !strings.Contains(text, "basis: consent\n    withdraw: Turn training off") || !strings.Contains(text, "below: flag") {
+		t.Fatal("the example changed: adapt this test")
+	}
+	path := t.TempDir() + "/consent-training.yaml"
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, testdb.Backends()[0], "--policy", path)
+	key := s.appKey("records:write", "records:read", "consents:write", "models:manage", "training:export")
+	grant := func(id string, granted bool) {
+		t.Helper()
+		body := map[string]any{"purpose": "train_ai_system", "granted": granted, "channel": "web"}
+		if granted {
+			body["proof"] = map[string]any{"notice_version": "1", "form": "settings", "text_sha256": textHash}
+		}
+		expect(t, s.do("POST", "/v1/subjects/"+id+"/consents", key, body), 201)
+	}
+	ids := map[string]string{}
+	for _, name := range []string{"yes", "withdrew", "never", "child"} {
+		body := map[string]any{"external_id": "c-" + name}
+		if name == "child" {
+			body["birthdate"] = time.Now().AddDate(-12, 0, 0).Format(time.DateOnly)
+		}
+		ids[name] = s.subject(key, body)
+		expect(t, s.do("PUT", "/v1/subjects/"+ids[name]+"/data/user.content.search_query", key, map[string]any{"value": "canary-" + name}), 204)
+	}
+	grant(ids["yes"], true)
+	grant(ids["withdrew"], true)
+	grant(ids["withdrew"], false)
+	grant(ids["child"], true)
+	m := s.do("POST", "/v1/models", key, map[string]any{"name": "ranker", "purpose": "train_ai_system", "owner": "tenant"})
+	expect(t, m, 201)
+	r := s.do("POST", "/v1/training-exports", key, map[string]any{"model": m.JSON(t)["id"], "categories": []string{"user.content.search_query"},
+		"deidentify": "redact"})
+	expect(t, r, 201)
+	x := r.JSON(t)
+	if x["subjects"] != float64(1) || x["skipped"] != float64(3) {
+		t.Fatalf("export: %s", r.Body)
+	}
+	data := s.do("GET", "/v1/training-exports/"+x["id"].(string)+"/data", key, nil)
+	if !strings.Contains(string(data.Body), "canary-yes") || strings.Contains(string(data.Body), "canary-withdrew") ||
+		strings.Contains(string(data.Body), "canary-never") || strings.Contains(string(data.Body), "canary-child") {
+		t.Fatalf("export rows: %s", data.Body)
+	}
+}
