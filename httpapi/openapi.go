@@ -197,6 +197,7 @@ var tagDescription = map[string]string{
 	"requests":    "Rights requests: identity verification, deadlines, approval, denial, extension and signed completion records",
 	"cascade":     "The erasure cascade: processor endpoints, deletion tasks delivered as signed webhooks, and their confirmations",
 	"holds":       "Legal holds: they suspend retention deletion and erasure of what they cover",
+	"training":    "AI training governance: models, de-identified training exports with their lineage, retrain obligations after an erasure",
 }
 
 func operationID(rt Route) string {
