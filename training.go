@@ -95,6 +95,9 @@ type TrainingStore interface {
 	AffectedModels(ctx context.Context, tenantID, modelID string, pending bool) ([]*AffectedModel, error)
 	ResolveAffected(ctx context.Context, tenantID, modelID, id, resolution string, at time.Time) (*AffectedModel, error)
 	SubjectIDs(ctx context.Context, tenantID, after string, limit int) ([]string, error)
+	// FailRunningExports marks exports left running (by a stopped server)
+	// failed with error "interrupted".
+	FailRunningExports(ctx context.Context, at time.Time) error
 }
 
 // Training audit actions and events.

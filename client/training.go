@@ -182,3 +182,19 @@ func (c *Client) TrainingFiles(ctx context.Context, id string) (*Download, error
 	}
 	return checkedDownload(resp), nil
 }
+
+// WaitTrainingExport polls an export until it is no longer running and
+// returns it (completed or failed), or the context's error.
+func (c *Client) WaitTrainingExport(ctx context.Context, id string) (*TrainingExport, error) {
+	for {
+		x, err := c.TrainingExport(ctx, id)
+		if err != nil || x.Status != "running" {
+			return x, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}

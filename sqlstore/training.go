@@ -219,3 +219,10 @@ func (db *DB) SubjectIDs(ctx context.Context, tenantID, after string, limit int)
 	return collect(ctx, db, db.r, scanString, `SELECT id FROM subjects WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
 		tenantID, after, limit)
 }
+
+// FailRunningExports marks the exports left running as failed.
+func (db *DB) FailRunningExports(ctx context.Context, at time.Time) error {
+	_, err := db.w.execKeep(ctx, `UPDATE training_exports SET status = $1, error = 'interrupted', completed_at = $2 WHERE status = $3`,
+		steward.ExportFailed, micros(at), steward.ExportRunning)
+	return db.translate(err, "")
+}

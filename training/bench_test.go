@@ -104,8 +104,9 @@ func BenchmarkTrainingExport(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if x.Subjects != n {
-			b.Fatalf("export of %d subjects; want %d", x.Subjects, n)
+		svc.Wait()
+		if x, err = svc.Export(app, x.ID); err != nil || x.Status != steward.ExportCompleted || x.Subjects != n {
+			b.Fatalf("export: %+v, %v; want %d subjects", x, err, n)
 		}
 	}
 	b.StopTimer()

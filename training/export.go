@@ -51,10 +51,11 @@ type NewExport struct {
 	K          int      `json:"k,omitempty" doc:"aggregate: the minimum group size, at least 2, default 10"`
 }
 
-// CreateExport checks and builds a training export (scope
-// training:export): every subject of the tenant the policy allows for the
-// purpose now, de-identified, in shards, with its lineage. Refusals export
-// nothing.
+// CreateExport checks a training export and starts building it in the
+// background (scope training:export): every subject of the tenant the
+// policy allows for the purpose now, de-identified, in shards, with its
+// lineage. It returns the export running; GET shows its progress (people
+// read so far) until it is completed or failed. Refusals export nothing.
 func (s *Service) CreateExport(ctx context.Context, in *NewExport) (*steward.TrainingExport, error) {
 	c, err := steward.Require(ctx, steward.ScopeTrainingExport)
 	if err != nil {
@@ -70,14 +71,29 @@ func (s *Service) CreateExport(ctx context.Context, in *NewExport) (*steward.Tra
 	if err := s.record(ctx, c, steward.ActionTrainingExport, e.ID, "purpose:"+e.Purpose, "deidentify:"+e.Deidentify); err != nil {
 		return nil, err
 	}
-	if err := s.build(ctx, e); err != nil {
-		e.Status, e.Error = steward.ExportFailed, steward.ErrorCode(err)
-		now := s.c.Now().UTC()
-		e.CompletedAt = &now
-		_ = s.c.Store.UpdateTrainingExport(context.WithoutCancel(ctx), e)
-		return nil, err
-	}
-	return e, nil
+	started := *e
+	bg := context.WithoutCancel(ctx)
+	s.running.Add(1)
+	go func() {
+		defer s.running.Done()
+		if err := s.build(bg, e); err != nil {
+			e.Status, e.Error = steward.ExportFailed, steward.ErrorCode(err)
+			now := s.c.Now().UTC()
+			e.CompletedAt = &now
+			_ = s.c.Store.UpdateTrainingExport(bg, e)
+		}
+	}()
+	return &started, nil
+}
+
+// Wait returns once every export started so far is built (for a clean
+// shutdown, and tests).
+func (s *Service) Wait() { s.running.Wait() }
+
+// Recover marks the exports a stopped server left running as failed
+// (interrupted): their rows were never complete. Call it at start.
+func (s *Service) Recover(ctx context.Context) error {
+	return s.c.Store.FailRunningExports(ctx, s.c.Now().UTC())
 }
 
 // check validates a request against the policy in force and returns the
@@ -248,7 +264,13 @@ func (s *Service) build(ctx context.Context, e *steward.TrainingExport) error {
 				e.Files++
 			}
 		}
-		// The page's lineage now, so memory stays flat for any size.
+		// Progress, and the page's lineage now, so memory stays flat for any
+		// size.
+		if err := s.c.Store.UpdateTrainingExport(ctx, e); err != nil {
+			pw.CloseWithError(err)
+			<-done
+			return err
+		}
 		for shard, hs := range lineage {
 			if len(hs) == 0 {
 				continue

@@ -22,6 +22,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -57,7 +58,8 @@ type Config struct {
 
 // Service manages models and training exports.
 type Service struct {
-	c Config
+	c       Config
+	running sync.WaitGroup
 }
 
 // New returns a Service.

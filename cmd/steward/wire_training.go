@@ -25,6 +25,9 @@ func (a *app) openTraining(ctx context.Context, v *vault.Vault, pols *policies.S
 	}
 	t := training.New(training.Config{Store: a.db, Vault: v, Files: a.files, Policies: pols, Scanner: sc, Audit: audit, Key: key,
 		Producer: a.cfg.PublicURL, Now: a.clock})
+	if err := t.Recover(ctx); err != nil {
+		return nil, err
+	}
 	v.SetEraseHook(t.SubjectErased)
 	v.SetWithdrawHook(t.SubjectWithdrew)
 	cs.SetWithdrawHook(t.SubjectWithdrew)
