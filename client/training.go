@@ -63,18 +63,34 @@ type TrainingExport struct {
 
 // LineageEvent is an OpenLineage RunEvent of an export.
 type LineageEvent struct {
-	EventType string    `json:"eventType"`
-	EventTime time.Time `json:"eventTime"`
-	Producer  string    `json:"producer"`
-	SchemaURL string    `json:"schemaURL"`
-	Run       struct {
-		RunID string `json:"runId"`
-	} `json:"run"`
-	Job struct {
-		Namespace string `json:"namespace"`
-		Name      string `json:"name"`
-	} `json:"job"`
-	Shards map[string]int `json:"shards,omitempty"`
+	EventType string         `json:"eventType"` // START, COMPLETE or FAIL
+	EventTime time.Time      `json:"eventTime"`
+	Producer  string         `json:"producer"`
+	SchemaURL string         `json:"schemaURL"`
+	Run       LineageRun     `json:"run"`
+	Job       LineageJob     `json:"job"`
+	Inputs    []LineageSet   `json:"inputs"`
+	Outputs   []LineageSet   `json:"outputs"`
+	Shards    map[string]int `json:"shards,omitempty"` // people per shard, never named
+}
+
+// LineageRun is the run of a RunEvent.
+type LineageRun struct {
+	RunID  string         `json:"runId"`
+	Facets map[string]any `json:"facets,omitempty"`
+}
+
+// LineageJob is the job of a RunEvent.
+type LineageJob struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+}
+
+// LineageSet is a dataset of a RunEvent.
+type LineageSet struct {
+	Namespace string         `json:"namespace"`
+	Name      string         `json:"name"`
+	Facets    map[string]any `json:"facets,omitempty"`
 }
 
 type lineageList struct {
