@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -231,6 +232,10 @@ func TestPrivacyCenterInBrowser(t *testing.T) {
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(300 * time.Millisecond) {
 		steps(t, ctx, chromedp.Navigate(base+"me"), chromedp.WaitVisible(`#requests`))
 		if body, err := chromedp.Run(ctx, chromedp.OuterHTML(`main`)); err == nil && strings.Contains(body, "/v1/exports/") {
+			link := regexp.MustCompile(`href="(/v1/exports/[^"]+)"`).FindStringSubmatch(body)[1]
+			if zip := s.do("GET", link, "", nil); zip.Status != 200 || !strings.HasPrefix(string(zip.Body), "PK") {
+				t.Fatalf("downloading the copy: %d", zip.Status)
+			}
 			break
 		}
 		if time.Now().After(deadline) {

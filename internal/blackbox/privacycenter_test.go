@@ -112,8 +112,12 @@ func TestPrivacyCenter(t *testing.T) {
 	if read() != 403 {
 		t.Fatal("marketing allowed after the consent was withdrawn in the privacy center")
 	}
-	if p := b.post(base+"choices", url.Values{"purpose": {"marketing.communications.email"}, "granted": {"true"}}); p.status != 403 {
-		t.Fatalf("choice without CSRF: %d", p.status)
+	for _, form := range []string{"sign-in", "verify", "choices", "requests", "sign-out"} {
+		for _, bad := range []url.Values{{}, {"csrf": {"forged-" + me.csrf(t)}}} {
+			if p := b.post(base+form, bad); p.status != http.StatusForbidden {
+				t.Fatalf("POST %s with CSRF %v: %d", form, bad, p.status)
+			}
+		}
 	}
 
 	// A copy of my data.
