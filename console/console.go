@@ -122,6 +122,7 @@ func New(c Config) (*Handler, error) {
 	}
 	static, _ := fs.Sub(staticFS, "static")
 	h.mux.Handle("GET /console/static/", http.StripPrefix("/console/static/", http.FileServerFS(static)))
+	h.mux.HandleFunc("GET /console/static/console.css", webform.ServeStyle)
 	h.routes()
 	return h, nil
 }
@@ -177,30 +178,11 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 	}
 }
 
-// problem turns a service error into the sentence shown on the page: the
-// safe message and the code, as the API's problem details carry them.
-func problem(err error) string {
-	return steward.ErrorMessage(err) + " (" + steward.ErrorCode(err) + ")"
-}
+// problem is a service error as a sentence with its code.
+func problem(err error) string { return webform.Sentence(err) }
 
 // statusOf maps a service error to an HTTP status for the page.
-func statusOf(err error) int {
-	switch steward.ErrorCode(err) {
-	case steward.EINVALID:
-		return http.StatusBadRequest
-	case steward.ENOTFOUND:
-		return http.StatusNotFound
-	case steward.EFORBIDDEN:
-		return http.StatusForbidden
-	case steward.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case steward.ECONFLICT:
-		return http.StatusConflict
-	case steward.ERATELIMIT:
-		return http.StatusTooManyRequests
-	}
-	return http.StatusInternalServerError
-}
+func statusOf(err error) int { return webform.Status(err) }
 
 // csrf issues and checks the console's form tokens.
 func (h *Handler) csrf() webform.CSRF {

@@ -42,9 +42,6 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-//go:embed static
-var staticFS embed.FS
-
 // Prefix is where the privacy center is mounted; its style sheet is
 // served under AssetsPrefix (apart, since any name below Prefix is a
 // tenant's slug).
@@ -124,8 +121,7 @@ func New(c Config) (*Handler, error) {
 		}
 		h.pages[strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")] = t
 	}
-	static, _ := fs.Sub(staticFS, "static")
-	h.mux.Handle("GET "+AssetsPrefix, http.StripPrefix(AssetsPrefix, http.FileServerFS(static)))
+	h.mux.HandleFunc("GET "+AssetsPrefix+"pc.css", webform.ServeStyle)
 	h.routes()
 	return h, nil
 }
@@ -183,26 +179,10 @@ func (h *Handler) csrf(slug string) webform.CSRF {
 }
 
 // problem is a service error as a sentence with its code.
-func problem(err error) string {
-	return steward.ErrorMessage(err) + " (" + steward.ErrorCode(err) + ")"
-}
+func problem(err error) string { return webform.Sentence(err) }
 
-// statusOf maps a service error to an HTTP status.
-func statusOf(err error) int {
-	switch steward.ErrorCode(err) {
-	case steward.EINVALID:
-		return http.StatusBadRequest
-	case steward.ENOTFOUND:
-		return http.StatusNotFound
-	case steward.EFORBIDDEN:
-		return http.StatusForbidden
-	case steward.ECONFLICT:
-		return http.StatusConflict
-	case steward.ERATELIMIT:
-		return http.StatusTooManyRequests
-	}
-	return http.StatusInternalServerError
-}
+// statusOf maps a service error to an HTTP status for the page.
+func statusOf(err error) int { return webform.Status(err) }
 
 // session is a signed-in person: their tenant and subject.
 type session struct {

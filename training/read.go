@@ -22,6 +22,31 @@ func (s *Service) Export(ctx context.Context, id string) (*steward.TrainingExpor
 
 // Data opens a completed export's JSON Lines (audited as training.read).
 func (s *Service) Data(ctx context.Context, id string) (io.ReadCloser, error) {
+	return s.open(ctx, id, func(e *steward.TrainingExport) (sealed, error) {
+		return sealed{label: "export", blob: blobKey(e), aad: exportAAD(e), reason: "rows:" + strconv.Itoa(e.Rows)}, nil
+	})
+}
+
+// Files opens a completed export's files as a zip (ENOTFOUND when it has
+// none), audited as training.read.
+func (s *Service) Files(ctx context.Context, id string) (io.ReadCloser, error) {
+	return s.open(ctx, id, func(e *steward.TrainingExport) (sealed, error) {
+		if e.Files == 0 {
+			return sealed{}, steward.Errorf(steward.ENOTFOUND, "the export holds no file")
+		}
+		return sealed{label: "export-files", blob: filesKey(e), aad: filesAAD(e), reason: "files:" + strconv.Itoa(e.Files)}, nil
+	})
+}
+
+// sealed names one stored part of an export: the label of its key, its
+// blob, its AAD and the audit reason of reading it.
+type sealed struct {
+	label, blob, reason string
+	aad                 []byte
+}
+
+// open opens a part of a completed export of the caller's tenant.
+func (s *Service) open(ctx context.Context, id string, part func(*steward.TrainingExport) (sealed, error)) (io.ReadCloser, error) {
 	c, err := steward.Require(ctx, steward.ScopeTrainingExport)
 	if err != nil {
 		return nil, err
@@ -33,20 +58,24 @@ func (s *Service) Data(ctx context.Context, id string) (io.ReadCloser, error) {
 	if e.Status != steward.ExportCompleted {
 		return nil, steward.Errorf(steward.ECONFLICT, "the export is %s", e.Status)
 	}
-	k, err := crypt.NewKey(1, s.keyed("export", e.ID))
+	p, err := part(e)
 	if err != nil {
 		return nil, err
 	}
-	raw, err := s.c.Files.Get(ctx, blobKey(e))
+	k, err := crypt.NewKey(1, s.keyed(p.label, e.ID))
 	if err != nil {
 		return nil, err
 	}
-	plain, err := crypt.NewDecryptReader(raw, func(uint32) (*crypt.Key, error) { return k, nil }, exportAAD(e))
+	raw, err := s.c.Files.Get(ctx, p.blob)
+	if err != nil {
+		return nil, err
+	}
+	plain, err := crypt.NewDecryptReader(raw, func(uint32) (*crypt.Key, error) { return k, nil }, p.aad)
 	if err != nil {
 		raw.Close()
 		return nil, err
 	}
-	if err := s.record(ctx, c, steward.ActionTrainingRead, e.ID, "rows:"+strconv.Itoa(e.Rows)); err != nil {
+	if err := s.record(ctx, c, steward.ActionTrainingRead, e.ID, p.reason); err != nil {
 		raw.Close()
 		return nil, err
 	}

@@ -9,9 +9,12 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	_ "embed" // the style sheet
 	"encoding/base64"
 	"net/http"
 	"strings"
+
+	"github.com/steward-privacy/steward"
 )
 
 // Headers sets the headers every page carries: a strict
@@ -80,4 +83,42 @@ func Secure(r *http.Request) bool {
 		host = host[:i]
 	}
 	return host == "localhost" || host == "127.0.0.1" || host == "[::1]"
+}
+
+// Sentence is a service error as a page shows it: the safe message and
+// the problem's code, as the API's problem details carry them.
+func Sentence(err error) string {
+	return steward.ErrorMessage(err) + " (" + steward.ErrorCode(err) + ")"
+}
+
+// Status maps a service error to a page's HTTP status.
+func Status(err error) int {
+	switch steward.ErrorCode(err) {
+	case steward.EINVALID:
+		return http.StatusBadRequest
+	case steward.ENOTFOUND:
+		return http.StatusNotFound
+	case steward.EFORBIDDEN:
+		return http.StatusForbidden
+	case steward.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case steward.ECONFLICT:
+		return http.StatusConflict
+	case steward.ERATELIMIT:
+		return http.StatusTooManyRequests
+	case steward.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// Style is the style sheet of every page.
+//
+//go:embed style.css
+var Style []byte
+
+// ServeStyle serves Style as CSS.
+func ServeStyle(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	_, _ = w.Write(Style)
 }
