@@ -199,9 +199,9 @@ func (c *Client) TrainingFiles(ctx context.Context, id string) (*Download, error
 	return checkedDownload(resp), nil
 }
 
-// WaitTrainingExport polls an export until it is no longer running and
-// returns it (completed or failed), or the context's error.
-func (c *Client) WaitTrainingExport(ctx context.Context, id string) (*TrainingExport, error) {
+// WaitTrainingExport polls an export through c until it is no longer
+// running and returns it (completed or failed), or the context's error.
+func WaitTrainingExport(ctx context.Context, c *Client, id string) (*TrainingExport, error) {
 	for {
 		x, err := c.TrainingExport(ctx, id)
 		if err != nil || x.Status != "running" {

@@ -83,7 +83,7 @@ func TestTrainingExports(t *testing.T) {
 
 		x := got(api.CreateTrainingExport(ctx, client.NewTrainingExport{Model: m.ID, Categories: []string{"user.content.search_query",
 			"user.content.video_reference"}, Deidentify: "redact", Shards: 4})).must(t)
-		x = got(api.WaitTrainingExport(ctx, x.ID)).must(t)
+		x = got(client.WaitTrainingExport(ctx, api, x.ID)).must(t)
 		if x.Status != "completed" || x.Subjects != 2 || x.Skipped != 2 || x.Rows != 2 || x.Files != 1 {
 			t.Fatalf("export: %+v; want alpha and delta in, bravo (objected) and charlie (restricted) out", x)
 		}
@@ -141,13 +141,13 @@ func TestTrainingExports(t *testing.T) {
 		// Aggregates: a group of two is kept at k=2 and suppressed at k=3.
 		agg := got(api.CreateTrainingExport(ctx, client.NewTrainingExport{Purpose: "train_ai_system",
 			Categories: []string{"user.content.search_query"}, Deidentify: "aggregate", K: 2})).must(t)
-		agg = got(api.WaitTrainingExport(ctx, agg.ID)).must(t)
+		agg = got(client.WaitTrainingExport(ctx, api, agg.ID)).must(t)
 		if agg.Rows != 1 || agg.Suppressed != 0 {
 			t.Fatalf("aggregate k=2: %+v", agg)
 		}
 		agg = got(api.CreateTrainingExport(ctx, client.NewTrainingExport{Purpose: "train_ai_system",
 			Categories: []string{"user.content.search_query"}, Deidentify: "aggregate", K: 3})).must(t)
-		agg = got(api.WaitTrainingExport(ctx, agg.ID)).must(t)
+		agg = got(client.WaitTrainingExport(ctx, api, agg.ID)).must(t)
 		if agg.Rows != 0 || agg.Suppressed != 1 {
 			t.Fatalf("aggregate k=3: %+v", agg)
 		}
@@ -207,7 +207,7 @@ func clientTraining(ctx context.Context, t *testing.T, b testdb.Backend, log *ro
 	}
 	x := got(c.CreateTrainingExport(ctx, client.NewTrainingExport{Model: m.ID, Categories: []string{"user.content.search_query",
 		"user.content.video_reference"}, Deidentify: "redact"})).must(t)
-	x = got(c.WaitTrainingExport(ctx, x.ID)).must(t)
+	x = got(client.WaitTrainingExport(ctx, c, x.ID)).must(t)
 	fz := got(c.TrainingFiles(ctx, x.ID)).must(t)
 	fz.Close()
 	if got(c.TrainingExport(ctx, x.ID)).must(t).Rows != 1 {
@@ -299,7 +299,7 @@ func TestTrainingExportConsent(t *testing.T) {
 	expect(t, r, 201)
 	wait, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	done := got(s.api(key).WaitTrainingExport(wait, r.JSON(t)["id"].(string))).must(t)
+	done := got(client.WaitTrainingExport(wait, s.api(key), r.JSON(t)["id"].(string))).must(t)
 	r = s.do("GET", "/v1/training-exports/"+done.ID, key, nil)
 	x := r.JSON(t)
 	if x["subjects"] != float64(1) || x["skipped"] != float64(3) {
