@@ -25,6 +25,7 @@ type dashboard struct {
 	JobsError string
 	// Requests are the open requests nearest their deadline (overdue
 	// first), of OpenRequests in all.
+	Files        []vault.FileSummary
 	Requests     []*requests.RequestView
 	OpenRequests int
 	Overdue      int
@@ -130,6 +131,7 @@ type person struct {
 	// Break-glass: the justifications that need a privacy officer's
 	// approval, this staff member's grants in force for the person, and
 	// whether the last read was masked for want of one.
+	Files        []vault.FileSummary
 	Requests     []*requests.RequestView
 	Holds        []*holds.HoldView
 	NeedApproval []string
@@ -186,6 +188,9 @@ func (h *Handler) personPage(w http.ResponseWriter, r *http.Request) {
 		p.Disclosures, _ = h.c.Disclose.List(ctx, s.ID, 50)
 	}
 	c := steward.CallerFrom(ctx)
+	if c.Scopes.Has(steward.ScopeFilesRead) {
+		p.Files, _ = h.c.Vault.ListFiles(ctx, s.ID)
+	}
 	if h.c.Requests != nil && (c.Scopes.Has(steward.ScopeRequestsManage) || c.Scopes.Has(steward.ScopeRequestsWrite)) {
 		p.Requests, _ = h.c.Requests.List(ctx, requests.Filter{SubjectID: s.ID, Limit: 50})
 	}

@@ -269,3 +269,32 @@ func (v *Vault) deleteFile(ctx context.Context, c *steward.Caller, f *steward.Fi
 		Categories: []string{f.Category}, Decision: steward.DecisionAllow})
 	return err
 }
+
+// FileSummary is what a listing shows of a file: never its content or its
+// digest.
+type FileSummary struct {
+	ID        string     `json:"id"`
+	Category  string     `json:"category"`
+	Size      int64      `json:"size"`
+	Ephemeral bool       `json:"ephemeral"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+}
+
+// ListFiles lists a subject's files (scope files:read): metadata only,
+// for the console's person page.
+func (v *Vault) ListFiles(ctx context.Context, subjectID string) ([]FileSummary, error) {
+	c, err := require(ctx, steward.ScopeFilesRead)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := v.store.SubjectFiles(ctx, c.TenantID, subjectID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]FileSummary, len(fs))
+	for i, f := range fs {
+		out[i] = FileSummary{ID: f.ID, Category: f.Category, Size: f.Size, Ephemeral: f.Ephemeral, CreatedAt: f.CreatedAt, ExpiresAt: f.ExpiresAt}
+	}
+	return out, nil
+}

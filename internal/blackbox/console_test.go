@@ -177,11 +177,11 @@ func TestConsoleSecurity(t *testing.T) {
 // and the agent's read under the grant shows the value. Every form
 // refuses a missing CSRF token.
 func TestConsoleRequestsAndGrants(t *testing.T) {
-	s := start(t, testdb.Backends()[0], "--requests-approval", "erasure")
+	s := start(t, testdb.Backends()[0], "--requests-approval", "restriction")
 	app := s.appKey("records:write", "records:read", "requests:write", "requests:verify")
 	sub := s.subject(app, map[string]any{"external_id": "console-2"})
 	expect(t, s.do("PUT", "/v1/subjects/"+sub+"/data/user.contact.email", app, map[string]any{"value": "hedy@example.org"}), 204)
-	r := s.do("POST", "/v1/requests", app, map[string]any{"type": "erasure", "subject": map[string]any{"id": sub}, "verified_by": "application"})
+	r := s.do("POST", "/v1/requests", app, map[string]any{"type": "restriction", "subject": map[string]any{"id": sub}, "verified_by": "application"})
 	expect(t, r, 201)
 	req := r.JSON(t)["id"].(string)
 	const pass = "a long passphrase for the console"
@@ -224,8 +224,10 @@ func TestConsoleRequestsAndGrants(t *testing.T) {
 	// The person's page lists their requests and the holds on them.
 	hold := s.do("POST", "/v1/holds", s.appKey("holds:manage"), map[string]any{"subject": sub, "reason": "litigation 7"})
 	expect(t, hold, 201)
-	if p := officer.get("/console/people/" + sub); !strings.Contains(p.body, req) || !strings.Contains(p.body, "litigation 7") {
-		t.Fatalf("person page without the request or the hold:\n%s", p.body)
+	f := s.upload(s.appKey("files:write"), sub, "user.content.product_image", false, []byte("a photo"))
+	if p := officer.get("/console/people/" + sub); !strings.Contains(p.body, req) || !strings.Contains(p.body, "litigation 7") ||
+		!strings.Contains(p.body, f["id"].(string)) {
+		t.Fatalf("person page without the request, the hold or the file:\n%s", p.body)
 	}
 
 	// Break-glass.
