@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/steward-privacy/steward/internal/mailpit"
+	"github.com/steward-privacy/steward/internal/testdb"
 )
 
 // upcomingPolicy is the starter policy as the next version, effective in
@@ -132,5 +133,35 @@ func TestPolicyChangeNotices(t *testing.T) {
 		if strings.Contains(s.stderr.String()+s.stdout.String(), e) {
 			t.Fatalf("an address reached the server's output")
 		}
+	}
+}
+
+// TestPolicyStageCLI: `steward policy stage FILE --effective DATE` stages
+// through the running server and prints the material changes and the
+// notices (here to the --dev-mail printer); a date sooner than the policy
+// allows exits 1 with the server's reason.
+func TestPolicyStageCLI(t *testing.T) {
+	s := start(t, testdb.Backends()[0], "--dev-mail", "--job-interval", "1s")
+	app := s.appKey("records:write")
+	s.subject(app, map[string]any{"external_id": "cli-1", "email": "cli.person@example.org"})
+	dir := t.TempDir()
+	write := func(name, src string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	env := []string{"STEWARD_SERVER_URL=" + s.URL, "STEWARD_API_KEY=" + s.Key}
+	soon, soonDate := upcomingPolicy(t, "2099-11", 5)
+	out, code := runCLIEnv(t, env, "policy", "stage", write("soon.yaml", soon), "--effective", soonDate)
+	if code != 1 || !strings.Contains(out, "days before a change") {
+		t.Fatalf("too soon: exit %d\n%s", code, out)
+	}
+	src, effective := upcomingPolicy(t, "2099-12", 60)
+	out, code = runCLIEnv(t, env, "policy", "stage", write("next.yaml", src), "--effective", effective, "--wait", "30s")
+	if code != 0 || !strings.Contains(out, "staged: version 2099-12") || !strings.Contains(out, "support-ticket") ||
+		!strings.Contains(out, "notices: 1 people; 1 sent") {
+		t.Fatalf("stage: exit %d\n%s", code, out)
 	}
 }
