@@ -37,7 +37,9 @@ func (a *auditLog) Append(_ context.Context, e *steward.AuditEvent) error {
 	return nil
 }
 
-func (a *auditLog) AppendChained(ctx context.Context, e *steward.AuditEvent) error { return a.Append(ctx, e) }
+func (a *auditLog) AppendChained(ctx context.Context, e *steward.AuditEvent) error {
+	return a.Append(ctx, e)
+}
 
 func (a *auditLog) actions(action string) []*steward.AuditEvent {
 	a.mu.Lock()
