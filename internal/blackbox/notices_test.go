@@ -2,6 +2,7 @@ package blackbox
 
 import (
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -71,6 +72,10 @@ func TestPolicyChangeNotices(t *testing.T) {
 		if r.Status != bad.code || !strings.Contains(string(r.Body), bad.want) {
 			t.Fatalf("stage %q: %d %s; want %d with %q", bad.want, r.Status, r.Body, bad.code, bad.want)
 		}
+		expect(t, r, bad.code) // problem+json
+		if vs := s.do("GET", "/v1/policy/versions", app, nil).JSON(t)["versions"].([]any); len(vs) != 1 {
+			t.Fatalf("refused %q but %d versions stored", bad.want, len(vs))
+		}
 	}
 	expect(t, s.do("GET", "/v1/policy/upcoming", app, nil), 404)
 
@@ -133,4 +138,29 @@ func TestPolicyChangeNotices(t *testing.T) {
 			t.Fatalf("an address reached the server's output")
 		}
 	}
+
+	// The effective date comes: the test moves the staged version's date
+	// into the past in the database (the binary's clock is the real one),
+	// and the running server puts it in force through the same path as on
+	// the date (policies: the poll finds it due), within its poll interval.
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(data, "steward.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE policy_versions SET effective = ? WHERE version = '2099-01'`,
+		time.Now().Add(-time.Hour).UnixMicro()); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if v := s.do("GET", "/v1/policy", app, nil).JSON(t)["version"]; v == "2099-01" {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("in force after the effective date: %v", v)
+		}
+	}
+	if ev := s.do("GET", "/v1/events", app, nil); !strings.Contains(string(ev.Body), `"policy.changed"`) {
+		t.Fatalf("outbox without policy.changed: %s", ev.Body)
+	}
+	expect(t, s.do("GET", "/v1/policy/upcoming", app, nil), 404)
 }
