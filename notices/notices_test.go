@@ -13,53 +13,12 @@ import (
 	"time"
 
 	"github.com/steward-privacy/steward"
-	"github.com/steward-privacy/steward/examples"
 	"github.com/steward-privacy/steward/internal/testdb"
+	"github.com/steward-privacy/steward/internal/testpolicy"
 	"github.com/steward-privacy/steward/notices"
 	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/sqlstore"
 )
-
-// auditLog keeps audit events in memory.
-type auditLog struct {
-	mu     sync.Mutex
-	events []*steward.AuditEvent
-}
-
-func (a *auditLog) Append(_ context.Context, e *steward.AuditEvent) error {
-	if err := e.Validate(); err != nil {
-		return err
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	c := *e
-	a.events = append(a.events, &c)
-	return nil
-}
-
-func (a *auditLog) AppendChained(ctx context.Context, e *steward.AuditEvent) error {
-	return a.Append(ctx, e)
-}
-
-func (a *auditLog) actions(action string) []*steward.AuditEvent {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	var out []*steward.AuditEvent
-	for _, e := range a.events {
-		if e.Action == action {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 // contacts are the subjects' addresses; a subject not in the map was
 // erased.
@@ -106,8 +65,8 @@ func (m *mailer) count(to string) int {
 type fixture struct {
 	db       *sqlstore.DB
 	pols     *policies.Service
-	audit    *auditLog
-	clock    *clock
+	audit    *testpolicy.AuditLog
+	clock    *testpolicy.Clock
 	contacts *contacts
 	mail     *mailer
 	tenants  []string
@@ -121,10 +80,10 @@ var start = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 func newFixture(t *testing.T, b testdb.Backend) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	f := &fixture{db: b.Open(t), audit: &auditLog{}, clock: &clock{t: start}, contacts: &contacts{email: map[string]string{}},
+	f := &fixture{db: b.Open(t), audit: &testpolicy.AuditLog{}, clock: testpolicy.NewClock(start), contacts: &contacts{email: map[string]string{}},
 		mail: &mailer{sent: map[string][]string{}, fail: map[string]int{}}}
-	f.pols = policies.New(policies.Options{Store: f.db, Audit: f.audit, Now: f.clock.now})
-	if _, err := f.pols.Import(ctx, "starter.yaml", starter(t), policies.ImportOptions{}); err != nil {
+	f.pols = policies.New(policies.Options{Store: f.db, Audit: f.audit, Now: f.clock.Now})
+	if _, err := f.pols.Import(ctx, "starter.yaml", testpolicy.Starter(t), policies.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.pols.Sync(ctx); err != nil {
@@ -148,7 +107,7 @@ func newFixture(t *testing.T, b testdb.Backend) *fixture {
 // service is the notices service as one start of the server has it.
 func (f *fixture) service(batch int, withMail bool) *notices.Service {
 	c := notices.Config{Store: f.db, Policies: f.pols, Contacts: f.contacts, Audit: f.audit, PublicURL: "https://steward.test/",
-		Batch: batch, Now: f.clock.now}
+		Batch: batch, Now: f.clock.Now}
 	if withMail {
 		c.Mailer = f.mail
 	}
@@ -179,23 +138,6 @@ func random() []byte {
 	return b
 }
 
-// starter returns the starter policy with edits (old → new pairs).
-func starter(t testing.TB, edits ...string) []byte {
-	t.Helper()
-	b, err := examples.FS.ReadFile(examples.Starter)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(b)
-	for i := 0; i+1 < len(edits); i += 2 {
-		if !strings.Contains(s, edits[i]) {
-			t.Fatalf("starter policy lacks %q", edits[i])
-		}
-		s = strings.Replace(s, edits[i], edits[i+1], 1)
-	}
-	return []byte(s)
-}
-
 // next is the starter as version v effective on date, with a material
 // change (a new reason for staff to read personal data) unless minor.
 func next(t testing.TB, v, date string, minor bool) string {
@@ -205,7 +147,18 @@ func next(t testing.TB, v, date string, minor bool) string {
 	} else {
 		edits = append(edits, "  justifications:\n", "  justifications:\n    support-ticket: Answering a support ticket you opened.\n")
 	}
-	return string(starter(t, edits...))
+	return string(testpolicy.Starter(t, edits...))
+}
+
+// stage stages v2, effective in 40 days with a material change, through
+// svc.
+func (f *fixture) stage(t *testing.T, svc *notices.Service) *notices.Upcoming {
+	t.Helper()
+	up, err := svc.Stage(f.admin, &notices.StageRequest{Source: next(t, "v2", day(40), false), Effective: day(40)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return up
 }
 
 func day(days int) string { return start.AddDate(0, 0, days).Format(time.DateOnly) }
@@ -317,10 +270,7 @@ func TestCampaignBatchesResumes(t *testing.T) {
 		}
 		f.subject(t, f.tenants[0], "", false)            // no email on file
 		f.subject(t, f.tenants[1], "gone@example", true) // erased since
-		up, err := f.service(2, true).Stage(f.admin, &notices.StageRequest{Source: next(t, "v2", day(40), false), Effective: day(40)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		up := f.stage(t, f.service(2, true))
 		if up.Notices == nil || up.Notices.Total != 6 || up.Notices.Pending != 6 || len(up.Material) != 1 ||
 			!strings.Contains(up.Material[0], "support-ticket") || up.NoticeURL != "https://steward.test/privacy/versions/v2" {
 			t.Fatalf("staged: %+v %+v", up, up.Notices)
@@ -362,7 +312,7 @@ func TestCampaignBatchesResumes(t *testing.T) {
 				t.Errorf("%s got %d notices", e, n)
 			}
 		}
-		up, err = first.Upcoming(f.admin)
+		up, err := first.Upcoming(f.admin)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -370,7 +320,7 @@ func TestCampaignBatchesResumes(t *testing.T) {
 			t.Fatalf("progress: %+v", p)
 		}
 		sent := 0
-		for _, e := range f.audit.actions(steward.ActionPolicyNotices) {
+		for _, e := range f.audit.Actions(steward.ActionPolicyNotices) {
 			if e.Actor != notices.Actor || e.Target != "v2" {
 				t.Fatalf("batch audit: %+v", e)
 			}
@@ -387,7 +337,7 @@ func TestCampaignBatchesResumes(t *testing.T) {
 		if sent != 5 {
 			t.Errorf("audited sent = %d; want 5", sent)
 		}
-		if st := f.audit.actions(steward.ActionPolicyStage); len(st) != 2 {
+		if st := f.audit.Actions(steward.ActionPolicyStage); len(st) != 2 {
 			t.Errorf("policy.stage events: %d; want one per tenant", len(st))
 		}
 		text := f.mail.sent[emails[0]][0]
@@ -411,9 +361,7 @@ func TestFailedNoticeRetried(t *testing.T) {
 		f.mail.fail["flaky@example.org"] = 2
 		f.mail.fail["down@example.org"] = -1
 		svc := f.service(100, true)
-		if _, err := svc.Stage(f.admin, &notices.StageRequest{Source: next(t, "v2", day(40), false), Effective: day(40)}); err != nil {
-			t.Fatal(err)
-		}
+		f.stage(t, svc)
 		for range 10 {
 			if n, err := svc.Send(ctx); err != nil {
 				t.Fatal(err)
@@ -444,9 +392,7 @@ func TestRecordPolicyNoticeOnce(t *testing.T) {
 		f := newFixture(t, b)
 		ctx := context.Background()
 		f.subject(t, f.tenants[0], "a@example.org", false)
-		if _, err := f.service(100, true).Stage(f.admin, &notices.StageRequest{Source: next(t, "v2", day(40), false), Effective: day(40)}); err != nil {
-			t.Fatal(err)
-		}
+		f.stage(t, f.service(100, true))
 		pending, err := f.db.PendingPolicyNotices(ctx, "v2", 10)
 		if err != nil || len(pending) != 1 || pending[0].Attempts != 0 {
 			t.Fatalf("pending: %+v %v", pending, err)
@@ -486,14 +432,12 @@ func TestStagedComesIntoForce(t *testing.T) {
 		f := newFixture(t, b)
 		ctx := context.Background()
 		f.subject(t, f.tenants[0], "late@example.org", false)
-		if _, err := f.service(100, true).Stage(f.admin, &notices.StageRequest{Source: next(t, "v2", day(40), false), Effective: day(40)}); err != nil {
-			t.Fatal(err)
-		}
-		f.clock.set(start.AddDate(0, 0, 39))
+		f.stage(t, f.service(100, true))
+		f.clock.Set(start.AddDate(0, 0, 39))
 		if cur, err := f.pols.Sync(ctx); err != nil || cur.Version.Version != "2026-05-21" {
 			t.Fatalf("the day before: %v, %v", cur.Version.Version, err)
 		}
-		f.clock.set(start.AddDate(0, 0, 40).Truncate(24 * time.Hour))
+		f.clock.Set(start.AddDate(0, 0, 40).Truncate(24 * time.Hour))
 		cur, err := f.pols.Sync(ctx)
 		if err != nil || cur.Version.Version != "v2" {
 			t.Fatalf("on the date: %v, %v", cur.Version.Version, err)
