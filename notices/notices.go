@@ -26,6 +26,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/policy"
@@ -64,12 +66,16 @@ type Config struct {
 	// Batch is how many notices one run of the job sends per campaign
 	// (default 100).
 	Batch int
-	Now   func() time.Time
+	// Rate caps the notices mailed per second (0: no cap), for mail
+	// relays that throttle senders.
+	Rate float64
+	Now  func() time.Time
 }
 
 // Service stages policies and sends their notices.
 type Service struct {
-	c Config
+	c     Config
+	limit *rate.Limiter // nil: no cap
 }
 
 // New returns a Service.
@@ -81,7 +87,11 @@ func New(c Config) *Service {
 		c.Batch = 100
 	}
 	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
-	return &Service{c: c}
+	s := &Service{c: c}
+	if c.Rate > 0 {
+		s.limit = rate.NewLimiter(rate.Limit(c.Rate), 1)
+	}
+	return s
 }
 
 // Actor is the audit actor of the sending job.

@@ -15,8 +15,11 @@ import (
 // Send sends one batch of notices of every campaign still sending,
 // records each result, audits the batch per tenant with counts, and
 // finishes a campaign with nothing pending. It returns how many notices
-// it attempted; the job scheduler runs it under the lease, so one replica
-// sends, and a restart resumes from the recorded results.
+// it settled (sent, or found without address or erased: failed sends,
+// retried later, do not count), so that the job repeats it while the
+// mail server takes notices and stops, to try again at its next run, when
+// it takes none. The job scheduler runs it under the lease, so one
+// replica sends, and a restart resumes from the recorded results.
 func (s *Service) Send(ctx context.Context) (int, error) {
 	if s.c.Mailer == nil {
 		return 0, nil
@@ -67,6 +70,11 @@ func (s *Service) sendBatch(ctx context.Context, camp *steward.PolicyCampaign) (
 				d.Result = steward.NoticeNoEmail
 			default:
 				d.Result = steward.NoticeSent
+				if s.limit != nil {
+					if err := s.limit.Wait(ctx); err != nil {
+						return err
+					}
+				}
 				if err := s.c.Mailer.Send(ctx, email, subject, body); err != nil {
 					if ctx.Err() != nil {
 						return ctx.Err()
@@ -79,7 +87,9 @@ func (s *Service) sendBatch(ctx context.Context, camp *steward.PolicyCampaign) (
 			if err != nil {
 				return err
 			}
-			attempted++
+			if d.Result != steward.NoticeFailed {
+				attempted++
+			}
 			if !ok {
 				continue // another replica recorded it meanwhile (it took the lease over)
 			}

@@ -38,13 +38,14 @@ func upcomingPolicy(t *testing.T, version string, days int) (src, effective stri
 // staged; staged, every person with an email on file gets one mail with
 // the material change in words and the new notice's link, the person
 // without an email none; the server is killed mid-campaign (batches of
-// two) and the restarted one finishes it without mailing anyone twice;
-// the outbox has policy.upcoming; the new notice is public.
+// two, four a second at most) and the restarted one finishes it without
+// mailing anyone twice; the outbox has policy.upcoming; the new notice is
+// public; on its effective date the staged version comes into force.
 func TestPolicyChangeNotices(t *testing.T) {
 	mp := mailpit.FromEnv(t)
 	data := filepath.Join(t.TempDir(), "data")
 	args := []string{"--data", data, "--smtp-url", mp.SMTP + "?tls=none", "--mail-from", "privacy@steward.test", "--job-interval", "1s",
-		"--job-lease", "3s", "--notice-batch", "2"}
+		"--job-lease", "3s", "--notice-batch", "2", "--notice-rate", "4"}
 	s := startArgs(t, data, args...)
 	app := s.appKey("records:write", "records:read", "policy:read", "events:read")
 	var tag [4]byte
@@ -91,7 +92,8 @@ func TestPolicyChangeNotices(t *testing.T) {
 	}
 	expect(t, s.do("POST", "/v1/policy/upcoming", s.Key, map[string]any{"source": src, "effective": effective}), 409)
 
-	// Kill the server once a batch or two went out; the next start resumes.
+	// Kill the server once a batch or two went out (4 notices a second at
+	// most); the next start resumes.
 	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		n := s.do("GET", "/v1/policy/upcoming", app, nil).JSON(t)["notices"].(map[string]any)
 		if n["sent"].(float64) >= 2 && n["pending"].(float64) > 0 {
