@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/jobs"
 	"github.com/steward-privacy/steward/notices"
@@ -17,8 +19,14 @@ func (a *app) openNotices(v *vault.Vault, pols *policies.Service, audit steward.
 }
 
 // noticeJobs sends the notices of staged policies, batch after batch
-// while the mail server takes them (each result is recorded as it goes,
-// so GET /v1/policy/upcoming shows the progress).
+// while the mail server takes them, for at most noticeRunBudget a run
+// (each result is recorded as it goes, so GET /v1/policy/upcoming shows
+// the progress).
 func (a *app) noticeJobs(n *notices.Service) []jobs.Job {
-	return []jobs.Job{{Name: "policy.notices", Every: a.cfg.JobInterval, Run: drain(n.Send)}}
+	return []jobs.Job{{Name: "policy.notices", Every: a.cfg.JobInterval, Run: drainFor(n.Send, noticeRunBudget)}}
 }
+
+// noticeRunBudget bounds one run of the notices job, so that retention,
+// audit checkpoints and the other jobs of the scheduler keep their pace
+// during a campaign to many people.
+const noticeRunBudget = 20 * time.Second
