@@ -26,6 +26,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/policy"
@@ -64,12 +66,16 @@ type Config struct {
 	// Batch is how many notices one run of the job sends per campaign
 	// (default 100).
 	Batch int
-	Now   func() time.Time
+	// Rate caps the notices mailed per second (0: no cap), for mail
+	// relays that throttle senders.
+	Rate float64
+	Now  func() time.Time
 }
 
 // Service stages policies and sends their notices.
 type Service struct {
-	c Config
+	c     Config
+	limit *rate.Limiter // nil: no cap
 }
 
 // New returns a Service.
@@ -81,7 +87,11 @@ func New(c Config) *Service {
 		c.Batch = 100
 	}
 	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
-	return &Service{c: c}
+	s := &Service{c: c}
+	if c.Rate > 0 {
+		s.limit = rate.NewLimiter(rate.Limit(c.Rate), 1)
+	}
+	return s
 }
 
 // Actor is the audit actor of the sending job.
@@ -134,9 +144,12 @@ func (s *Service) Stage(ctx context.Context, in *StageRequest) (*Upcoming, error
 	if len(in.Source) == 0 || len(in.Source) > maxSource {
 		return nil, steward.Invalid("source", "must be a policy file of at most 1 MiB")
 	}
-	p, _, err := policies.Compile("upcoming.yaml", []byte(in.Source))
-	if err != nil {
+	v, p, err := s.c.Policies.Prepare(ctx, "upcoming.yaml", []byte(in.Source))
+	if _, isProblems := policy.AsProblems(err); isProblems {
 		return nil, problems(err)
+	}
+	if err != nil {
+		return nil, err
 	}
 	if string(p.Organisation.Effective) != in.Effective {
 		return nil, steward.Invalid("effective", "must be the file's organisation.effective (it says "+
@@ -144,31 +157,19 @@ func (s *Service) Stage(ctx context.Context, in *StageRequest) (*Upcoming, error
 	}
 	cur := s.c.Policies.Current()
 	now := s.c.Now().UTC()
-	earliest := now.Truncate(24*time.Hour).AddDate(0, 0, max(cur.Policy.Changes.DaysBefore, 1))
-	if eff.Before(earliest) {
-		return nil, &steward.Error{Code: steward.EINVALID, Reasons: []string{"days_before:" + strconv.Itoa(cur.Policy.Changes.DaysBefore)},
+	days := cur.Policy.Changes.DaysBefore
+	if earliest := EarliestEffective(now, days); eff.Before(earliest) {
+		return nil, &steward.Error{Code: steward.EINVALID, Reasons: []string{"days_before:" + strconv.Itoa(days)},
 			Message: fmt.Sprintf("the policy in force promises notice %d days before a change: the earliest effective date is %s",
-				cur.Policy.Changes.DaysBefore, earliest.Format(time.DateOnly)),
+				days, earliest.Format(time.DateOnly)),
 			Fields: []steward.FieldError{{Path: "effective", Message: "at least changes.days_before days from now, and in the future"}}}
 	}
-	version := p.Organisation.Version
-	if _, err := s.c.Store.PolicyVersion(ctx, version); err == nil {
-		return nil, steward.Errorf(steward.ECONFLICT, "version %s is stored already: give the new policy a new organisation.version", version)
-	} else if steward.ErrorCode(err) != steward.ENOTFOUND {
-		return nil, err
-	}
+	version := v.Version
 	changes := diff.Compare(cur.Policy, p)
 	material := describe(diff.Material(changes))
 	if len(material) > 0 && s.c.Mailer == nil {
 		return nil, &steward.Error{Code: steward.EUNAVAILABLE, Reasons: []string{ReasonEmailNotConfigured},
 			Message: "the changes are material and email is not configured (smtp_url and mail_from): the people could not be told"}
-	}
-	imp, err := s.c.Policies.Import(ctx, "upcoming.yaml", []byte(in.Source), policies.ImportOptions{})
-	if err != nil {
-		return nil, err
-	}
-	if !imp.Staged {
-		return nil, steward.Errorf(steward.ECONFLICT, "the version was not staged")
 	}
 	up := &Upcoming{Version: version, Effective: in.Effective, From: cur.Version.Version, Changes: len(changes), Material: material,
 		NoticeURL: s.c.PublicURL + "/privacy/versions/" + version}
@@ -176,21 +177,27 @@ func (s *Service) Stage(ctx context.Context, in *StageRequest) (*Upcoming, error
 	if err != nil {
 		return nil, err
 	}
-	recipients := 0
-	if len(material) > 0 {
-		var events []*steward.Event
-		for _, t := range tenants {
-			ev, err := steward.NewEvent(t.ID, steward.EventPolicyUpcoming, now, upcomingEvent{Version: version, Effective: in.Effective,
-				From: up.From, Material: len(material)})
-			if err != nil {
-				return nil, err
-			}
-			events = append(events, ev)
-		}
-		if recipients, err = s.c.Store.CreatePolicyCampaign(ctx, &steward.PolicyCampaign{Version: version, Effective: eff,
-			Material: len(material), CreatedAt: now, CreatedBy: c.Actor()}, events); err != nil {
+	// The version, its campaign (when something material changes: nobody
+	// needs telling otherwise) and every tenant's policy.upcoming are
+	// stored in one transaction: a crash stages all of it or nothing, so a
+	// staged version never lacks its notices.
+	events := make([]*steward.Event, 0, len(tenants))
+	for _, t := range tenants {
+		ev, err := steward.NewEvent(t.ID, steward.EventPolicyUpcoming, now, upcomingEvent{Version: version, Effective: in.Effective,
+			From: up.From, Material: len(material)})
+		if err != nil {
 			return nil, err
 		}
+		events = append(events, ev)
+	}
+	var camp *steward.PolicyCampaign
+	if len(material) > 0 {
+		camp = &steward.PolicyCampaign{Version: version, From: up.From, Effective: eff, Material: len(material), CreatedAt: now,
+			CreatedBy: c.Actor()}
+	}
+	recipients, err := s.c.Store.StagePolicyVersion(ctx, v, camp, events)
+	if err != nil {
+		return nil, err
 	}
 	for _, t := range tenants {
 		e := steward.NewAuditEvent(ctx, c, steward.ActionPolicyStage, now)
@@ -201,6 +208,19 @@ func (s *Service) Stage(ctx context.Context, in *StageRequest) (*Upcoming, error
 		}
 	}
 	return up, s.progress(ctx, up)
+}
+
+// EarliestEffective is the first effective date (midnight UTC) a policy
+// staged at now may take when the policy in force promises notice
+// daysBefore days before a change: the people are told from now, so the
+// date is at least daysBefore whole days away, and always in the future.
+func EarliestEffective(now time.Time, daysBefore int) time.Time {
+	t := now.UTC().Add(time.Duration(max(daysBefore, 0)) * 24 * time.Hour)
+	day := t.Truncate(24 * time.Hour)
+	if day.Before(t) || !day.After(now) {
+		day = day.AddDate(0, 0, 1)
+	}
+	return day
 }
 
 // upcomingEvent is the data of policy.upcoming.

@@ -2,6 +2,7 @@ package notices
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -14,8 +15,11 @@ import (
 // Send sends one batch of notices of every campaign still sending,
 // records each result, audits the batch per tenant with counts, and
 // finishes a campaign with nothing pending. It returns how many notices
-// it attempted; the job scheduler runs it under the lease, so one replica
-// sends, and a restart resumes from the recorded results.
+// it settled (sent, or found without address or erased: failed sends,
+// retried later, do not count), so that the job repeats it while the
+// mail server takes notices and stops, to try again at its next run, when
+// it takes none. The job scheduler runs it under the lease, so one
+// replica sends, and a restart resumes from the recorded results.
 func (s *Service) Send(ctx context.Context) (int, error) {
 	if s.c.Mailer == nil {
 		return 0, nil
@@ -48,37 +52,65 @@ func (s *Service) sendBatch(ctx context.Context, camp *steward.PolicyCampaign) (
 	if err != nil {
 		return 0, err
 	}
-	done := make([]steward.PolicyNoticeResult, 0, len(pending))
+	// Each result is stored as soon as the mail server answered, so a
+	// crash (kill -9, a lost lease) mails again at most the one notice in
+	// flight, never the batch.
+	attempted := 0
 	counts := map[string]map[string]int{} // tenant → result → n
-	for _, r := range pending {
-		d := steward.PolicyNoticeResult{PolicyRecipient: r}
-		email, err := s.c.Contacts.NoticeEmail(ctx, r.TenantID, r.SubjectID, camp.Version)
-		switch {
-		case steward.ErrorCode(err) == steward.ENOTFOUND:
-			d.Result = steward.NoticeErased
-		case err != nil:
-			return 0, err
-		case email == "":
-			d.Result = steward.NoticeNoEmail
-		default:
-			d.Result = steward.NoticeSent
-			if err := s.c.Mailer.Send(ctx, email, subject, body); err != nil {
-				if ctx.Err() != nil {
-					return 0, ctx.Err()
+	err = func() error {
+		for _, r := range pending {
+			d := steward.PolicyNoticeResult{PolicyRecipient: r}
+			email, err := s.c.Contacts.NoticeEmail(ctx, r.TenantID, r.SubjectID, camp.Version)
+			switch {
+			case steward.ErrorCode(err) == steward.ENOTFOUND:
+				d.Result = steward.NoticeErased
+			case err != nil:
+				return err
+			case email == "":
+				d.Result = steward.NoticeNoEmail
+			default:
+				d.Result = steward.NoticeSent
+				if s.limit != nil {
+					if err := s.limit.Wait(ctx); err != nil {
+						return err
+					}
 				}
-				d.Result = steward.NoticeFailed
+				if err := s.c.Mailer.Send(ctx, email, subject, body); err != nil {
+					if ctx.Err() != nil {
+						return ctx.Err()
+					}
+					d.Result = steward.NoticeFailed // retried at the next run until MaxNoticeAttempts
+				}
 			}
+			d.NotifiedAt = s.c.Now().UTC()
+			ok, err := s.c.Store.RecordPolicyNotice(context.WithoutCancel(ctx), camp.Version, d)
+			if err != nil {
+				return err
+			}
+			if d.Result != steward.NoticeFailed {
+				attempted++
+			}
+			if !ok {
+				continue // another replica recorded it meanwhile (it took the lease over)
+			}
+			if counts[r.TenantID] == nil {
+				counts[r.TenantID] = map[string]int{}
+			}
+			counts[r.TenantID][d.Result]++
 		}
-		d.NotifiedAt = s.c.Now().UTC()
-		done = append(done, d)
-		if counts[r.TenantID] == nil {
-			counts[r.TenantID] = map[string]int{}
-		}
-		counts[r.TenantID][d.Result]++
-	}
-	if err := s.c.Store.RecordPolicyNotices(ctx, camp.Version, done); err != nil {
-		return 0, err
-	}
+		return nil
+	}()
+	return attempted, errors.Join(err, s.auditBatch(context.WithoutCancel(ctx), camp, counts))
+}
+
+// auditBatch records one policy.notices event per tenant of a batch, with
+// the count of each result. One event per batch rather than per notice:
+// each address read is already an audit event of its own
+// (subject.contact_read by system:policy-notices, with the subject id and
+// the version), and who was told when, with what result, is in the
+// campaign's table; a second event per person would double the chain for
+// nothing an auditor cannot already see.
+func (s *Service) auditBatch(ctx context.Context, camp *steward.PolicyCampaign, counts map[string]map[string]int) error {
 	for tenant, byResult := range counts {
 		e := &steward.AuditEvent{TenantID: tenant, Actor: Actor, Action: steward.ActionPolicyNotices, Target: camp.Version,
 			Time: s.c.Now().UTC(), Decision: steward.DecisionAllow}
@@ -88,10 +120,10 @@ func (s *Service) sendBatch(ctx context.Context, camp *steward.PolicyCampaign) (
 			}
 		}
 		if err := s.c.Audit.Append(ctx, e); err != nil {
-			return 0, err
+			return err
 		}
 	}
-	return len(done), nil
+	return nil
 }
 
 // message renders a campaign's mail from the policies: the organisation,
@@ -106,10 +138,18 @@ func (s *Service) message(ctx context.Context, camp *steward.PolicyCampaign) (su
 	if err != nil {
 		return "", "", err
 	}
-	cur := s.c.Policies.Current()
-	base := cur.Policy
-	if cur.Version.Version == camp.Version { // in force already: compare with what it replaced is gone; say what it is
-		base = next
+	// The changes from the version in force when it was staged: the same
+	// words whenever the notice is sent, even after the new version came
+	// into force.
+	base := s.c.Policies.Current().Policy
+	if camp.From != "" {
+		from, err := s.c.Store.PolicyVersion(ctx, camp.From)
+		if err != nil {
+			return "", "", err
+		}
+		if base, err = policy.Parse("policy version "+camp.From, from.Source); err != nil {
+			return "", "", err
+		}
 	}
 	org := next.Organisation.Name
 	date := camp.Effective.UTC().Format(time.DateOnly)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/steward-privacy/steward/internal/testdb"
+	"github.com/steward-privacy/steward/internal/testpolicy"
 )
 
 // BenchmarkConsentStale: the check a read needing consent makes, with three
@@ -31,12 +32,12 @@ func BenchmarkPoll(b *testing.B) {
 }
 
 func benchFixture(b *testing.B) *fixture {
-	f := &fixture{db: testdb.SQLite(b), audit: &auditLog{}, clock: &clock{}}
-	f.clock.set(f.clock.now().AddDate(2026, 11, 0))
+	f := &fixture{db: testdb.SQLite(b), audit: &testpolicy.AuditLog{}, clock: &testpolicy.Clock{}}
+	f.clock.Set(f.clock.Now().AddDate(2026, 11, 0))
 	f.svc = f.service(f.db)
 	ctx := context.Background()
-	for _, src := range [][]byte{starter(b), starter(b, concat(version("2026-06", "2026-06-01"), kestrelMore)...),
-		starter(b, concat(version("2026-07", "2026-07-01"), kestrelMore, generationMore)...)} {
+	for _, src := range [][]byte{testpolicy.Starter(b), testpolicy.Starter(b, concat(version("2026-06", "2026-06-01"), kestrelMore)...),
+		testpolicy.Starter(b, concat(version("2026-07", "2026-07-01"), kestrelMore, generationMore)...)} {
 		if _, err := f.svc.Import(ctx, "p.yaml", src, ImportOptions{}); err != nil {
 			b.Fatal(err)
 		}

@@ -218,3 +218,40 @@ func (s *Service) enforce(ctx context.Context, to string, head steward.PolicyHea
 	}
 	return nil
 }
+
+// Prepare checks a policy file to stage through the API, as Import checks
+// one at start, and returns the version to store (not stored: the caller
+// stores it with what goes with it in one transaction) and its policy. A
+// file that does not compile comes back as a policy.Problems error; a
+// version stored already is ECONFLICT; storage regions leaving out a
+// tenant's home region EINVALID. It writes nothing.
+func (s *Service) Prepare(ctx context.Context, name string, src []byte) (*steward.PolicyVersion, *policy.Policy, error) {
+	p, d, err := Compile(name, src)
+	if err != nil {
+		return nil, nil, err
+	}
+	version := p.Organisation.Version
+	if err := steward.ValidatePolicyVersion("organisation.version", version); err != nil {
+		return nil, nil, err
+	}
+	switch _, err := s.opts.Store.PolicyVersion(ctx, version); {
+	case err == nil:
+		return nil, nil, steward.Errorf(steward.ECONFLICT, "version %s is stored already: a version names one text; "+
+			"give the new policy a new organisation.version", version)
+	case steward.ErrorCode(err) != steward.ENOTFOUND:
+		return nil, nil, err
+	}
+	if err := s.checkTenants(ctx, name, d, ""); err != nil {
+		return nil, nil, &steward.Error{Code: steward.EINVALID, Message: err.Error(),
+			Fields: []steward.FieldError{{Path: "source", Message: "regions.storage must keep every tenant's home region"}}}
+	}
+	now := s.opts.Now().UTC()
+	effective := now
+	if p.Organisation.Effective != "" {
+		if effective, err = time.Parse(time.DateOnly, string(p.Organisation.Effective)); err != nil {
+			return nil, nil, err // Parse checked the date
+		}
+	}
+	sum := sha256.Sum256(src)
+	return &steward.PolicyVersion{Version: version, Effective: effective, SHA256: sum[:], Source: src, ImportedAt: now}, p, nil
+}

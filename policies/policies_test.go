@@ -4,73 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/steward-privacy/steward"
-	"github.com/steward-privacy/steward/examples"
 	"github.com/steward-privacy/steward/internal/testdb"
+	"github.com/steward-privacy/steward/internal/testpolicy"
 	"github.com/steward-privacy/steward/sqlstore"
 )
-
-// auditLog records appended events.
-type auditLog struct {
-	mu     sync.Mutex
-	events []*steward.AuditEvent
-}
-
-func (a *auditLog) Append(_ context.Context, e *steward.AuditEvent) error {
-	if err := e.Validate(); err != nil {
-		return err
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.events = append(a.events, e)
-	return nil
-}
-
-func (a *auditLog) AppendChained(ctx context.Context, e *steward.AuditEvent) error {
-	return a.Append(ctx, e)
-}
-
-func (a *auditLog) actions(action string) []*steward.AuditEvent {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	var out []*steward.AuditEvent
-	for _, e := range a.events {
-		if e.Action == action {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// clock is a settable clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-
-// starter returns the starter policy with edits (old → new pairs).
-func starter(t testing.TB, edits ...string) []byte {
-	t.Helper()
-	b, err := examples.FS.ReadFile(examples.Starter)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(b)
-	for i := 0; i+1 < len(edits); i += 2 {
-		if !strings.Contains(s, edits[i]) {
-			t.Fatalf("starter policy lacks %q", edits[i])
-		}
-		s = strings.Replace(s, edits[i], edits[i+1], 1)
-	}
-	return []byte(s)
-}
 
 // version sets the starter's version (and effective date).
 func version(v, effective string) []string {
@@ -101,18 +42,18 @@ func concat(parts ...[]string) []string {
 type fixture struct {
 	db    *sqlstore.DB
 	svc   *Service
-	audit *auditLog
-	clock *clock
+	audit *testpolicy.AuditLog
+	clock *testpolicy.Clock
 }
 
 func newFixture(t *testing.T, b testdb.Backend) *fixture {
-	f := &fixture{db: b.Open(t), audit: &auditLog{}, clock: &clock{t: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}}
+	f := &fixture{db: b.Open(t), audit: &testpolicy.AuditLog{}, clock: testpolicy.NewClock(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))}
 	f.svc = f.service(f.db)
 	return f
 }
 
 func (f *fixture) service(db *sqlstore.DB) *Service {
-	return New(Options{Store: db, Audit: f.audit, Now: f.clock.now, Interval: 10 * time.Millisecond})
+	return New(Options{Store: db, Audit: f.audit, Now: f.clock.Now, Interval: 10 * time.Millisecond})
 }
 
 func (f *fixture) importFile(t *testing.T, src []byte) *Imported {
@@ -129,7 +70,7 @@ func (f *fixture) importFile(t *testing.T, src []byte) *Imported {
 
 func (f *fixture) tenant(t *testing.T, name, region string) string {
 	t.Helper()
-	ten := &steward.Tenant{Name: name, HomeRegion: region, CreatedAt: f.clock.now()}
+	ten := &steward.Tenant{Name: name, HomeRegion: region, CreatedAt: f.clock.Now()}
 	if err := f.db.CreateTenant(context.Background(), ten); err != nil {
 		t.Fatal(err)
 	}
@@ -143,17 +84,17 @@ func TestImportOnce(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, b testdb.Backend) {
 		ctx := context.Background()
 		f := newFixture(t, b)
-		if im := f.importFile(t, starter(t)); !im.New || im.Staged {
+		if im := f.importFile(t, testpolicy.Starter(t)); !im.New || im.Staged {
 			t.Fatalf("first import: %+v", im)
 		}
 		cur := f.svc.Current()
 		if cur.Version.Version != "2026-05-21" || cur.Decider.Version() != "2026-05-21" || len(cur.HTML) == 0 {
 			t.Fatalf("current: %+v", cur.Version)
 		}
-		if im := f.importFile(t, starter(t)); im.New {
+		if im := f.importFile(t, testpolicy.Starter(t)); im.New {
 			t.Fatalf("same file imported again: %+v", im)
 		}
-		_, err := f.svc.Import(ctx, "changed.yaml", starter(t, kestrelMore...), ImportOptions{})
+		_, err := f.svc.Import(ctx, "changed.yaml", testpolicy.Starter(t, kestrelMore...), ImportOptions{})
 		if err == nil || !strings.Contains(err.Error(), `declares organisation.version "2026-05-21", which the database holds already with different text`) {
 			t.Fatalf("same version, other text: %v", err)
 		}
@@ -162,7 +103,7 @@ func TestImportOnce(t *testing.T) {
 			t.Fatalf("versions = %v, %v; want the one, enforced", vs, err)
 		}
 		// The starter is imported only into an empty database.
-		if im, err := f.svc.Import(ctx, "starter", starter(t, version("other", "2026-05-21")...), ImportOptions{KeepStored: true}); err != nil || !im.Skipped {
+		if im, err := f.svc.Import(ctx, "starter", testpolicy.Starter(t, version("other", "2026-05-21")...), ImportOptions{KeepStored: true}); err != nil || !im.Skipped {
 			t.Fatalf("starter over a stored policy: %+v, %v", im, err)
 		}
 	})
@@ -175,9 +116,9 @@ func TestPolicyChange(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, b testdb.Backend) {
 		ctx := context.Background()
 		f := newFixture(t, b)
-		f.importFile(t, starter(t))
+		f.importFile(t, testpolicy.Starter(t))
 		t1, t2 := f.tenant(t, "one", "us"), f.tenant(t, "two", "us")
-		f.importFile(t, starter(t, concat(version("2026-06", "2026-06-01"), kestrelMore)...))
+		f.importFile(t, testpolicy.Starter(t, concat(version("2026-06", "2026-06-01"), kestrelMore)...))
 		if v := f.svc.Current().Version.Version; v != "2026-06" {
 			t.Fatalf("in force: %s; want 2026-06", v)
 		}
@@ -195,7 +136,7 @@ func TestPolicyChange(t *testing.T) {
 				t.Fatalf("event data: %s", evs[0].Data)
 			}
 		}
-		audits := f.audit.actions(steward.ActionPolicyChange)
+		audits := f.audit.Actions(steward.ActionPolicyChange)
 		if len(audits) != 2 || audits[0].Target != "2026-06" || audits[0].Actor != "system:policy" ||
 			!strings.Contains(strings.Join(audits[0].Reasons, " "), "from:2026-05-21 to:2026-06") {
 			t.Fatalf("audit events: %+v", audits)
@@ -209,9 +150,9 @@ func TestPolicyChange(t *testing.T) {
 // purposes are never stale.
 func TestConsentStale(t *testing.T) {
 	f := newFixture(t, testdb.Backends()[0])
-	f.importFile(t, starter(t))
+	f.importFile(t, testpolicy.Starter(t))
 	const gen, v1, v2, v3 = "essential.service.generation", "2026-05-21", "2026-06", "2026-07"
-	f.importFile(t, starter(t, concat(version(v2, "2026-06-01"), kestrelMore)...))
+	f.importFile(t, testpolicy.Starter(t, concat(version(v2, "2026-06-01"), kestrelMore)...))
 	tests := []struct {
 		given, purpose, processor string
 		want                      bool
@@ -237,7 +178,7 @@ func TestConsentStale(t *testing.T) {
 	check("v2")
 	// v3 widens the purpose itself: every consent for it under v1 or v2 is
 	// stale, for every processor.
-	f.importFile(t, starter(t, concat(version(v3, "2026-07-01"), kestrelMore, generationMore)...))
+	f.importFile(t, testpolicy.Starter(t, concat(version(v3, "2026-07-01"), kestrelMore, generationMore)...))
 	tests = []struct {
 		given, purpose, processor string
 		want                      bool
@@ -260,18 +201,18 @@ func TestStaged(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, b testdb.Backend) {
 		ctx := context.Background()
 		f := newFixture(t, b)
-		f.importFile(t, starter(t))
+		f.importFile(t, testpolicy.Starter(t))
 		other := f.service(f.db) // a second replica on the same database
 		if _, err := other.Sync(ctx); err != nil {
 			t.Fatal(err)
 		}
-		im := f.importFile(t, starter(t, concat(version("2027-01", "2027-01-01"), kestrelMore)...))
+		im := f.importFile(t, testpolicy.Starter(t, concat(version("2027-01", "2027-01-01"), kestrelMore)...))
 		if !im.Staged || f.svc.Current().Version.Version != "2026-05-21" {
 			t.Fatalf("future version: %+v, in force %s", im, f.svc.Current().Version.Version)
 		}
 		changed := make(chan string, 1)
 		other.OnChange(func(c *Current) { changed <- c.Version.Version })
-		f.clock.set(time.Date(2027, 1, 1, 0, 0, 1, 0, time.UTC))
+		f.clock.Set(time.Date(2027, 1, 1, 0, 0, 1, 0, time.UTC))
 		runCtx, stop := context.WithCancel(ctx)
 		defer stop()
 		go other.Run(runCtx)
@@ -295,13 +236,13 @@ func TestStaged(t *testing.T) {
 func TestTenantRegions(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, testdb.Backends()[0])
-	_, err := f.svc.Import(ctx, "p.yaml", starter(t), ImportOptions{FirstTenantRegion: "eu"})
+	_, err := f.svc.Import(ctx, "p.yaml", testpolicy.Starter(t), ImportOptions{FirstTenantRegion: "eu"})
 	if err == nil || !strings.Contains(err.Error(), `not in "eu"`) {
 		t.Fatalf("operator region not stored: %v", err)
 	}
-	f.importFile(t, starter(t))
+	f.importFile(t, testpolicy.Starter(t))
 	id := f.tenant(t, "one", "us")
-	_, err = f.svc.Import(ctx, "p.yaml", starter(t, concat(version("eu-only", "2026-06-01"), euOnly)...), ImportOptions{})
+	_, err = f.svc.Import(ctx, "p.yaml", testpolicy.Starter(t, concat(version("eu-only", "2026-06-01"), euOnly)...), ImportOptions{})
 	if err == nil || !strings.Contains(err.Error(), "1 tenant(s)") || !strings.Contains(err.Error(), id+" (us)") {
 		t.Fatalf("tenant region dropped: %v", err)
 	}

@@ -10,39 +10,53 @@ import (
 
 var _ steward.PolicyNoticeStore = (*DB)(nil)
 
-const campaignColumns = `version, effective, material, created_at, created_by, done_at`
+const campaignColumns = `version, from_version, effective, material, created_at, created_by, done_at`
 
 func scanCampaign(row rowScanner) (*steward.PolicyCampaign, error) {
 	c := &steward.PolicyCampaign{}
 	var effective, created int64
 	var done sql.NullInt64
-	if err := row.Scan(&c.Version, &effective, &c.Material, &created, &c.CreatedBy, &done); err != nil {
+	if err := row.Scan(&c.Version, &c.From, &effective, &c.Material, &created, &c.CreatedBy, &done); err != nil {
 		return nil, err
 	}
 	c.Effective, c.CreatedAt, c.DoneAt = fromMicros(effective), fromMicros(created), timePtr(done)
 	return c, nil
 }
 
-// CreatePolicyCampaign stores a campaign with a pending notice for every
-// subject with an email on file, and the events, in one transaction.
-func (db *DB) CreatePolicyCampaign(ctx context.Context, c *steward.PolicyCampaign, events []*steward.Event) (int, error) {
+// StagePolicyVersion stores a staged policy version, the events and, when
+// c is set, its campaign with a pending notice for every subject with an
+// email on file, in one transaction.
+func (db *DB) StagePolicyVersion(ctx context.Context, v *steward.PolicyVersion, c *steward.PolicyCampaign, events []*steward.Event) (int, error) {
+	if err := steward.ValidatePolicyVersion("organisation.version", v.Version); err != nil {
+		return 0, err
+	}
 	var n int64
-	err := db.txKeep(ctx, func(tx *sql.Tx) error { // campaign tables and the outbox only
-		if _, err := tx.ExecContext(ctx, `INSERT INTO policy_campaigns (`+campaignColumns+`) VALUES ($1, $2, $3, $4, $5, NULL)`,
-			c.Version, micros(c.Effective), c.Material, micros(c.CreatedAt), c.CreatedBy); err != nil {
-			return db.translate(err, "this version has a notice campaign already")
+	err := db.txKeep(ctx, func(tx *sql.Tx) error { // policy, campaign tables and the outbox only
+		if err := tx.QueryRowContext(ctx, `INSERT INTO policy_versions (version, sha256, source, effective, imported_at)
+			VALUES ($1, $2, $3, $4, $5) RETURNING seq`,
+			v.Version, v.SHA256, v.Source, micros(v.Effective), micros(v.ImportedAt)).Scan(&v.Seq); err != nil {
+			return db.translate(err, "this policy version is stored already")
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO policy_notices (version, tenant_id, subject_id)
-			SELECT $1, tenant_id, id FROM subjects WHERE email_index IS NOT NULL`, c.Version)
-		if err != nil {
-			return db.translate(err, "")
+		if c != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO policy_campaigns (`+campaignColumns+`) VALUES ($1, $2, $3, $4, $5, $6, NULL)`,
+				c.Version, c.From, micros(c.Effective), c.Material, micros(c.CreatedAt), c.CreatedBy); err != nil {
+				return db.translate(err, "this version has a notice campaign already")
+			}
+			res, err := tx.ExecContext(ctx, `INSERT INTO policy_notices (version, tenant_id, subject_id)
+				SELECT $1, tenant_id, id FROM subjects WHERE email_index IS NOT NULL`, c.Version)
+			if err != nil {
+				return db.translate(err, "")
+			}
+			if n, err = res.RowsAffected(); err != nil {
+				return db.translate(err, "")
+			}
 		}
-		if n, err = res.RowsAffected(); err != nil {
-			return db.translate(err, "")
-		}
-		return insertEvents(ctx, tx, events)
+		return db.translate(insertEvents(ctx, tx, events), "")
 	})
-	return int(n), err
+	if err != nil {
+		return 0, err
+	}
+	return int(n), nil
 }
 
 // PolicyCampaign returns a version's campaign.
@@ -60,28 +74,30 @@ func (db *DB) ActivePolicyCampaigns(ctx context.Context) ([]*steward.PolicyCampa
 		ORDER BY created_at`)
 }
 
-// PendingPolicyNotices returns recipients still to be told.
+// PendingPolicyNotices returns recipients still to be told: never
+// attempted, or failed fewer than MaxNoticeAttempts times, in a stable
+// order (a failed one is retried at the next run).
 func (db *DB) PendingPolicyNotices(ctx context.Context, version string, limit int) ([]steward.PolicyRecipient, error) {
 	return collect(ctx, db, db.r, func(row rowScanner) (steward.PolicyRecipient, error) {
 		var r steward.PolicyRecipient
-		err := row.Scan(&r.TenantID, &r.SubjectID)
+		err := row.Scan(&r.TenantID, &r.SubjectID, &r.Attempts)
 		return r, err
-	}, `SELECT tenant_id, subject_id FROM policy_notices WHERE version = $1 AND result = '' ORDER BY tenant_id, subject_id LIMIT $2`,
-		version, limit)
+	}, `SELECT tenant_id, subject_id, attempts FROM policy_notices WHERE version = $1
+		AND (result = '' OR (result = $2 AND attempts < $3)) ORDER BY tenant_id, subject_id LIMIT $4`,
+		version, steward.NoticeFailed, steward.MaxNoticeAttempts, limit)
 }
 
-// RecordPolicyNotices stores results for recipients still pending.
-func (db *DB) RecordPolicyNotices(ctx context.Context, version string, done []steward.PolicyNoticeResult) error {
-	return db.txKeep(ctx, func(tx *sql.Tx) error { // campaign tables only
-		for _, d := range done {
-			if _, err := tx.ExecContext(ctx, `UPDATE policy_notices SET result = $1, notified_at = $2 WHERE version = $3
-				AND tenant_id = $4 AND subject_id = $5 AND result = ''`, d.Result, micros(d.NotifiedAt), version, d.TenantID,
-				d.SubjectID); err != nil {
-				return db.translate(err, "")
-			}
-		}
-		return nil
-	})
+// RecordPolicyNotice stores the result of one attempt, if the recipient
+// is still pending with the attempts it was read with.
+func (db *DB) RecordPolicyNotice(ctx context.Context, version string, d steward.PolicyNoticeResult) (bool, error) {
+	res, err := db.w.execKeep(ctx, `UPDATE policy_notices SET result = $1, notified_at = $2, attempts = attempts + 1
+		WHERE version = $3 AND tenant_id = $4 AND subject_id = $5 AND attempts = $6 AND (result = '' OR result = $7)`,
+		d.Result, micros(d.NotifiedAt), version, d.TenantID, d.SubjectID, d.Attempts, steward.NoticeFailed)
+	if err != nil {
+		return false, db.translate(err, "")
+	}
+	n, err := res.RowsAffected()
+	return n == 1, db.translate(err, "")
 }
 
 // PolicyNoticeProgress counts a campaign's notices by result.

@@ -80,9 +80,12 @@ type Config struct {
 	// JobInterval is the period of the most frequent background jobs (file
 	// retention, audit checkpoints); the others run every 5 or 10 intervals.
 	JobInterval time.Duration `yaml:"job_interval"`
-	// NoticeBatch is how many notices of a policy change one run of the
+	// NoticeBatch is how many notices of a policy change one batch of the
 	// sending job mails (0: 100).
 	NoticeBatch float64 `yaml:"notice_batch"`
+	// NoticeRate caps the notices of a policy change mailed per second
+	// (0: as fast as the mail server takes them), for relays that throttle.
+	NoticeRate float64 `yaml:"notice_rate"`
 	// EphemeralTTL is how long an ephemeral file that is never downloaded
 	// lives before the retention job deletes it.
 	EphemeralTTL time.Duration `yaml:"ephemeral_ttl"`
@@ -168,7 +171,8 @@ func (c *Config) fields() []configField {
 		{name: "rate_limit_key", usage: "requests per second per API key or staff account (0: no limit)", num: &c.RateLimitKey},
 		{name: "rate_limit_ip", usage: "requests per second per client address without a valid credential (0: no limit)", num: &c.RateLimitIP},
 		{name: "job_lease", usage: "background job lease; a dead replica's jobs move within it", dur: &c.JobLease},
-		{name: "notice_batch", usage: "notices of a policy change mailed per run of the sending job (default 100)", num: &c.NoticeBatch},
+		{name: "notice_batch", usage: "notices of a policy change mailed per batch of the sending job (default 100)", num: &c.NoticeBatch},
+		{name: "notice_rate", usage: "notices of a policy change mailed per second at most (default 0: no cap)", num: &c.NoticeRate},
 		{name: "job_interval", usage: "period of the most frequent background jobs (retention, audit checkpoints)", dur: &c.JobInterval},
 		{name: "ephemeral_ttl", usage: "lifetime of an ephemeral file that is never downloaded", dur: &c.EphemeralTTL},
 		{name: "public_url", usage: "base of every link steward hands out, e.g. https://steward.example.com (default: the listen address)", str: &c.PublicURL},
@@ -354,6 +358,12 @@ func (c *Config) Validate() error {
 	}
 	if c.JobInterval < time.Second {
 		bad("job_interval", "must be at least 1s")
+	}
+	if c.NoticeBatch < 0 || c.NoticeBatch != float64(int(c.NoticeBatch)) {
+		bad("notice_batch", "must be a whole number of notices, 0 for the default")
+	}
+	if c.NoticeRate < 0 {
+		bad("notice_rate", "must be notices per second, 0 for no cap")
 	}
 	if c.EphemeralTTL < time.Second {
 		bad("ephemeral_ttl", "must be at least 1s")

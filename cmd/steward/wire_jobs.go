@@ -45,6 +45,22 @@ func drain(pass func(context.Context) (int, error)) func(context.Context) error 
 // request starts within it.
 const requestsPeriod = 250 * time.Millisecond
 
+// drainFor repeats a batch pass until it finds nothing more to do or
+// budget has passed, so that a long piece of work (a campaign of notices
+// to every person) does not hold back the scheduler's other jobs: the
+// next run goes on where this one stopped.
+func drainFor(pass func(context.Context) (int, error), budget time.Duration) func(context.Context) error {
+	return func(ctx context.Context) error {
+		end := time.Now().Add(budget)
+		for {
+			n, err := pass(ctx)
+			if err != nil || n == 0 || time.Now().After(end) {
+				return err
+			}
+		}
+	}
+}
+
 // scheduler registers steward's background jobs: retention of files and
 // records (G4), owed blob deletions, the request-log and PII-mapping purges,
 // time-based audit checkpoints, and the removal of crash leftovers from the

@@ -2,6 +2,7 @@ package blackbox
 
 import (
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -37,13 +38,14 @@ func upcomingPolicy(t *testing.T, version string, days int) (src, effective stri
 // staged; staged, every person with an email on file gets one mail with
 // the material change in words and the new notice's link, the person
 // without an email none; the server is killed mid-campaign (batches of
-// two) and the restarted one finishes it without mailing anyone twice;
-// the outbox has policy.upcoming; the new notice is public.
+// two, four a second at most) and the restarted one finishes it without
+// mailing anyone twice; the outbox has policy.upcoming; the new notice is
+// public; on its effective date the staged version comes into force.
 func TestPolicyChangeNotices(t *testing.T) {
 	mp := mailpit.FromEnv(t)
 	data := filepath.Join(t.TempDir(), "data")
 	args := []string{"--data", data, "--smtp-url", mp.SMTP + "?tls=none", "--mail-from", "privacy@steward.test", "--job-interval", "1s",
-		"--job-lease", "3s", "--notice-batch", "2"}
+		"--job-lease", "3s", "--notice-batch", "2", "--notice-rate", "4"}
 	s := startArgs(t, data, args...)
 	app := s.appKey("records:write", "records:read", "policy:read", "events:read")
 	var tag [4]byte
@@ -72,6 +74,10 @@ func TestPolicyChangeNotices(t *testing.T) {
 		if r.Status != bad.code || !strings.Contains(string(r.Body), bad.want) {
 			t.Fatalf("stage %q: %d %s; want %d with %q", bad.want, r.Status, r.Body, bad.code, bad.want)
 		}
+		expect(t, r, bad.code) // problem+json
+		if vs := s.do("GET", "/v1/policy/versions", app, nil).JSON(t)["versions"].([]any); len(vs) != 1 {
+			t.Fatalf("refused %q but %d versions stored", bad.want, len(vs))
+		}
 	}
 	expect(t, s.do("GET", "/v1/policy/upcoming", app, nil), 404)
 
@@ -86,7 +92,8 @@ func TestPolicyChangeNotices(t *testing.T) {
 	}
 	expect(t, s.do("POST", "/v1/policy/upcoming", s.Key, map[string]any{"source": src, "effective": effective}), 409)
 
-	// Kill the server once a batch or two went out; the next start resumes.
+	// Kill the server once a batch or two went out (4 notices a second at
+	// most); the next start resumes.
 	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		n := s.do("GET", "/v1/policy/upcoming", app, nil).JSON(t)["notices"].(map[string]any)
 		if n["sent"].(float64) >= 2 && n["pending"].(float64) > 0 {
@@ -134,18 +141,49 @@ func TestPolicyChangeNotices(t *testing.T) {
 			t.Fatalf("an address reached the server's output")
 		}
 	}
+
+	// The effective date comes: the test moves the staged version's date
+	// into the past in the database (the binary's clock is the real one),
+	// and the running server puts it in force through the same path as on
+	// the date (policies: the poll finds it due), within its poll interval.
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(data, "steward.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE policy_versions SET effective = ? WHERE version = '2099-01'`,
+		time.Now().Add(-time.Hour).UnixMicro()); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if v := s.do("GET", "/v1/policy", app, nil).JSON(t)["version"]; v == "2099-01" {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("in force after the effective date: %v", v)
+		}
+	}
+	if ev := s.do("GET", "/v1/events", app, nil); !strings.Contains(string(ev.Body), `"policy.changed"`) {
+		t.Fatalf("outbox without policy.changed: %s", ev.Body)
+	}
+	expect(t, s.do("GET", "/v1/policy/upcoming", app, nil), 404)
 }
 
-// TestPolicyStageCLI: `steward policy stage FILE --effective DATE` stages
-// through the running server and prints the material changes and the
-// notices (here to the --dev-mail printer); a date sooner than the policy
-// allows exits 1 with the server's reason.
+// TestPolicyStageCLI: `steward policy stage FILE --effective DATE` talks to
+// the running server with an API key: a date sooner than
+// changes.days_before and a broken file fail with exit 1 and the server's
+// problem (the file's FILE:LINE:COL), nothing staged; a good file is
+// staged, the material change printed in words with the notice's link,
+// and the command follows the sending until every person with an email
+// was told (here by the development mail printer).
 func TestPolicyStageCLI(t *testing.T) {
 	s := start(t, testdb.Backends()[0], "--dev-mail", "--job-interval", "1s")
-	app := s.appKey("records:write")
-	s.subject(app, map[string]any{"external_id": "cli-1", "email": "cli.person@example.org"})
+	app := s.appKey("records:write", "policy:read")
+	for i := range 3 {
+		s.subject(app, map[string]any{"external_id": fmt.Sprintf("cli-%d", i), "email": fmt.Sprintf("cli-%d@example.org", i)})
+	}
+	s.subject(app, map[string]any{"external_id": "cli-none"})
 	dir := t.TempDir()
-	write := func(name, src string) string {
+	file := func(name, src string) string {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(src), 0o600); err != nil {
 			t.Fatal(err)
@@ -153,15 +191,28 @@ func TestPolicyStageCLI(t *testing.T) {
 		return p
 	}
 	env := []string{"STEWARD_SERVER_URL=" + s.URL, "STEWARD_API_KEY=" + s.Key}
-	soon, soonDate := upcomingPolicy(t, "2099-11", 5)
-	out, code := runCLIEnv(t, env, "policy", "stage", write("soon.yaml", soon), "--effective", soonDate)
-	if code != 1 || !strings.Contains(out, "days before a change") {
+	soon, soonDate := upcomingPolicy(t, "2099-04", 5)
+	if out, code := runCLIEnv(t, env, "policy", "stage", file("soon.yaml", soon), "--effective", soonDate); code != 1 ||
+		!strings.Contains(out, "days_before") {
 		t.Fatalf("too soon: exit %d\n%s", code, out)
 	}
-	src, effective := upcomingPolicy(t, "2099-12", 60)
-	out, code = runCLIEnv(t, env, "policy", "stage", write("next.yaml", src), "--effective", effective, "--wait", "30s")
-	if code != 0 || !strings.Contains(out, "staged: version 2099-12") || !strings.Contains(out, "support-ticket") ||
-		!strings.Contains(out, "notices: 1 people; 1 sent") {
+	if out, code := runCLIEnv(t, env, "policy", "stage", file("bad.yaml", "steward: v1\norganisation: [\n"), "--effective", soonDate); code != 1 ||
+		!strings.Contains(out, "upcoming.yaml:2:") {
+		t.Fatalf("broken file: exit %d\n%s", code, out)
+	}
+	expect(t, s.do("GET", "/v1/policy/upcoming", app, nil), 404)
+	src, effective := upcomingPolicy(t, "2099-05", 45)
+	out, code := runCLIEnv(t, env, "policy", "stage", file("next.yaml", src), "--effective", effective, "--wait", "30s")
+	if code != 0 {
 		t.Fatalf("stage: exit %d\n%s", code, out)
+	}
+	for _, want := range []string{"staged: version 2099-05 replaces 2026-05-21 on " + effective, "support-ticket",
+		"/privacy/versions/2099-05", "notices: 3 people; 3 sent, 0 without email, 0 erased, 0 failed, 0 pending"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("stage output lacks %q:\n%s", want, out)
+		}
+	}
+	if n := strings.Count(s.stderr.String(), "--- dev mail (not sent) to cli-"); n != 3 {
+		t.Fatalf("%d notices printed; want 3", n)
 	}
 }
