@@ -105,21 +105,11 @@ func New(c Config) (*Handler, error) {
 	if c.Issuer == "" {
 		c.Issuer = "steward"
 	}
-	h := &Handler{c: c, mux: http.NewServeMux(), pages: map[string]*template.Template{}}
-	names, err := fs.Glob(templateFS, "templates/*.html")
+	pages, err := webform.Pages(templateFS, funcs)
 	if err != nil {
 		return nil, err
 	}
-	for _, n := range names {
-		if n == "templates/layout.html" {
-			continue
-		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
-		if err != nil {
-			return nil, err
-		}
-		h.pages[strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")] = t
-	}
+	h := &Handler{c: c, mux: http.NewServeMux(), pages: pages}
 	static, _ := fs.Sub(staticFS, "static")
 	h.mux.Handle("GET /console/static/", http.StripPrefix("/console/static/", http.FileServerFS(static)))
 	h.mux.HandleFunc("GET /console/static/console.css", webform.ServeStyle)

@@ -23,7 +23,6 @@ import (
 	"embed"
 	"encoding/base64"
 	"html/template"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -105,22 +104,11 @@ func New(c Config) (*Handler, error) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{c: c, mux: http.NewServeMux(), pages: map[string]*template.Template{}}
-	names, err := fs.Glob(templateFS, "templates/*.html")
+	pages, err := webform.Pages(templateFS, template.FuncMap{"when": when, "day": day, "join": strings.Join})
 	if err != nil {
 		return nil, err
 	}
-	funcs := template.FuncMap{"when": when, "day": day, "join": strings.Join}
-	for _, n := range names {
-		if n == "templates/layout.html" {
-			continue
-		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
-		if err != nil {
-			return nil, err
-		}
-		h.pages[strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")] = t
-	}
+	h := &Handler{c: c, mux: http.NewServeMux(), pages: pages}
 	h.mux.HandleFunc("GET "+AssetsPrefix+"pc.css", webform.ServeStyle)
 	h.routes()
 	return h, nil

@@ -11,6 +11,8 @@ import (
 	"crypto/subtle"
 	_ "embed" // the style sheet
 	"encoding/base64"
+	"html/template"
+	"io/fs"
 	"net/http"
 	"strings"
 
@@ -121,4 +123,26 @@ var Style []byte
 func ServeStyle(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	_, _ = w.Write(Style)
+}
+
+// Pages parses the pages of templates/*.html in fsys, each with
+// templates/layout.html around it, by name ("person" for
+// templates/person.html).
+func Pages(fsys fs.FS, funcs template.FuncMap) (map[string]*template.Template, error) {
+	names, err := fs.Glob(fsys, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, n := range names {
+		if n == "templates/layout.html" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(fsys, "templates/layout.html", n)
+		if err != nil {
+			return nil, err
+		}
+		pages[strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")] = t
+	}
+	return pages, nil
 }
