@@ -120,6 +120,26 @@ func TestPrivacyCenter(t *testing.T) {
 		}
 	}
 
+	// The browser's Global Privacy Control signal: shown, recorded, and
+	// honoured (the policy's GPC uses include marketing communications).
+	choose("true")
+	if read() != 200 {
+		t.Fatal("marketing denied after the consent given again")
+	}
+	gpcReq, _ := http.NewRequest("GET", s.URL+base+"me", nil)
+	gpcReq.Header.Set("Sec-GPC", "1")
+	gpcResp, err := b.c.Do(gpcReq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gpcPage := readPage(t, gpcResp)
+	if gpcPage.status != 200 || !strings.Contains(gpcPage.body, "Global Privacy Control signal is recorded") {
+		t.Fatalf("my data with Sec-GPC: 1: %d\n%s", gpcPage.status, gpcPage.body)
+	}
+	if read() != 403 {
+		t.Fatal("marketing allowed after the browser's GPC signal")
+	}
+
 	// A copy of my data.
 	if p := b.post(base+"requests", url.Values{"csrf": {me.csrf(t)}, "type": {"access"}}); p.status != http.StatusSeeOther {
 		t.Fatalf("ask for a copy: %d\n%s", p.status, p.body)
