@@ -129,7 +129,10 @@ type AuditFilter struct {
 	Since     time.Time
 	Until     time.Time
 	Before    int64
-	Limit     int
+	// After bounds the events to those with a greater seq (a window of
+	// the newest events, for pages that must answer fast).
+	After int64
+	Limit int
 }
 
 // AuditSealFunc chains one tenant's events onto its head, which the store

@@ -203,7 +203,7 @@ func (h *Handler) personPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if h.c.Audit != nil && c.Scopes.Has(steward.ScopeAuditRead) {
-		p.Events, _ = h.readAudit(r, steward.AuditFilter{TenantID: c.TenantID, SubjectID: s.ID, Limit: 50})
+		p.Events, _ = h.readAudit(r, steward.AuditFilter{TenantID: c.TenantID, SubjectID: s.ID, Limit: 50, After: h.window(r, c.TenantID)})
 	}
 	h.render(w, r, http.StatusOK, "person", &view{Title: "Person " + s.ID, Nav: "people", Data: p})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,37 +12,10 @@ import (
 	"github.com/steward-privacy/steward/crypt/keyfile"
 	"github.com/steward-privacy/steward/grants"
 	"github.com/steward-privacy/steward/internal/testdb"
+	"github.com/steward-privacy/steward/internal/testpolicy"
 	"github.com/steward-privacy/steward/policy"
 	"github.com/steward-privacy/steward/vault"
 )
-
-type auditRecorder struct {
-	mu     sync.Mutex
-	events []steward.AuditEvent
-}
-
-func (a *auditRecorder) Append(_ context.Context, e *steward.AuditEvent) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.events = append(a.events, *e)
-	return nil
-}
-
-func (a *auditRecorder) AppendChained(ctx context.Context, e *steward.AuditEvent) error {
-	return a.Append(ctx, e)
-}
-
-func (a *auditRecorder) actions(prefix string) []string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	var out []string
-	for _, e := range a.events {
-		if strings.HasPrefix(e.Action, prefix) {
-			out = append(out, e.Action+" "+e.Actor)
-		}
-	}
-	return out
-}
 
 // TestGrantLifecycle, on every backend with an injected clock: an approved
 // grant covers reads until its minutes pass, then the expiry job marks it
@@ -74,7 +46,7 @@ func TestGrantLifecycle(t *testing.T) {
 		}
 		now := time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)
 		clock := func() time.Time { return now }
-		audit := &auditRecorder{}
+		audit := &testpolicy.AuditLog{}
 		tenant := &steward.Tenant{Name: "Acme", HomeRegion: "us", CreatedAt: now}
 		if err := db.CreateTenant(ctx, tenant); err != nil {
 			t.Fatal(err)
@@ -145,8 +117,8 @@ func TestGrantLifecycle(t *testing.T) {
 		if n, err := svc.Expire(ctx); err != nil || n != 0 {
 			t.Fatalf("second Expire = %d, %v; want 0 (each expiry audited once)", n, err)
 		}
-		if got := audit.actions("access_grant.expire"); len(got) != 2 || got[0] != "access_grant.expire "+grants.Actor {
-			t.Fatalf("expiry events: %q", got)
+		if got := audit.Actions(steward.ActionAccessGrantExpire); len(got) != 2 || got[0].Actor != grants.Actor {
+			t.Fatalf("expiry events: %+v", got)
 		}
 
 		if _, err := v.Erase(app, sub.ID); err != nil {
@@ -155,10 +127,13 @@ func TestGrantLifecycle(t *testing.T) {
 		if x, err := svc.Get(of, g.ID); err != nil || x.Note != "" {
 			t.Fatalf("grant after erasure: %+v, %v; want no note (sealed under the erased key)", x, err)
 		}
-		for _, e := range audit.events {
-			for _, s := range append([]string{e.Target, e.Justification}, e.Reasons...) {
-				if strings.Contains(s, "LEGAL-7") || strings.Contains(s, "Ada") {
-					t.Fatalf("the note reached the audit log: %+v", e)
+		for _, action := range []string{steward.ActionAccessGrantRequest, steward.ActionAccessGrantApprove, steward.ActionAccessGrantExpire,
+			steward.ActionAccessGrantNoteRead, steward.ActionRecordRead} {
+			for _, e := range audit.Actions(action) {
+				for _, s := range append([]string{e.Target, e.Justification}, e.Reasons...) {
+					if strings.Contains(s, "LEGAL-7") || strings.Contains(s, "Ada") {
+						t.Fatalf("the note reached the audit log: %+v", e)
+					}
 				}
 			}
 		}

@@ -30,7 +30,7 @@ func (db *DB) AuditEvents(ctx context.Context, f steward.AuditFilter) ([]*stewar
 		}
 	}
 	if f.SubjectID != "" {
-		where.WriteString(` AND subject_id <> ''`) // lets the planner use the partial index audit_events_subject
+		where.WriteString(` AND subject_id <> ''`) // lets PostgreSQL's planner use its partial index audit_events_subject
 	}
 	if !f.Since.IsZero() {
 		add("at >=", micros(f.Since))
@@ -41,18 +41,14 @@ func (db *DB) AuditEvents(ctx context.Context, f steward.AuditFilter) ([]*stewar
 	if f.Before > 0 {
 		add("seq <", f.Before)
 	}
+	if f.After > 0 {
+		add("seq >", f.After)
+	}
 	limit := f.Limit
 	if limit <= 0 || limit > maxAuditPage {
 		limit = maxAuditPage
 	}
-	from := auditSelect
-	if f.SubjectID != "" && db.dialect.Name() == "sqlite" {
-		// Without statistics SQLite prefers walking the primary key
-		// backwards (no sort) and scans every event of the tenant to find
-		// one person's few: a million rows, 180 ms. Name the index.
-		from += ` INDEXED BY audit_events_subject`
-	}
-	rows, err := db.r.QueryContext(ctx, from+where.String()+` ORDER BY seq DESC LIMIT `+strconv.Itoa(limit), args...)
+	rows, err := db.r.QueryContext(ctx, auditSelect+where.String()+` ORDER BY seq DESC LIMIT `+strconv.Itoa(limit), args...)
 	if err != nil {
 		return nil, db.translate(err, "")
 	}

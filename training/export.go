@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/crypt"
@@ -488,7 +489,7 @@ func class(raw json.RawMessage) string {
 	}
 	switch x := v.(type) {
 	case string:
-		n := utf8Len(x)
+		n := utf8.RuneCountInString(x)
 		lo := 1
 		for lo*10 <= n {
 			lo *= 10
@@ -508,8 +509,6 @@ func class(raw json.RawMessage) string {
 	}
 	return "object"
 }
-
-func utf8Len(s string) int { return len([]rune(s)) }
 
 // counting counts the bytes written through it.
 type counting struct {

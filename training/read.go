@@ -229,7 +229,7 @@ func (s *Service) Resolve(ctx context.Context, modelID, id string, in *Resolutio
 	if err != nil {
 		return nil, err
 	}
-	if steward.ValidateName("resolution", in.Resolution) != nil || len(in.Resolution) > 64 || !isCode(in.Resolution) {
+	if len(in.Resolution) > 64 || !isCode(in.Resolution) {
 		return nil, steward.Invalid("resolution", "a code of letters, digits, dots, dashes and underscores, such as retrained")
 	}
 	a, err := s.c.Store.ResolveAffected(ctx, c.TenantID, modelID, id, in.Resolution, s.c.Now().UTC())
