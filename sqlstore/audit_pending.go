@@ -59,8 +59,8 @@ func (db *DB) AcceptAudit(ctx context.Context, events []*steward.AuditEvent) err
 // IntegrateAudit moves up to limit accepted events, oldest first, into
 // their chains in one transaction: it deletes them from audit_pending
 // (RETURNING their columns) and chains them with extra after them. Two
-// integrations that race take disjoint events: the second one's DELETE
-// waits for the first's row locks and skips the rows it removed.
+// integrations that race take disjoint events: the second one waits for
+// the first's row locks (taken in id order) and skips the rows it removed.
 func (db *DB) IntegrateAudit(ctx context.Context, limit int, seal steward.AuditSealFunc, extra []*steward.AuditEvent) (int, error) {
 	var taken int
 	err := db.txKeep(ctx, func(tx *sql.Tx) error {
@@ -93,7 +93,17 @@ func (db *DB) takePending(ctx context.Context, tx *sql.Tx, limit int) ([]*stewar
 	if limit <= 0 {
 		return nil, nil
 	}
-	st, err := db.w.stmtInTx(ctx, tx, `DELETE FROM audit_pending WHERE id IN (SELECT id FROM audit_pending ORDER BY id LIMIT $1)
+	// On PostgreSQL the rows are locked in id order by the subquery before
+	// any is deleted: a DELETE alone locks them in the order of whatever
+	// plan it runs (a heap scan is not id order), and two integrations
+	// locking the same rows in different orders deadlocked. Ordered locks
+	// cannot form a cycle; a later integration waits on the lowest row and
+	// then skips what the first removed. SQLite has one writer already.
+	lock := ""
+	if db.dialect.Name() == "postgres" {
+		lock = " FOR UPDATE"
+	}
+	st, err := db.w.stmtInTx(ctx, tx, `DELETE FROM audit_pending WHERE id IN (SELECT id FROM audit_pending ORDER BY id LIMIT $1`+lock+`)
 		RETURNING id, `+pendingColumns)
 	if err != nil {
 		return nil, db.translate(err, "")
