@@ -92,7 +92,8 @@ export KEY=$key SUBJECTS=$tmp/subjects BENCH_DIR=$PWD/bench
 bench() {
   local c=$1 path=$2 i
   shift 2
-  local per=$((c / replicas)) w=() failed=0
+  local per=$((c / replicas)) w=() failed=0 cpu0
+  cpu0=$(server_cpu)
   for i in $(seq 0 $((replicas - 1))); do
     wrk -t"$((per < 2 ? 1 : 2))" -c"$per" -d"$dur" "$@" "${urls[$i]}$path" >"$tmp/wrk$i" &
     w+=($!)
@@ -103,9 +104,20 @@ bench() {
     if grep -q "Non-2xx" "$tmp/wrk$i"; then echo "bench: some responses were not 2xx" >&2; exit 1; fi
   done
   [ "$failed" = 0 ] || { echo "bench: wrk failed" >&2; exit 1; }
+  # The servers' CPU time per request: steadier than a rate on a shared
+  # machine, for comparing two builds.
+  awk -v cpu="$(($(server_cpu) - cpu0))" -v tick="$(getconf CLK_TCK)" '/requests in/ {n += $1}
+    END {if (n > 0) printf "server CPU per request: %.1f us\n", cpu / tick / n * 1e6}' "$tmp"/wrk*
   if [ "$replicas" = 2 ]; then
     awk '/^Requests\/sec/ {s += $2} END {printf "Requests/sec (sum of 2 replicas): %.2f\n", s}' "$tmp"/wrk0 "$tmp"/wrk1
   fi
+}
+# server_cpu prints the CPU time (user + system, in clock ticks) the
+# servers have used so far.
+server_cpu() {
+  local p t=0
+  for p in "${pids[@]}"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+  echo "$t"
 }
 want() { [[ ",$only," == *",$1,"* ]]; }
 echo "== mode $mode"

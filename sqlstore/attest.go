@@ -101,11 +101,12 @@ func (db *DB) RequestLogBefore(ctx context.Context, t time.Time) (int64, error) 
 }
 
 // ScanDisclosures calls fn with every disclosure of a tenant made at or
-// after since, from both tiers of the ledger, oldest first.
+// after since, from every tier of the ledger, oldest first.
 func (db *DB) ScanDisclosures(ctx context.Context, tenantID string, since time.Time, fn func(*steward.Disclosure) error) error {
 	var page []*steward.Disclosure
 	subjects, err := collect(ctx, db, db.r, scanString, `SELECT DISTINCT subject_id FROM disclosures WHERE tenant_id = $1 AND at >= $2
-		UNION SELECT DISTINCT subject_id FROM disclosures_recent WHERE tenant_id = $1 AND at >= $2`, tenantID, micros(since))
+		UNION SELECT DISTINCT subject_id FROM disclosures_recent WHERE tenant_id = $1 AND at >= $2
+		UNION SELECT DISTINCT subject_id FROM disclosure_blocks WHERE tenant_id = $1 AND last_at >= $2`, tenantID, micros(since))
 	if err != nil {
 		return err
 	}

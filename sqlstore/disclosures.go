@@ -1,8 +1,11 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/steward-privacy/steward"
@@ -21,10 +24,10 @@ var insertDisclosures = newValuesCache(`INSERT INTO disclosures (`+ledgerColumns
 var insertRecentDisclosures = newAllOrNothingValuesCache(`INSERT INTO disclosures_recent (`+ledgerColumns+`) VALUES `, 12, 64)
 
 // ledgerMergeRows is how many rows disclosures_recent gathers before they
-// move into disclosures. A projected row costs one append; its place in the
-// subject index is written when the rows move, sorted by subject, so one
-// index page takes many rows in one write instead of one page written per
-// disclosure. A listing scans at most about this many recent rows.
+// move into disclosure_blocks. A projected row costs one append; the move
+// writes one block per subject, so a subject's index entry covers all its
+// disclosures of the period instead of one entry (a random index page)
+// per disclosure. A listing scans at most about this many recent rows.
 const ledgerMergeRows = 8192
 
 // AddDisclosure stores a disclosure in the ledger with its one-time links,
@@ -106,41 +109,143 @@ func (db *DB) projectLedger(ctx context.Context, tx *sql.Tx, events []*steward.A
 	return nil
 }
 
-// mergeLedger moves every row of disclosures_recent into disclosures,
-// sorted by subject and in their order of projection.
+// ledgerLine is a ledger row of disclosures_recent as one line of a block:
+// its columns joined by tabs, in parseLedgerLine's order. Rows projected
+// from audit events hold ids and codes only (an event holds tokens), so no
+// column holds a tab or a newline.
+const ledgerLine = "id || '\t' || processor || '\t' || purpose || '\t' || categories || '\t' || files || '\t' || " +
+	"CAST(text AS TEXT) || '\t' || policy_version || '\t' || retention || '\t' || obligations || '\t' || CAST(at AS TEXT)"
+
+// ledgerLineFields is the number of columns in a ledgerLine.
+const ledgerLineFields = 10
+
+// mergeLedger moves every row of disclosures_recent into
+// disclosure_blocks: one block per subject, its rows as lines in their
+// order of projection. A subject disclosed many times between two moves
+// costs one index entry, not one per disclosure.
 func (db *DB) mergeLedger(ctx context.Context, tx *sql.Tx) error {
-	insert := "INSERT INTO"
+	insert, agg := "INSERT INTO", "string_agg"
 	if db.dialect.Name() == "sqlite" {
 		insert = "INSERT OR FAIL INTO" // no statement journal: see newAllOrNothingValuesCache
+		agg = "group_concat"
 	}
-	if _, err := tx.ExecContext(ctx, insert+` disclosures (`+ledgerColumns+`) SELECT `+ledgerColumns+`
-		FROM disclosures_recent ORDER BY tenant_id, subject_id, seq`); err != nil {
+	if _, err := tx.ExecContext(ctx, insert+` disclosure_blocks (tenant_id, subject_id, first_at, last_at, ledger)
+		SELECT tenant_id, subject_id, min(at), max(at), `+agg+`(`+ledgerLine+", '\n' ORDER BY seq)"+`
+		FROM disclosures_recent GROUP BY tenant_id, subject_id ORDER BY tenant_id, subject_id`); err != nil {
 		return err
 	}
 	_, err := tx.ExecContext(ctx, `DELETE FROM disclosures_recent`)
 	return err
 }
 
-// Disclosures returns a subject's disclosures, newest first.
+// parseLedgerLine reads back one line of a block.
+func parseLedgerLine(tenantID, subjectID, line string) (*steward.Disclosure, error) {
+	f := strings.Split(line, "\t")
+	if len(f) != ledgerLineFields {
+		return nil, steward.Errorf(steward.EINTERNAL, "sqlstore: a disclosure ledger block is damaged")
+	}
+	text, err1 := strconv.ParseInt(f[5], 10, 64)
+	at, err2 := strconv.ParseInt(f[9], 10, 64)
+	if err1 != nil || err2 != nil {
+		return nil, steward.Errorf(steward.EINTERNAL, "sqlstore: a disclosure ledger block is damaged")
+	}
+	return &steward.Disclosure{ID: f[0], TenantID: tenantID, SubjectID: subjectID, Processor: f[1], Purpose: f[2],
+		Categories: splitKeys(f[3]), Files: splitKeys(f[4]), Text: text != 0, PolicyVersion: f[6], Retention: f[7],
+		Obligations: splitKeys(f[8]), At: fromMicros(at)}, nil
+}
+
+// Ledger tiers, in the order a listing breaks ties in time: the newest
+// rows are in disclosures_recent, older ones in blocks, and rows written
+// with their links (or before blocks existed) in disclosures.
+const (
+	tierRows = iota
+	tierBlocks
+	tierRecent
+)
+
+// listed is a ledger row and its place in its tier.
+type listed struct {
+	d     *steward.Disclosure
+	tier  int
+	order int64 // the row's or the block's seq
+	line  int   // the line in a block
+}
+
+// newestFirst orders listed rows newest first.
+func newestFirst(a, b listed) int {
+	return cmp.Or(b.d.At.Compare(a.d.At), cmp.Compare(b.tier, a.tier), cmp.Compare(b.order, a.order), cmp.Compare(b.line, a.line))
+}
+
+// Disclosures returns a subject's disclosures, newest first, from every
+// tier of the ledger.
 func (db *DB) Disclosures(ctx context.Context, tenantID, subjectID string, limit int) ([]*steward.Disclosure, error) {
-	return collect(ctx, db, db.r, func(r rowScanner) (*steward.Disclosure, error) {
-		d := &steward.Disclosure{TenantID: tenantID, SubjectID: subjectID}
+	out, err := collect(ctx, db, db.r, func(r rowScanner) (listed, error) {
+		l := listed{d: &steward.Disclosure{TenantID: tenantID, SubjectID: subjectID}}
+		d := l.d
 		var cats, files, obligations string
 		var text, at int64
 		if err := r.Scan(&d.ID, &d.Processor, &d.Purpose, &cats, &files, &text, &d.PolicyVersion, &d.Retention,
-			&obligations, &at); err != nil {
-			return nil, err
+			&obligations, &at, &l.tier, &l.order); err != nil {
+			return l, err
 		}
 		d.Categories, d.Files, d.Obligations = splitKeys(cats), splitKeys(files), splitKeys(obligations)
 		d.Text, d.At = text != 0, fromMicros(at)
-		return d, nil
-	}, `SELECT id, processor, purpose, categories, files, text, policy_version, retention, obligations, at FROM (
-			SELECT id, processor, purpose, categories, files, text, policy_version, retention, obligations, at, 0 AS tier, seq
+		return l, nil
+	}, `SELECT id, processor, purpose, categories, files, text, policy_version, retention, obligations, at, tier, seq FROM (
+			SELECT id, processor, purpose, categories, files, text, policy_version, retention, obligations, at, `+strconv.Itoa(tierRows)+` AS tier, seq
 			FROM disclosures WHERE tenant_id = $1 AND subject_id = $2
 			UNION ALL
-			SELECT id, processor, purpose, categories, files, text, policy_version, retention, obligations, at, 1 AS tier, seq
+			SELECT id, processor, purpose, categories, files, text, policy_version, retention, obligations, at, `+strconv.Itoa(tierRecent)+` AS tier, seq
 			FROM disclosures_recent WHERE tenant_id = $1 AND subject_id = $2) AS ledger
 		ORDER BY at DESC, tier DESC, seq DESC LIMIT $3`, tenantID, subjectID, limit)
+	if err != nil {
+		return nil, err
+	}
+	if out, err = db.blockDisclosures(ctx, tenantID, subjectID, limit, out); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, newestFirst)
+	page := make([]*steward.Disclosure, 0, min(len(out), limit))
+	for _, l := range out[:min(len(out), limit)] {
+		page = append(page, l.d)
+	}
+	return page, nil
+}
+
+// blockDisclosures adds to out the subject's rows kept in blocks, newest
+// block first, reading blocks only while they can hold one of the newest
+// limit rows.
+func (db *DB) blockDisclosures(ctx context.Context, tenantID, subjectID string, limit int, out []listed) ([]listed, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT seq, last_at, ledger FROM disclosure_blocks
+		WHERE tenant_id = $1 AND subject_id = $2 ORDER BY last_at DESC, seq DESC`, tenantID, subjectID)
+	if err != nil {
+		return nil, db.translate(err, "")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seq, last int64
+		var ledger string
+		if err := rows.Scan(&seq, &last, &ledger); err != nil {
+			return nil, db.translate(err, "")
+		}
+		if len(out) >= limit {
+			// Every row of this block and the older ones is older than
+			// the limit-th newest row found so far: done.
+			slices.SortFunc(out, newestFirst)
+			out = out[:limit]
+			if fromMicros(last).Before(out[limit-1].d.At) {
+				break
+			}
+		}
+		for i, line := range strings.Split(ledger, "\n") {
+			d, err := parseLedgerLine(tenantID, subjectID, line)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, listed{d: d, tier: tierBlocks, order: seq, line: i})
+		}
+	}
+	return out, db.translate(rows.Err(), "")
 }
 
 // ClaimDownload deletes and returns the link stored under hash: a second

@@ -59,7 +59,7 @@ func TestLedgerFromAuditEvents(t *testing.T) {
 }
 
 // TestLedgerRecentRowsMerge: projected rows first land in the unindexed
-// recent table and move into the indexed ledger once enough gathered;
+// recent table and move into blocks (one per subject) once enough gathered;
 // before, during and after the move, a subject's listing has every row
 // once, newest first, also a row stored directly (with links) in between.
 func TestLedgerRecentRowsMerge(t *testing.T) {
@@ -78,31 +78,44 @@ func TestLedgerRecentRowsMerge(t *testing.T) {
 				SubjectID: d.SubjectID, Purpose: d.Purpose, Categories: d.Categories, Target: d.ID,
 				Decision: steward.DecisionAllow, Reasons: reasons}
 		}
+		// A row stored with its links, not through an event, at the
+		// time of the 301st projected row (sub_b's rows are every third).
+		direct := &steward.Disclosure{ID: "dsc_direct", TenantID: tn.ID, SubjectID: "sub_b", Processor: "quill-text",
+			Purpose: "essential.service.generation", Categories: []string{"user.content.prompt"}, Files: []string{"fil_1"},
+			Obligations: []string{}, PolicyVersion: "1", Retention: "not-retained", At: t0.Add(301/7*time.Millisecond + 500*time.Microsecond)}
 		check := func(upto int) {
 			t.Helper()
-			got, err := db.Disclosures(ctx, tn.ID, "sub_b", 1000)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var want []string
+			var all []string
 			for i := upto - 1; i >= 0; i-- {
+				if upto > 305 && i == 300 {
+					all = append(all, direct.ID)
+				}
 				if i%len(subjects) == 1 {
-					want = append(want, fmt.Sprintf("dsc_%05d", i))
+					all = append(all, fmt.Sprintf("dsc_%05d", i))
 				}
 			}
-			if len(want) > 1000 {
-				want = want[:1000]
-			}
-			ids := make([]string, len(got))
-			for i, d := range got {
-				ids[i] = d.ID
-			}
-			if diff := cmp.Diff(want, ids); diff != "" {
-				t.Fatalf("after %d disclosures, sub_b's ledger (-want +got):\n%s", upto, diff)
+			for _, limit := range []int{1, 7, 1000} {
+				got, err := db.Disclosures(ctx, tn.ID, "sub_b", limit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := all[:min(len(all), limit)]
+				ids := make([]string, len(got))
+				for i, d := range got {
+					ids[i] = d.ID
+				}
+				if diff := cmp.Diff(want, ids); diff != "" {
+					t.Fatalf("after %d disclosures, sub_b's ledger, limit %d (-want +got):\n%s", upto, limit, diff)
+				}
 			}
 		}
 		total := 0
-		for _, batch := range []int{5, 300, 8000, 200, 4000} { // crosses the merge threshold twice
+		for j, batch := range []int{5, 300, 8000, 200, 4000, 4000, 50} { // crosses the merge threshold twice
+			if j == 2 {
+				if err := db.AddDisclosure(ctx, direct, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
 			var events []*steward.AuditEvent
 			for range batch {
 				events = append(events, event(total))
@@ -119,6 +132,15 @@ func TestLedgerRecentRowsMerge(t *testing.T) {
 		}
 		if recent == 0 || recent >= total {
 			t.Errorf("%d of %d rows are still recent; want the rows since the last merge only", recent, total)
+		}
+		// The moved rows are in one block per subject and move, not a row
+		// each.
+		var blocks int
+		if err := db.Writer().QueryRowContext(ctx, `SELECT count(*) FROM disclosure_blocks`).Scan(&blocks); err != nil {
+			t.Fatal(err)
+		}
+		if blocks != 2*len(subjects) {
+			t.Errorf("%d ledger blocks after two moves of %d subjects' rows; want %d", blocks, len(subjects), 2*len(subjects))
 		}
 	})
 }
