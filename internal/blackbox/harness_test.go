@@ -159,6 +159,7 @@ func (s *server) stop() {
 		return
 	}
 	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	defer s.logErrors()
 	select {
 	case err := <-s.done:
 		if err != nil {
@@ -168,6 +169,23 @@ func (s *server) stop() {
 		s.cmd.Process.Kill()
 		s.t.Errorf("steward did not stop within 20s of SIGTERM")
 	}
+}
+
+// logErrors prints, when the test failed, the last errors the server
+// logged (its logs hold ids and codes, never a personal value), so that a
+// failure seen only in CI says what went wrong inside.
+func (s *server) logErrors() {
+	if !s.t.Failed() {
+		return
+	}
+	var errs []string
+	for line := range strings.Lines(s.stderr.String()) {
+		if strings.Contains(line, `"level":"ERROR"`) || strings.Contains(line, `"level":"WARN"`) ||
+			strings.Contains(line, "level=ERROR") || strings.Contains(line, "level=WARN") {
+			errs = append(errs, strings.TrimSpace(line))
+		}
+	}
+	s.t.Logf("the server's last errors and warnings (%d in all):\n%s", len(errs), strings.Join(errs[max(0, len(errs)-20):], "\n"))
 }
 
 // api returns a Go client of the server that authenticates with key ("" for
