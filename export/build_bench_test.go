@@ -14,10 +14,9 @@ import (
 	"time"
 
 	"github.com/steward-privacy/steward"
-	"github.com/steward-privacy/steward/blob/local"
-	"github.com/steward-privacy/steward/crypt/keyfile"
 	"github.com/steward-privacy/steward/export"
 	"github.com/steward-privacy/steward/internal/testdb"
+	"github.com/steward-privacy/steward/internal/testpolicy"
 	"github.com/steward-privacy/steward/policy"
 	"github.com/steward-privacy/steward/vault"
 )
@@ -56,15 +55,7 @@ func BenchmarkBuild(b *testing.B) {
 	mb, records := envInt("STEWARD_BENCH_EXPORT_MB", 64), envInt("STEWARD_BENCH_EXPORT_RECORDS", 200)
 	ctx := context.Background()
 	db := testdb.SQLite(b)
-	dir := b.TempDir()
-	keys, err := keyfile.Open(filepath.Join(dir, "master.key"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	files, err := local.Open(filepath.Join(dir, "files"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	keys, files := testpolicy.KeysAndFiles(b)
 	p, err := policy.Load(filepath.Join("..", "examples", "ad-asset-studio.yaml"))
 	if err != nil {
 		b.Fatal(err)

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/steward-privacy/steward"
-	"github.com/steward-privacy/steward/blob/local"
-	"github.com/steward-privacy/steward/crypt/keyfile"
 	"github.com/steward-privacy/steward/grants"
 	"github.com/steward-privacy/steward/internal/testdb"
 	"github.com/steward-privacy/steward/internal/testpolicy"
@@ -27,15 +25,7 @@ func TestGrantLifecycle(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, b testdb.Backend) {
 		db := b.Open(t)
 		ctx := context.Background()
-		dir := t.TempDir()
-		keys, err := keyfile.Open(filepath.Join(dir, "master.key"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		files, err := local.Open(filepath.Join(dir, "files"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		keys, files := testpolicy.KeysAndFiles(t)
 		p, err := policy.Load(filepath.Join("..", "examples", "ad-asset-studio.yaml"))
 		if err != nil {
 			t.Fatal(err)

@@ -12,9 +12,8 @@ import (
 	"time"
 
 	"github.com/steward-privacy/steward"
-	"github.com/steward-privacy/steward/blob/local"
-	"github.com/steward-privacy/steward/crypt/keyfile"
 	"github.com/steward-privacy/steward/internal/testdb"
+	"github.com/steward-privacy/steward/internal/testpolicy"
 	"github.com/steward-privacy/steward/pii"
 	"github.com/steward-privacy/steward/policies"
 	"github.com/steward-privacy/steward/training"
@@ -44,15 +43,7 @@ func BenchmarkTrainingExport(b *testing.B) {
 	ctx := context.Background()
 	db := testdb.SQLite(b)
 	db.CacheSubjects(10 * time.Second) // as steward serve does on SQLite
-	dir := b.TempDir()
-	keys, err := keyfile.Open(filepath.Join(dir, "master.key"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	files, err := local.Open(filepath.Join(dir, "files"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	keys, files := testpolicy.KeysAndFiles(b)
 	src, err := os.ReadFile(filepath.Join("..", "examples", "enterprise-workspace.yaml"))
 	if err != nil {
 		b.Fatal(err)

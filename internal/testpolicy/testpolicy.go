@@ -1,18 +1,37 @@
 // Package testpolicy gives the tests of the policy services what they all
-// need: the starter policy with edits, an audit log in memory and a
-// settable clock.
+// need: the starter policy with edits, an audit log in memory, a settable
+// clock, and a master key file and file store in a test's folder.
 package testpolicy
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/steward-privacy/steward"
+	"github.com/steward-privacy/steward/blob/local"
+	"github.com/steward-privacy/steward/crypt/keyfile"
 	"github.com/steward-privacy/steward/examples"
 )
+
+// KeysAndFiles opens a master key file and a local file store in a new
+// temporary folder of tb.
+func KeysAndFiles(tb testing.TB) (*keyfile.Provider, *local.Store) {
+	tb.Helper()
+	dir := tb.TempDir()
+	keys, err := keyfile.Open(filepath.Join(dir, "master.key"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	files, err := local.Open(filepath.Join(dir, "files"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return keys, files
+}
 
 // Starter returns the starter policy with edits (old → new pairs, each
 // old text replaced once); it fails the test when an old text is missing.
