@@ -107,7 +107,7 @@ bench() {
   # The servers' CPU time per request: steadier than a rate on a shared
   # machine, for comparing two builds.
   awk -v cpu="$(($(server_cpu) - cpu0))" -v tick="$(getconf CLK_TCK)" '/requests in/ {n += $1}
-    END {if (n > 0) printf "server CPU per request: %.1f us\n", cpu / tick / n * 1e6}' "$tmp"/wrk*
+    END {if (n > 0 && cpu > 0) printf "server CPU per request: %.1f us\n", cpu / tick / n * 1e6}' "$tmp"/wrk*
   if [ "$replicas" = 2 ]; then
     awk '/^Requests\/sec/ {s += $2} END {printf "Requests/sec (sum of 2 replicas): %.2f\n", s}' "$tmp"/wrk0 "$tmp"/wrk1
   fi
@@ -116,7 +116,10 @@ bench() {
 # servers have used so far.
 server_cpu() {
   local p t=0
-  for p in "${pids[@]}"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+  for p in "${pids[@]}"; do
+    [ -r "/proc/$p/stat" ] || continue # no /proc (not Linux): no figure is printed
+    t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+  done
   echo "$t"
 }
 want() { [[ ",$only," == *",$1,"* ]]; }
