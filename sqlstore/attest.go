@@ -110,6 +110,20 @@ func (db *DB) ScanDisclosures(ctx context.Context, tenantID string, since time.T
 	if err != nil {
 		return err
 	}
+	recent, err := db.recentSubjects(ctx, tenantID, micros(since))
+	if err != nil {
+		return err
+	}
+	listed := make(map[string]bool, len(subjects))
+	for _, s := range subjects {
+		listed[s] = true
+	}
+	for _, s := range recent {
+		if !listed[s] {
+			listed[s] = true
+			subjects = append(subjects, s)
+		}
+	}
 	for _, sub := range subjects {
 		if page, err = db.Disclosures(ctx, tenantID, sub, 1<<20); err != nil {
 			return err

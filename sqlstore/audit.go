@@ -40,9 +40,18 @@ func (db *DB) AppendAudit(ctx context.Context, events []*steward.AuditEvent, sea
 	if len(events) == 0 && mark == nil {
 		return nil
 	}
+	var change *ledgerChange
+	ledger := db.ledger.Load()
+	if ledger != nil {
+		change = ledger.begin()
+	}
 	// Audit tables only: the subject cache stays.
-	return db.txKeep(ctx, func(tx *sql.Tx) error {
-		if err := db.chainEvents(ctx, tx, events, seal); err != nil {
+	err := db.txKeep(ctx, func(tx *sql.Tx) error {
+		if change != nil {
+			clear(change.added)
+			clear(change.moved)
+		}
+		if err := db.chainEvents(ctx, tx, events, seal, change); err != nil {
 			return err
 		}
 		if mark != nil {
@@ -52,6 +61,10 @@ func (db *DB) AppendAudit(ctx context.Context, events []*steward.AuditEvent, sea
 		}
 		return nil
 	})
+	if change != nil {
+		ledger.end(change, err == nil)
+	}
+	return err
 }
 
 // AuditJournalDone returns the last mark stored for a journal, 0 if none.
@@ -66,8 +79,10 @@ func (db *DB) AuditJournalDone(ctx context.Context, journal string) (int64, erro
 
 // chainEvents stores events in tx, tenant by tenant (in tenant id order, so
 // that concurrent writers cannot deadlock; each tenant's events in the
-// order given) under each tenant's locked chain head.
-func (db *DB) chainEvents(ctx context.Context, tx *sql.Tx, events []*steward.AuditEvent, seal steward.AuditSealFunc) error {
+// order given) under each tenant's locked chain head. The ledger rows the
+// events carry go to the memory tier through change when it is not nil.
+func (db *DB) chainEvents(ctx context.Context, tx *sql.Tx, events []*steward.AuditEvent, seal steward.AuditSealFunc,
+	change *ledgerChange) error {
 	sorted := slices.Clone(events)
 	slices.SortStableFunc(sorted, func(a, b *steward.AuditEvent) int { return cmp.Compare(a.TenantID, b.TenantID) })
 	args := argsPool.Get().(*[]any)
@@ -96,8 +111,13 @@ func (db *DB) chainEvents(ctx context.Context, tx *sql.Tx, events []*steward.Aud
 		if err := insertAuditSQL.exec(ctx, db, tx, *args); err != nil {
 			return db.translate(err, "audit sequence number already used")
 		}
-		if err := db.projectLedger(ctx, tx, group); err != nil {
-			return err
+		if change != nil {
+			err = db.projectInMemory(ctx, tx, change, group)
+		} else {
+			err = db.projectLedger(ctx, tx, group)
+		}
+		if err != nil {
+			return db.translate(err, "")
 		}
 		last := group[len(group)-1]
 		cpSeq := head.CheckpointSeq

@@ -72,7 +72,7 @@ func (db *DB) IntegrateAudit(ctx context.Context, limit int, seal steward.AuditS
 		if len(events)+len(extra) == 0 {
 			return nil
 		}
-		return db.chainEvents(ctx, tx, append(events, extra...), seal)
+		return db.chainEvents(ctx, tx, append(events, extra...), seal, nil)
 	})
 	if err != nil {
 		return 0, err

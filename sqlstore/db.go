@@ -43,6 +43,9 @@ type DB struct {
 	// recentLedger counts the rows of disclosures_recent, as a hint of when
 	// to merge them into the ledger (-1 until read from the table).
 	recentLedger atomic.Int64
+	// ledger is the ledger's recent tier in memory (nil unless
+	// LedgerInMemory).
+	ledger atomic.Pointer[ledgerMemory]
 }
 
 // New wraps the given pools. It does not migrate; call Migrate.

@@ -28,7 +28,7 @@ var insertRecentDisclosures = newAllOrNothingValuesCache(`INSERT INTO disclosure
 // writes one block per subject, so a subject's index entry covers all its
 // disclosures of the period instead of one entry (a random index page)
 // per disclosure. A listing scans at most about this many recent rows.
-const ledgerMergeRows = 8192
+var ledgerMergeRows int64 = 8192
 
 // AddDisclosure stores a disclosure in the ledger with its one-time links,
 // in one transaction; expired links of any tenant are swept on the way. A
@@ -201,8 +201,21 @@ func (db *DB) Disclosures(ctx context.Context, tenantID, subjectID string, limit
 	if err != nil {
 		return nil, err
 	}
-	if out, err = db.blockDisclosures(ctx, tenantID, subjectID, limit, out); err != nil {
+	memory := db.ledger.Load()
+	if memory != nil {
+		out = append(out, memory.recent(tenantID, subjectID)...)
+	}
+	found := make(map[string]bool, len(out)) // every row read, before any is cut at the limit
+	for _, l := range out {
+		found[l.d.ID] = true
+	}
+	if out, err = db.blockDisclosures(ctx, tenantID, subjectID, limit, out, found); err != nil {
 		return nil, err
+	}
+	if memory == nil && db.dialect.Name() == "sqlite" {
+		if out, err = db.unmovedDisclosures(ctx, tenantID, subjectID, out, found); err != nil {
+			return nil, err
+		}
 	}
 	slices.SortFunc(out, newestFirst)
 	page := make([]*steward.Disclosure, 0, min(len(out), limit))
@@ -212,10 +225,42 @@ func (db *DB) Disclosures(ctx context.Context, tenantID, subjectID string, limit
 	return page, nil
 }
 
+// unmovedDisclosures adds to out, in a process without the memory tier on
+// SQLite (a CLI command beside the server), the subject's rows carried by
+// the events after the tenant's mark, which the server holds in memory.
+// Rows already found are skipped: they were projected into a table by a
+// process without the tier, or moved into a block since. A block not read
+// holds only rows older than out's newest limit, so a row of it taken here
+// again falls past the limit.
+func (db *DB) unmovedDisclosures(ctx context.Context, tenantID, subjectID string, out []listed, found map[string]bool) ([]listed, error) {
+	rows, err := afterMark(ctx, db.r, tenantID, subjectID)
+	if err != nil {
+		return nil, db.translate(err, "")
+	}
+	// The recent table's rows past the limit were not read above.
+	projected, err := collect(ctx, db, db.r, scanString, `SELECT id FROM disclosures_recent WHERE tenant_id = $1 AND subject_id = $2`,
+		tenantID, subjectID)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range projected {
+		found[id] = true
+	}
+	for _, r := range rows {
+		if !found[r.d.ID] {
+			out = append(out, listed{d: r.d, tier: tierRecent, order: r.seq})
+		}
+	}
+	return out, nil
+}
+
 // blockDisclosures adds to out the subject's rows kept in blocks, newest
 // block first, reading blocks only while they can hold one of the newest
-// limit rows.
-func (db *DB) blockDisclosures(ctx context.Context, tenantID, subjectID string, limit int, out []listed) ([]listed, error) {
+// limit rows. A row already found is not added again (the recent rows
+// read first may have moved into a block since); the rows read are added
+// to found.
+func (db *DB) blockDisclosures(ctx context.Context, tenantID, subjectID string, limit int, out []listed,
+	found map[string]bool) ([]listed, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT seq, last_at, ledger FROM disclosure_blocks
 		WHERE tenant_id = $1 AND subject_id = $2 ORDER BY last_at DESC, seq DESC`, tenantID, subjectID)
 	if err != nil {
@@ -242,6 +287,10 @@ func (db *DB) blockDisclosures(ctx context.Context, tenantID, subjectID string, 
 			if err != nil {
 				return nil, err
 			}
+			if found[d.ID] {
+				continue
+			}
+			found[d.ID] = true
 			out = append(out, listed{d: d, tier: tierBlocks, order: seq, line: i})
 		}
 	}

@@ -6,3 +6,11 @@ import "context"
 func (db *DB) Exec1(ctx context.Context, q string, args ...any) (int64, error) {
 	return db.exec1(ctx, q, args...)
 }
+
+// SetLedgerBounds sets the bounds of the ledger's recent tier (see
+// ledger_memory.go) until the test ends.
+func SetLedgerBounds(t interface{ Cleanup(func()) }, mergeRows, maxGap int64, memoryRows int) {
+	old1, old2, old3 := ledgerMergeRows, ledgerMaxGap, ledgerMemoryRows
+	ledgerMergeRows, ledgerMaxGap, ledgerMemoryRows = mergeRows, maxGap, memoryRows
+	t.Cleanup(func() { ledgerMergeRows, ledgerMaxGap, ledgerMemoryRows = old1, old2, old3 })
+}

@@ -10,6 +10,9 @@ import (
 
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/internal/testdb"
+	"github.com/steward-privacy/steward/postgres"
+	"github.com/steward-privacy/steward/sqlite"
+	"github.com/steward-privacy/steward/sqlstore"
 )
 
 // TestLedgerFromAuditEvents: an allowed disclosure whose audit event
@@ -67,17 +70,7 @@ func TestLedgerRecentRowsMerge(t *testing.T) {
 		db := b.Open(t)
 		ctx := context.Background()
 		tn := mustTenant(t, db, "Merged")
-		subjects := []string{"sub_a", "sub_b", "sub_c"}
-		event := func(i int) *steward.AuditEvent {
-			d := &steward.Disclosure{ID: fmt.Sprintf("dsc_%05d", i), TenantID: tn.ID, SubjectID: subjects[i%len(subjects)],
-				Processor: "quill-text", Purpose: "essential.service.generation", Categories: []string{"user.content.prompt"},
-				Files: []string{}, PolicyVersion: "1", Retention: "not-retained", Obligations: []string{},
-				At: t0.Add(time.Duration(i/7) * time.Millisecond)} // several rows share a time
-			reasons, _ := d.LedgerReasons(nil)
-			return &steward.AuditEvent{TenantID: tn.ID, Time: d.At, Actor: "api_key:key_1", Action: steward.ActionDisclose,
-				SubjectID: d.SubjectID, Purpose: d.Purpose, Categories: d.Categories, Target: d.ID,
-				Decision: steward.DecisionAllow, Reasons: reasons}
-		}
+		f := &ledgerFixture{t: t, tenantID: tn.ID, subjects: []string{"sub_a", "sub_b", "sub_c"}}
 		// A row stored with its links, not through an event, at the
 		// time of the 301st projected row (sub_b's rows are every third).
 		direct := &steward.Disclosure{ID: "dsc_direct", TenantID: tn.ID, SubjectID: "sub_b", Processor: "quill-text",
@@ -90,7 +83,7 @@ func TestLedgerRecentRowsMerge(t *testing.T) {
 				if upto > 305 && i == 300 {
 					all = append(all, direct.ID)
 				}
-				if i%len(subjects) == 1 {
+				if i%len(f.subjects) == 1 {
 					all = append(all, fmt.Sprintf("dsc_%05d", i))
 				}
 			}
@@ -118,7 +111,7 @@ func TestLedgerRecentRowsMerge(t *testing.T) {
 			}
 			var events []*steward.AuditEvent
 			for range batch {
-				events = append(events, event(total))
+				events = append(events, f.next())
 				total++
 			}
 			if err := db.AppendAudit(ctx, events, chainSeal, nil); err != nil {
@@ -139,8 +132,184 @@ func TestLedgerRecentRowsMerge(t *testing.T) {
 		if err := db.Writer().QueryRowContext(ctx, `SELECT count(*) FROM disclosure_blocks`).Scan(&blocks); err != nil {
 			t.Fatal(err)
 		}
-		if blocks != 2*len(subjects) {
-			t.Errorf("%d ledger blocks after two moves of %d subjects' rows; want %d", blocks, len(subjects), 2*len(subjects))
+		if blocks != 2*len(f.subjects) {
+			t.Errorf("%d ledger blocks after two moves of %d subjects' rows; want %d", blocks, len(f.subjects), 2*len(f.subjects))
 		}
+	})
+}
+
+// ledgerFixture builds disclosure events for three subjects of a tenant
+// and checks sub_b's listing against the events appended so far.
+type ledgerFixture struct {
+	t        *testing.T
+	tenantID string
+	subjects []string
+	total    int // events built so far
+}
+
+func (f *ledgerFixture) next() *steward.AuditEvent {
+	i := f.total
+	f.total++
+	d := &steward.Disclosure{ID: fmt.Sprintf("dsc_%05d", i), TenantID: f.tenantID, SubjectID: f.subjects[i%len(f.subjects)],
+		Processor: "quill-text", Purpose: "essential.service.generation", Categories: []string{"user.content.prompt"},
+		Files: []string{}, PolicyVersion: "1", Retention: "not-retained", Obligations: []string{},
+		At: t0.Add(time.Duration(i/7) * time.Millisecond)} // several rows share a time
+	reasons, _ := d.LedgerReasons(nil)
+	return &steward.AuditEvent{TenantID: f.tenantID, Time: d.At, Actor: "api_key:key_1", Action: steward.ActionDisclose,
+		SubjectID: d.SubjectID, Purpose: d.Purpose, Categories: d.Categories, Target: d.ID,
+		Decision: steward.DecisionAllow, Reasons: reasons}
+}
+
+// append appends n disclosure events (and, every fifth, a read event
+// that carries no row) in one call.
+func (f *ledgerFixture) append(db *sqlstore.DB, n int) {
+	f.t.Helper()
+	var events []*steward.AuditEvent
+	for i := range n {
+		events = append(events, f.next())
+		if i%5 == 0 {
+			events = append(events, &steward.AuditEvent{TenantID: f.tenantID, Time: t0, Actor: "api_key:key_1",
+				Action: steward.ActionRecordRead, SubjectID: "sub_b", Decision: steward.DecisionAllow})
+		}
+	}
+	if err := db.AppendAudit(context.Background(), events, chainSeal, nil); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// check lists sub_b with several limits: every row once, newest first.
+func (f *ledgerFixture) check(db *sqlstore.DB, when string) {
+	f.t.Helper()
+	var all []string
+	for i := f.total - 1; i >= 0; i-- {
+		if i%len(f.subjects) == 1 {
+			all = append(all, fmt.Sprintf("dsc_%05d", i))
+		}
+	}
+	for _, limit := range []int{1, 7, 1000, 1 << 20} {
+		got, err := db.Disclosures(context.Background(), f.tenantID, "sub_b", limit)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		want := all[:min(len(all), limit)]
+		ids := make([]string, len(got))
+		for i, d := range got {
+			ids[i] = d.ID
+		}
+		if diff := cmp.Diff(want, ids); diff != "" {
+			f.t.Fatalf("%s (%d disclosures), sub_b's ledger, limit %d (-want +got):\n%s", when, f.total, limit, diff)
+		}
+	}
+}
+
+// count returns a table's rows.
+func count(t *testing.T, db *sqlstore.DB, table string) int {
+	t.Helper()
+	var n int
+	if err := db.Writer().QueryRowContext(context.Background(), `SELECT count(*) FROM `+table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestLedgerInMemory: with the recent tier in memory, no row is written per
+// disclosure; rows move into blocks at each bound (rows of a tenant,
+// events since its mark, rows in memory in all); a new process reads the
+// rows after each mark back from the audit events, so a listing is the
+// same before and after a restart, and rows an earlier process left in
+// disclosures_recent are neither lost nor doubled.
+func TestLedgerInMemory(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, b testdb.Backend) {
+		sqlstore.SetLedgerBounds(t, 100, 1000, 250)
+		ctx := context.Background()
+		dsn := b.Database(t)
+		open := func() *sqlstore.DB {
+			var db *sqlstore.DB
+			var err error
+			if b.Name == "sqlite" {
+				db, err = sqlite.Open(ctx, dsn)
+			} else {
+				db, err = postgres.Open(ctx, dsn)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			return db
+		}
+		db := open()
+		tn := mustTenant(t, db, "Remembered")
+		f := &ledgerFixture{t: t, tenantID: tn.ID, subjects: []string{"sub_a", "sub_b", "sub_c"}}
+		f.append(db, 40) // without the memory tier: into disclosures_recent
+		if n := count(t, db, "disclosures_recent"); n != 40 {
+			t.Fatalf("%d rows in disclosures_recent; want 40", n)
+		}
+		if err := db.LedgerInMemory(ctx); err != nil {
+			t.Fatal(err)
+		}
+		f.check(db, "after the table's rows moved")
+		if n := count(t, db, "disclosures_recent"); n != 0 {
+			t.Errorf("%d rows left in disclosures_recent once the tier is in memory", n)
+		}
+		blocks := count(t, db, "disclosure_blocks")
+		if blocks != 3 {
+			t.Errorf("%d blocks after the table's rows moved; want one per subject", blocks)
+		}
+		for _, n := range []int{1, 30, 98} { // the third reaches 100 rows: one move
+			f.append(db, n)
+			f.check(db, "in memory")
+		}
+		if n := count(t, db, "disclosure_blocks"); n != blocks+3 || count(t, db, "disclosures_recent") != 0 {
+			t.Errorf("%d blocks after a move of 3 subjects' rows; want %d", n, blocks+3)
+		}
+		f.append(db, 20)
+		db.Close()
+
+		// A restart reads the 20 rows after the mark back from the events.
+		db = open()
+		defer db.Close()
+		if b.Name == "sqlite" { // a CLI command beside the server (PostgreSQL keeps the recent table)
+			f.check(db, "after a restart, before the memory tier")
+		}
+		if err := db.LedgerInMemory(ctx); err != nil {
+			t.Fatal(err)
+		}
+		f.check(db, "after a restart")
+		blocks = count(t, db, "disclosure_blocks")
+		f.append(db, 10)
+		f.check(db, "after a restart, appended")
+
+		// Many events without a row: past 1,000 since the mark, the
+		// rows move, however few.
+		var reads []*steward.AuditEvent
+		for range 1000 {
+			reads = append(reads, &steward.AuditEvent{TenantID: tn.ID, Time: t0, Actor: "api_key:key_1",
+				Action: steward.ActionRecordRead, SubjectID: "sub_c", Decision: steward.DecisionAllow})
+		}
+		if err := db.AppendAudit(ctx, reads, chainSeal, nil); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, db, "disclosure_blocks"); n != blocks+3 {
+			t.Errorf("%d blocks after 1,000 events past the mark; want %d (the 30 held rows moved)", n, blocks+3)
+		}
+		f.check(db, "after the gap moved the rows")
+
+		// A second tenant's rows count towards the bound of 250 in all.
+		other := &ledgerFixture{t: t, tenantID: mustTenant(t, db, "Other").ID, subjects: []string{"sub_x", "sub_b", "sub_y"}}
+		f.append(db, 90)
+		blocks = count(t, db, "disclosure_blocks")
+		other.append(db, 99)
+		other.append(db, 70) // 259 held: both tenants' rows move
+		if n := count(t, db, "disclosure_blocks"); n != blocks+6 {
+			t.Errorf("%d blocks after the memory bound; want %d (both tenants' three subjects)", n, blocks+6)
+		}
+		f.check(db, "after the memory bound")
+		other.check(db, "after the memory bound")
+		db.Close()
+		db = open()
+		if err := db.LedgerInMemory(ctx); err != nil {
+			t.Fatal(err)
+		}
+		f.check(db, "after a second restart")
+		other.check(db, "after a second restart")
 	})
 }

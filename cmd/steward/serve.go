@@ -74,7 +74,10 @@ func (c *cli) runServer(cfg *Config) error {
 	if err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
-	a.cacheSubjects() // only now: the journal's lock proves this server is alone
+	// Only now: the journal's lock proves this server is alone.
+	if err := a.cacheSubjects(c.ctx); err != nil {
+		return fmt.Errorf("disclosure ledger: %w", err)
+	}
 	if a.tombs, err = a.openTombstones(c.ctx); err != nil {
 		return err
 	}

@@ -42,15 +42,19 @@ func sequencerLoop(log *audit.Log) jobs.Loop {
 }
 
 // cacheSubjects turns on the subject cache on SQLite (on PostgreSQL
-// openApp turned on the cache shared by replicas). Call it once the
-// server's audit journal is open: the journal's lock makes this server the
+// openApp turned on the cache shared by replicas), and keeps the
+// disclosure ledger's recent rows in memory. Call it once the server's
+// audit journal is open: the journal's lock makes this server the
 // database's only writer of subjects and records (CLI commands write
 // neither; `steward keys rotate` rewraps, bounded by subjectCacheTTL <
-// vault.RetireGrace), so it may cache their sealed rows.
-func (a *app) cacheSubjects() {
-	if a.cfg.Database == "" {
-		a.db.CacheSubjects(subjectCacheTTL)
+// vault.RetireGrace), so it may cache their sealed rows, and the only
+// writer of disclosures.
+func (a *app) cacheSubjects(ctx context.Context) error {
+	if a.cfg.Database != "" {
+		return nil
 	}
+	a.db.CacheSubjects(subjectCacheTTL)
+	return a.db.LedgerInMemory(ctx)
 }
 
 // subjectCacheTTL is how long a server on SQLite trusts a cached sealed

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -350,4 +352,58 @@ func clientDisclosures(ctx context.Context, t *testing.T, b testdb.Backend, log 
 		t.Fatalf("ledger: %+v", l)
 	}
 	return newClient(t, s, &routeLog{done: map[string]bool{}}, s.appKey("audit:read"))
+}
+
+// TestLedgerSurvivesKill: on SQLite the server holds the ledger's recent
+// rows in memory (each is durable in its audit event); after kill -9 and
+// a restart, every disclosure answered before the kill is listed once,
+// also those whose events were still only in the audit journal.
+func TestLedgerSurvivesKill(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	policy := examplePolicy(t, "content-studio.yaml")
+	s := startArgs(t, data, "--data", data, "--policy", policy)
+	key := s.appKey(strings.Fields(shareScopes)...)
+	a := s.subject(key, map[string]any{"external_id": "ledger-a"})
+	b := s.subject(key, map[string]any{"external_id": "ledger-b"})
+	for _, id := range []string{a, b} {
+		expect(t, s.do("PUT", "/v1/subjects/"+id+"/data/user.content.prompt", key, map[string]any{"value": "a lighthouse"}), 204)
+	}
+	var want []string
+	disclose := func(s *server, n int) {
+		for i := range n {
+			id := a
+			if i%3 == 0 {
+				id = b
+			}
+			r := s.disclose(key, id, map[string]any{"processor": "quill-text", "purpose": "essential.service.generation",
+				"categories": []string{"user.content.prompt"}})
+			expect(t, r, 200)
+			if id == a {
+				want = append(want, r.JSON(t)["id"].(string))
+			}
+		}
+	}
+	disclose(s, 30)
+	listed := func(s *server) []string {
+		var ids []string
+		for _, d := range s.ledger(key, a) {
+			ids = append([]string{d.(map[string]any)["id"].(string)}, ids...) // oldest first
+		}
+		return ids
+	}
+	if got := listed(s); !slices.Equal(got, want) {
+		t.Fatalf("ledger before the kill: %d rows, want %d", len(got), len(want))
+	}
+	disclose(s, 12) // answered, perhaps not yet chained: in the journal
+	s.cmd.Process.Signal(syscall.SIGKILL)
+	<-s.done
+
+	s2 := startArgs(t, data, "--data", data, "--policy", policy)
+	if got := listed(s2); !slices.Equal(got, want) {
+		t.Fatalf("ledger after kill -9 and restart: %v\nwant %v", got, want)
+	}
+	disclose(s2, 6)
+	if got := listed(s2); !slices.Equal(got, want) {
+		t.Fatalf("ledger after more disclosures: %d rows, want %d", len(got), len(want))
+	}
 }
