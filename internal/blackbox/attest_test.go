@@ -87,7 +87,12 @@ func TestAttestationKeptAndBroken(t *testing.T) {
 	}{
 		{"encryption_at_rest", `UPDATE records SET sealed = X'7468652076616c756520696e20636c656172' WHERE category = 'user.content.prompt'`},
 		{"retention", `UPDATE records SET updated_at = 0 WHERE category = 'user.device.ip_address'`},
-		{"processors", `UPDATE disclosures_recent SET processor = 'rogue-ai'`},
+		// A ledger row naming a processor the policy does not declare
+		// (the server's recent rows are its audit events: changing one
+		// would break the chain instead).
+		{"processors", `INSERT INTO disclosures (id, tenant_id, subject_id, processor, purpose, categories, files, text,
+			policy_version, retention, obligations, at) SELECT 'dsc_rogue', tenant_id, id, 'rogue-ai', 'essential.service.generation',
+			'user.content.prompt', '', 0, (SELECT max(version) FROM policy_versions), 'not-retained', '', CAST(strftime('%s', 'now') AS INTEGER) * 1000000 FROM subjects LIMIT 1`},
 		{"request_logs", `UPDATE request_log SET at = 0`},
 		{"consent", `DELETE FROM consents`},
 		{"audit_chain", `UPDATE audit_events SET action = 'record.write' WHERE seq = 3`},
