@@ -111,6 +111,8 @@ bench() {
   if [ "$replicas" = 2 ]; then
     awk '/^Requests\/sec/ {s += $2} END {printf "Requests/sec (sum of 2 replicas): %.2f\n", s}' "$tmp"/wrk0 "$tmp"/wrk1
   fi
+  # The rate, summed over the servers, for the rounds' summary.
+  awk '/^Requests\/sec/ {s += $2} END {print s}' "$tmp"/wrk* >>"$tmp/rates.${load:-other}"
 }
 # server_cpu prints the CPU time (user + system, in clock ticks) the
 # servers have used so far.
@@ -124,25 +126,40 @@ server_cpu() {
 }
 want() { [[ ",$only," == *",$1,"* ]]; }
 echo "== mode $mode"
-if want whoami; then
-  echo "== GET /v1/whoami, 32 connections"
-  bench 32 /v1/whoami -H "Authorization: Bearer $admin"
-fi
-if want writes; then
-  echo "== record writes (PUT), 16 connections"
-  bench 16 "" -s bench/write.lua
-fi
-if want reads; then
-  echo "== record reads (GET with purpose), 16 connections"
-  bench 16 "" -s bench/read.lua
-fi
-if want one; then
-  echo "== record reads of one subject without a Lua script (wrk's own CPU is lower), 16 connections"
-  one=$(head -1 "$tmp/subjects")
-  bench 16 "/v1/subjects/$one/data/user.content.prompt?purpose=essential.service" -H "Authorization: Bearer $key"
-fi
-if want disclose; then
-  echo "== disclosures of one small record (POST), 16 connections"
-  BENCH_PATH=disclosures BENCH_BODY='{"processor": "quill-text", "purpose": "essential.service.generation", "categories": ["user.content.prompt"]}' \
-    bench 16 "" -s bench/read.lua
+# ROUNDS=N runs the chosen loads N times in turn (default 1): alternating
+# them spreads the machine's drift over both, and a summary compares their
+# mean rates at the end.
+for round in $(seq 1 "${ROUNDS:-1}"); do
+  [ "${ROUNDS:-1}" -gt 1 ] && echo "== round $round"
+  if want whoami; then
+    echo "== GET /v1/whoami, 32 connections"
+    load=whoami bench 32 /v1/whoami -H "Authorization: Bearer $admin"
+  fi
+  if want writes; then
+    echo "== record writes (PUT), 16 connections"
+    load=writes bench 16 "" -s bench/write.lua
+  fi
+  if want reads; then
+    echo "== record reads (GET with purpose), 16 connections"
+    load=reads bench 16 "" -s bench/read.lua
+  fi
+  if want one; then
+    echo "== record reads of one subject without a Lua script (wrk's own CPU is lower), 16 connections"
+    one=$(head -1 "$tmp/subjects")
+    load=one bench 16 "/v1/subjects/$one/data/user.content.prompt?purpose=essential.service" -H "Authorization: Bearer $key"
+  fi
+  if want disclose; then
+    echo "== disclosures of one small record (POST), 16 connections"
+    load=disclose BENCH_PATH=disclosures BENCH_BODY='{"processor": "quill-text", "purpose": "essential.service.generation", "categories": ["user.content.prompt"]}' \
+      bench 16 "" -s bench/read.lua
+  fi
+done
+if [ "${ROUNDS:-1}" -gt 1 ]; then
+  echo "== mean rates over $ROUNDS rounds"
+  for f in "$tmp"/rates.*; do
+    awk -v l="${f##*/rates.}" '{s += $1; n++} END {printf "%s: %.0f /s\n", l, s / n}' "$f"
+  done
+  if [ -f "$tmp/rates.reads" ] && [ -f "$tmp/rates.disclose" ]; then
+    awk 'NR == FNR {r += $1; next} {d += $1} END {printf "disclosures vs reads: %.0f %%\n", 100 * d / r}' "$tmp/rates.reads" "$tmp/rates.disclose"
+  fi
 fi

@@ -204,7 +204,7 @@ func (s *Service) Disclose(ctx context.Context, subjectID string, r *Request) (*
 	event := steward.AuditEvent{Action: steward.ActionDisclose, SubjectID: t.Subject.ID, Categories: t.Categories, Purpose: r.Purpose}
 	if !t.Allowed() {
 		// The processor key is caller text until the policy knows it.
-		if _, ok := pol.Processor(r.Processor); ok {
+		if _, ok := pol.ProcessorRetention(r.Processor); ok {
 			event.Target = "processor:" + r.Processor
 		}
 		event.Decision, event.Reasons = steward.DecisionDeny, t.Decision.Codes()
@@ -214,11 +214,11 @@ func (s *Service) Disclose(ctx context.Context, subjectID string, r *Request) (*
 		}
 		return nil, &steward.Error{Code: steward.EFORBIDDEN, Message: t.Decision.Sentence(), Reasons: t.Decision.Codes()}
 	}
-	proc, _ := pol.Processor(r.Processor)
+	procRetention, _ := pol.ProcessorRetention(r.Processor)
 	now := s.now().UTC()
 	res := &Result{Disclosure: steward.Disclosure{ID: steward.NewID("dsc"), TenantID: c.TenantID, SubjectID: t.Subject.ID,
-		Processor: proc.Key, Purpose: r.Purpose, Categories: t.Categories, Files: make([]string, 0, len(t.Files)), Text: r.Text != nil,
-		PolicyVersion: pol.Version(), Retention: retention(proc.Retention), Obligations: t.Decision.Obligations.Names(), At: now},
+		Processor: r.Processor, Purpose: r.Purpose, Categories: t.Categories, Files: make([]string, 0, len(t.Files)), Text: r.Text != nil,
+		PolicyVersion: pol.Version(), Retention: retention(procRetention), Obligations: t.Decision.Obligations.Names(), At: now},
 		Downloads: make([]Link, 0, len(t.Files))}
 	if res.Obligations == nil {
 		res.Obligations = []string{}

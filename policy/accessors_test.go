@@ -142,4 +142,10 @@ func TestStorageRegionsAndProcessor(t *testing.T) {
 	if _, ok := d.Processor("stranger"); ok {
 		t.Fatal("Processor(stranger) found an undeclared processor")
 	}
+	if r, ok := d.ProcessorRetention("mailer"); !ok || r != p.Retention {
+		t.Fatalf("ProcessorRetention(mailer) = %v, %v; want %v", r, ok, p.Retention)
+	}
+	if _, ok := d.ProcessorRetention("stranger"); ok {
+		t.Fatal("ProcessorRetention(stranger) found an undeclared processor")
+	}
 }

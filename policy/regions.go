@@ -19,3 +19,14 @@ func (d *Decider) Processor(key string) (Processor, bool) {
 	}
 	return cloneProcessors(d.processors[i : i+1])[0], true
 }
+
+// ProcessorRetention returns a declared sub-processor's retention
+// without copying the processor (the sharing gate asks it on every
+// disclosure), and false when the policy declares none by that key.
+func (d *Decider) ProcessorRetention(key string) (Retention, bool) {
+	i, ok := d.procIDs[key]
+	if !ok {
+		return Retention{}, false
+	}
+	return d.processors[i].Retention, true
+}

@@ -203,7 +203,11 @@ func (db *DB) Disclosures(ctx context.Context, tenantID, subjectID string, limit
 	}
 	memory := db.ledger.Load()
 	if memory != nil {
-		out = append(out, memory.recent(tenantID, subjectID)...)
+		recent, err := memory.recent(tenantID, subjectID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, recent...)
 	}
 	found := make(map[string]bool, len(out)) // every row read, before any is cut at the limit
 	for _, l := range out {
@@ -247,8 +251,12 @@ func (db *DB) unmovedDisclosures(ctx context.Context, tenantID, subjectID string
 		found[id] = true
 	}
 	for _, r := range rows {
-		if !found[r.d.ID] {
-			out = append(out, listed{d: r.d, tier: tierRecent, order: r.seq})
+		if !found[r.id()] {
+			l, err := r.listed(tenantID)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, l)
 		}
 	}
 	return out, nil

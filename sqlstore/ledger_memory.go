@@ -56,10 +56,33 @@ type memTenant struct {
 	rows []memRow // the rows after it, in seq order
 }
 
-// memRow is a recent ledger row and the seq of the event that carries it.
+// memRow is a recent ledger row, kept as its line of a block (three
+// strings, not a Disclosure's dozen objects: the garbage collector marks
+// every held row in each cycle), with the seq of the event that carries it.
 type memRow struct {
-	seq int64
-	d   *steward.Disclosure
+	seq     int64
+	at      int64 // unix microseconds
+	subject string
+	line    string // see writeLedgerLine
+}
+
+// newMemRow keeps a ledger row as a memRow.
+func newMemRow(seq int64, d *steward.Disclosure) memRow {
+	var b strings.Builder
+	writeLedgerLine(&b, d)
+	return memRow{seq: seq, at: micros(d.At), subject: d.SubjectID, line: b.String()}
+}
+
+// id returns the row's disclosure id (its line's first field).
+func (r memRow) id() string {
+	id, _, _ := strings.Cut(r.line, "\t")
+	return id
+}
+
+// listed reads the row back for a listing.
+func (r memRow) listed(tenantID string) (listed, error) {
+	d, err := parseLedgerLine(tenantID, r.subject, r.line)
+	return listed{d: d, tier: tierRecent, order: r.seq}, err
 }
 
 // ledgerChange is what one transaction does to the memory tier, applied
@@ -138,7 +161,7 @@ func (db *DB) LedgerInMemory(ctx context.Context) error {
 				return err
 			}
 			for _, r := range rows {
-				if !inTable[r.d.ID] {
+				if !inTable[r.id()] {
 					t.rows = append(t.rows, r)
 					m.rows++
 				}
@@ -183,7 +206,7 @@ func afterMark(ctx context.Context, q queryer, tenantID, subjectID string) ([]me
 			return nil, err
 		}
 		if d, ok := steward.DisclosureFromAudit(e); ok {
-			out = append(out, memRow{seq: e.Seq, d: d})
+			out = append(out, newMemRow(e.Seq, d))
 		}
 	}
 	return out, errorsJoinClose(events)
@@ -247,7 +270,7 @@ func (db *DB) projectInMemory(ctx context.Context, tx *sql.Tx, c *ledgerChange, 
 	tenant := group[0].TenantID
 	for _, e := range group {
 		if d, ok := steward.DisclosureFromAudit(e); ok {
-			c.added[tenant] = append(c.added[tenant], memRow{seq: e.Seq, d: d})
+			c.added[tenant] = append(c.added[tenant], newMemRow(e.Seq, d))
 		}
 	}
 	last := group[len(group)-1].Seq
@@ -323,7 +346,7 @@ func (db *DB) moveRows(ctx context.Context, tx *sql.Tx, c *ledgerChange, tenant 
 	}
 	bySubject := map[string][]memRow{}
 	for _, r := range rows {
-		bySubject[r.d.SubjectID] = append(bySubject[r.d.SubjectID], r)
+		bySubject[r.subject] = append(bySubject[r.subject], r)
 	}
 	subjects := make([]string, 0, len(bySubject))
 	for s := range bySubject {
@@ -334,14 +357,13 @@ func (db *DB) moveRows(ctx context.Context, tx *sql.Tx, c *ledgerChange, tenant 
 	var b strings.Builder
 	for _, s := range subjects {
 		b.Reset()
-		first, lastAt := micros(bySubject[s][0].d.At), int64(0)
+		first, lastAt := bySubject[s][0].at, int64(0)
 		for i, r := range bySubject[s] {
 			if i > 0 {
 				b.WriteByte('\n')
 			}
-			writeLedgerLine(&b, r.d)
-			at := micros(r.d.At)
-			first, lastAt = min(first, at), max(lastAt, at)
+			b.WriteString(r.line)
+			first, lastAt = min(first, r.at), max(lastAt, r.at)
 		}
 		args = append(args, tenant, s, first, lastAt, b.String())
 	}
@@ -374,19 +396,22 @@ func writeLedgerLine(b *strings.Builder, d *steward.Disclosure) {
 }
 
 // recent returns a subject's rows of the memory tier.
-func (m *ledgerMemory) recent(tenantID, subjectID string) []listed {
+func (m *ledgerMemory) recent(tenantID, subjectID string) ([]listed, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	var out []listed
 	if t := m.tenants[tenantID]; t != nil {
 		for _, r := range t.rows {
-			if r.d.SubjectID == subjectID {
-				d := *r.d // the caller's copy
-				out = append(out, listed{d: &d, tier: tierRecent, order: r.seq})
+			if r.subject == subjectID {
+				l, err := r.listed(tenantID)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, l)
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 // recentSubjects returns the subjects of a tenant's recent-tier rows made
@@ -409,9 +434,9 @@ func (db *DB) recentSubjects(ctx context.Context, tenantID string, since int64) 
 	seen := map[string]bool{}
 	var out []string
 	for _, r := range rows {
-		if micros(r.d.At) >= since && !seen[r.d.SubjectID] {
-			seen[r.d.SubjectID] = true
-			out = append(out, r.d.SubjectID)
+		if r.at >= since && !seen[r.subject] {
+			seen[r.subject] = true
+			out = append(out, r.subject)
 		}
 	}
 	return out, nil
