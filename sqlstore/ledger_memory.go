@@ -261,7 +261,7 @@ func (m *ledgerMemory) tenant(id string) *memTenant {
 	return t
 }
 
-// project records in c the ledger rows a tenant's newly chained events
+// projectInMemory records in c the ledger rows a tenant's newly chained events
 // carry (last is the last of them) and moves rows into blocks in tx when a
 // bound is reached. Only the transaction holding writing calls it, so the
 // tier it reads does not change under it.
