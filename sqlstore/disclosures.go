@@ -23,8 +23,9 @@ var insertDisclosures = newValuesCache(`INSERT INTO disclosures (`+ledgerColumns
 // insertRecentDisclosures appends ledger rows projected from audit events.
 var insertRecentDisclosures = newAllOrNothingValuesCache(`INSERT INTO disclosures_recent (`+ledgerColumns+`) VALUES `, 12, 64)
 
-// ledgerMergeRows is how many rows disclosures_recent gathers before they
-// move into disclosure_blocks. A projected row costs one append; the move
+// ledgerMergeRows is how many recent rows (of disclosures_recent, or of a
+// tenant in the memory tier) gather before they move into
+// disclosure_blocks. A projected row costs one append; the move
 // writes one block per subject, so a subject's index entry covers all its
 // disclosures of the period instead of one entry (a random index page)
 // per disclosure. A listing scans at most about this many recent rows.
@@ -73,8 +74,10 @@ func disclosureRow(d *steward.Disclosure) []any {
 //
 // The rows are appended to disclosures_recent; once it holds
 // ledgerMergeRows rows they move, in the same transaction, into
-// disclosures in subject order (a rolled-back transaction leaves the
-// row-count hint high or low, which only moves the next merge).
+// disclosure_blocks (a rolled-back transaction leaves the row-count hint
+// high or low, which only moves the next merge). A server that keeps the
+// recent tier in memory (LedgerInMemory) projects with projectInMemory
+// instead.
 func (db *DB) projectLedger(ctx context.Context, tx *sql.Tx, events []*steward.AuditEvent) error {
 	var args []any
 	for _, e := range events {
@@ -155,8 +158,9 @@ func parseLedgerLine(tenantID, subjectID, line string) (*steward.Disclosure, err
 }
 
 // Ledger tiers, in the order a listing breaks ties in time: the newest
-// rows are in disclosures_recent, older ones in blocks, and rows written
-// with their links (or before blocks existed) in disclosures.
+// rows are recent (in memory, in disclosures_recent, or in the events
+// after a tenant's mark), older ones in blocks, and rows written with
+// their links (or before blocks existed) in disclosures.
 const (
 	tierRows = iota
 	tierBlocks
