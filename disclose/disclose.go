@@ -204,7 +204,7 @@ func (s *Service) Disclose(ctx context.Context, subjectID string, r *Request) (*
 	event := steward.AuditEvent{Action: steward.ActionDisclose, SubjectID: t.Subject.ID, Categories: t.Categories, Purpose: r.Purpose}
 	if !t.Allowed() {
 		// The processor key is caller text until the policy knows it.
-		if _, ok := pol.ProcessorRetention(r.Processor); ok {
+		if _, ok := pol.Processor(r.Processor); ok {
 			event.Target = "processor:" + r.Processor
 		}
 		event.Decision, event.Reasons = steward.DecisionDeny, t.Decision.Codes()

@@ -12,10 +12,9 @@ import (
 
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/auth"
-	"github.com/steward-privacy/steward/blob/local"
 	"github.com/steward-privacy/steward/consent"
-	"github.com/steward-privacy/steward/crypt/keyfile"
 	"github.com/steward-privacy/steward/internal/testdb"
+	"github.com/steward-privacy/steward/internal/testpolicy"
 	"github.com/steward-privacy/steward/policy"
 	"github.com/steward-privacy/steward/requests"
 	"github.com/steward-privacy/steward/sqlstore"
@@ -142,15 +141,7 @@ func loadPolicy(t testing.TB) *policy.Decider {
 
 func newFixture(t testing.TB, db *sqlstore.DB, approval ...string) *fixture {
 	t.Helper()
-	dir := t.TempDir()
-	keys, err := keyfile.Open(filepath.Join(dir, "master.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := local.Open(filepath.Join(dir, "files"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	keys, files := testpolicy.KeysAndFiles(t)
 	pub, priv, _ := ed25519.GenerateKey(nil)
 	f := &fixture{db: db, audit: &auditRecorder{}, mail: &mailbox{}, pub: pub, now: time.Date(2027, 1, 31, 12, 0, 0, 0, time.UTC)}
 	f.tenant = &steward.Tenant{Name: "Acme", HomeRegion: "us", CreatedAt: f.now}

@@ -171,7 +171,7 @@ func timePtr(v sql.NullInt64) *time.Time {
 }
 
 // collect runs a query and scans every row with scan, translating errors.
-func collect[T any](ctx context.Context, db *DB, p *pool, scan func(rowScanner) (T, error), q string, args ...any) ([]T, error) {
+func collect[T any](ctx context.Context, db *DB, p queryer, scan func(rowScanner) (T, error), q string, args ...any) ([]T, error) {
 	rows, err := p.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, db.translate(err, "")

@@ -241,7 +241,7 @@ func (db *DB) Disclosures(ctx context.Context, tenantID, subjectID string, limit
 // holds only rows older than out's newest limit, so a row of it taken here
 // again falls past the limit.
 func (db *DB) unmovedDisclosures(ctx context.Context, tenantID, subjectID string, out []listed, found map[string]bool) ([]listed, error) {
-	rows, err := afterMark(ctx, db.r, tenantID, subjectID)
+	rows, err := afterMark(ctx, db, db.r, tenantID, subjectID)
 	if err != nil {
 		return nil, db.translate(err, "")
 	}

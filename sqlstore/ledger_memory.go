@@ -69,6 +69,7 @@ type memRow struct {
 // newMemRow keeps a ledger row as a memRow.
 func newMemRow(seq int64, d *steward.Disclosure) memRow {
 	var b strings.Builder
+	b.Grow(160) // a typical line: one allocation
 	writeLedgerLine(&b, d)
 	return memRow{seq: seq, at: micros(d.At), subject: d.SubjectID, line: b.String()}
 }
@@ -101,73 +102,51 @@ var insertBlocks = newAllOrNothingValuesCache(`INSERT INTO disclosure_blocks (te
 // the database's only writer of audit events that carry ledger rows (one
 // steward serve on SQLite, once its audit journal is open); never with
 // PostgreSQL replicas.
+//
+// Rows another process (or this one before the call) projected into
+// disclosures_recent are in memory now when their events follow the mark,
+// and leave the table; the others (projected before the mark existed) move
+// into blocks. Either way each row is kept once.
 func (db *DB) LedgerInMemory(ctx context.Context) error {
 	m := &ledgerMemory{tenants: map[string]*memTenant{}}
-	m.writing.Lock()
-	defer m.writing.Unlock()
 	err := db.txKeep(ctx, func(tx *sql.Tx) error {
 		clear(m.tenants)
 		m.rows = 0
-		// Rows another process (or this one before the call) projected
-		// into disclosures_recent move into blocks first; their events
-		// are skipped below.
-		inTable := map[string]bool{}
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM disclosures_recent`)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			inTable[id] = true
-		}
-		if err := errorsJoinClose(rows); err != nil {
-			return err
-		}
-		if len(inTable) > 0 {
-			if err := db.mergeLedger(ctx, tx); err != nil {
-				return err
-			}
-		}
 		type start struct {
 			tenant string
 			mark   int64
 		}
-		var starts []start
-		heads, err := tx.QueryContext(ctx, `SELECT h.tenant_id, COALESCE(m.seq, 0) FROM audit_heads h
-			LEFT JOIN ledger_marks m ON m.tenant_id = h.tenant_id`)
+		starts, err := collect(ctx, db, tx, func(r rowScanner) (start, error) {
+			var s start
+			return s, r.Scan(&s.tenant, &s.mark)
+		}, `SELECT h.tenant_id, COALESCE(m.seq, 0) FROM audit_heads h LEFT JOIN ledger_marks m ON m.tenant_id = h.tenant_id`)
 		if err != nil {
 			return err
 		}
-		for heads.Next() {
-			var s start
-			if err := heads.Scan(&s.tenant, &s.mark); err != nil {
-				heads.Close()
-				return err
-			}
-			starts = append(starts, s)
-		}
-		if err := errorsJoinClose(heads); err != nil {
-			return err
-		}
+		inMemory := map[string]bool{}
 		for _, s := range starts {
-			t := &memTenant{mark: s.mark}
-			m.tenants[s.tenant] = t
-			rows, err := afterMark(ctx, tx, s.tenant, "")
+			rows, err := afterMark(ctx, db, tx, s.tenant, "")
 			if err != nil {
 				return err
 			}
+			m.tenants[s.tenant] = &memTenant{mark: s.mark, rows: rows}
+			m.rows += len(rows)
 			for _, r := range rows {
-				if !inTable[r.id()] {
-					t.rows = append(t.rows, r)
-					m.rows++
+				inMemory[r.id()] = true
+			}
+		}
+		projected, err := collect(ctx, db, tx, scanString, `SELECT id FROM disclosures_recent`)
+		if err != nil || len(projected) == 0 {
+			return err
+		}
+		for _, id := range projected {
+			if inMemory[id] {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM disclosures_recent WHERE id = $1`, id); err != nil {
+					return err
 				}
 			}
 		}
-		return nil
+		return db.mergeLedger(ctx, tx)
 	})
 	if err != nil {
 		return db.translate(err, "")
@@ -186,7 +165,7 @@ type queryer interface {
 // the memory tier as a start reads it back, and what a process without
 // the tier (a CLI command beside the server) lists in its place. The
 // events after a mark are at most about ledgerMaxGap.
-func afterMark(ctx context.Context, q queryer, tenantID, subjectID string) ([]memRow, error) {
+func afterMark(ctx context.Context, db *DB, q queryer, tenantID, subjectID string) ([]memRow, error) {
 	query := auditSelect + ` WHERE tenant_id = $1 AND action = $2
 		AND seq > (SELECT COALESCE(MAX(seq), 0) FROM ledger_marks WHERE tenant_id = $1)`
 	args := []any{tenantID, steward.ActionDisclose}
@@ -194,32 +173,21 @@ func afterMark(ctx context.Context, q queryer, tenantID, subjectID string) ([]me
 		query += ` AND subject_id = $3`
 		args = append(args, subjectID)
 	}
-	events, err := q.QueryContext(ctx, query+` ORDER BY seq`, args...)
+	var scratch auditScratch
+	events, err := collect(ctx, db, q, func(r rowScanner) (*steward.AuditEvent, error) {
+		e := &steward.AuditEvent{}
+		return e, scanAuditEvent(r, e, &scratch)
+	}, query+` ORDER BY seq`, args...)
 	if err != nil {
 		return nil, err
 	}
 	var out []memRow
-	for events.Next() {
-		e := &steward.AuditEvent{}
-		if err := scanAuditEvent(events, e, &auditScratch{}); err != nil {
-			events.Close()
-			return nil, err
-		}
+	for _, e := range events {
 		if d, ok := steward.DisclosureFromAudit(e); ok {
 			out = append(out, newMemRow(e.Seq, d))
 		}
 	}
-	return out, errorsJoinClose(events)
-}
-
-// errorsJoinClose closes rows and returns the error that ended them, if
-// any.
-func errorsJoinClose(rows *sql.Rows) error {
-	err := rows.Err()
-	if cerr := rows.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return out, nil
 }
 
 // begin starts a transaction's change; the caller must call end.
@@ -283,7 +251,12 @@ func (db *DB) projectInMemory(ctx context.Context, tx *sql.Tx, c *ledgerChange, 
 	if moved, ok := c.moved[tenant]; ok {
 		mark, held = moved, 0
 	}
-	total := m.rows
+	total := m.rows // held and added, less what this transaction moved
+	for id := range c.moved {
+		if moved := m.tenants[id]; moved != nil {
+			total -= len(moved.rows)
+		}
+	}
 	m.mu.RUnlock()
 	for _, rows := range c.added {
 		total += len(rows)
@@ -427,7 +400,7 @@ func (db *DB) recentSubjects(ctx context.Context, tenantID string, since int64) 
 		m.mu.RUnlock()
 	} else if db.dialect.Name() == "sqlite" {
 		var err error
-		if rows, err = afterMark(ctx, db.r, tenantID, ""); err != nil {
+		if rows, err = afterMark(ctx, db, db.r, tenantID, ""); err != nil {
 			return nil, db.translate(err, "")
 		}
 	}

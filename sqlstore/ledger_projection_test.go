@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -212,6 +213,35 @@ func count(t *testing.T, db *sqlstore.DB, table string) int {
 	return n
 }
 
+// movedOnce fails the test when a disclosure id stands in more than one
+// line of the ledger's blocks.
+func movedOnce(t *testing.T, db *sqlstore.DB, when string) {
+	t.Helper()
+	rows, err := db.Writer().QueryContext(context.Background(), `SELECT tenant_id, ledger FROM disclosure_blocks`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	seen := map[string]bool{}
+	for rows.Next() {
+		var tenant, ledger string
+		if err := rows.Scan(&tenant, &ledger); err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(ledger, "\n") {
+			id, _, _ := strings.Cut(line, "\t")
+			id = tenant + "/" + id // the fixtures' ids repeat across tenants
+			if seen[id] {
+				t.Fatalf("%s: %s is in the ledger's blocks twice", when, id)
+			}
+			seen[id] = true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestLedgerInMemory: with the recent tier in memory, no row is written per
 // disclosure; rows move into blocks at each bound (rows of a tenant,
 // events since its mark, rows in memory in all); a new process reads the
@@ -243,6 +273,12 @@ func TestLedgerInMemory(t *testing.T) {
 		if n := count(t, db, "disclosures_recent"); n != 40 {
 			t.Fatalf("%d rows in disclosures_recent; want 40", n)
 		}
+		// Marked as migration 0076 marks the tenants of an older database:
+		// these rows' events are not after the mark, so they move into
+		// blocks.
+		if _, err := db.Writer().ExecContext(ctx, `INSERT INTO ledger_marks (tenant_id, seq) SELECT tenant_id, seq FROM audit_heads`); err != nil {
+			t.Fatal(err)
+		}
 		if err := db.LedgerInMemory(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -254,13 +290,28 @@ func TestLedgerInMemory(t *testing.T) {
 		if blocks != 3 {
 			t.Errorf("%d blocks after the table's rows moved; want one per subject", blocks)
 		}
-		for _, n := range []int{1, 30, 98} { // the third reaches 100 rows: one move
+		// A restart before any move, after a process without the tier
+		// projected rows into the table: those rows follow the mark, so
+		// they are held in memory and leave the table; the blocks are read
+		// back from no event again.
+		db.Close()
+		db = open()
+		f.append(db, 5)
+		if err := db.LedgerInMemory(ctx); err != nil {
+			t.Fatal(err)
+		}
+		f.check(db, "after a restart before any move")
+		if n := count(t, db, "disclosures_recent"); n != 0 || count(t, db, "disclosure_blocks") != blocks {
+			t.Errorf("%d rows left in disclosures_recent (want 0), %d blocks (want %d)", n, count(t, db, "disclosure_blocks"), blocks)
+		}
+		for _, n := range []int{1, 30, 93} { // the third reaches 100 rows (with the 5): one move
 			f.append(db, n)
 			f.check(db, "in memory")
 		}
 		if n := count(t, db, "disclosure_blocks"); n != blocks+3 || count(t, db, "disclosures_recent") != 0 {
 			t.Errorf("%d blocks after a move of 3 subjects' rows; want %d", n, blocks+3)
 		}
+		movedOnce(t, db, "after the first move")
 		f.append(db, 20)
 		db.Close()
 
@@ -292,6 +343,7 @@ func TestLedgerInMemory(t *testing.T) {
 			t.Errorf("%d blocks after 1,000 events past the mark; want %d (the 30 held rows moved)", n, blocks+3)
 		}
 		f.check(db, "after the gap moved the rows")
+		movedOnce(t, db, "after the gap moved the rows")
 
 		// A second tenant's rows count towards the bound of 250 in all.
 		other := &ledgerFixture{t: t, tenantID: mustTenant(t, db, "Other").ID, subjects: []string{"sub_x", "sub_b", "sub_y"}}
@@ -304,6 +356,7 @@ func TestLedgerInMemory(t *testing.T) {
 		}
 		f.check(db, "after the memory bound")
 		other.check(db, "after the memory bound")
+		movedOnce(t, db, "after the memory bound")
 		db.Close()
 		db = open()
 		if err := db.LedgerInMemory(ctx); err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/steward-privacy/steward/blob/local"
 	"github.com/steward-privacy/steward/crypt/keyfile"
 	"github.com/steward-privacy/steward/internal/testdb"
+	"github.com/steward-privacy/steward/internal/testpolicy"
 	"github.com/steward-privacy/steward/policy"
 	"github.com/steward-privacy/steward/sqlite"
 	"github.com/steward-privacy/steward/sqlstore"
@@ -69,15 +70,7 @@ func loadPolicy(t testing.TB, name string) *policy.Decider {
 
 func newFixture(t testing.TB, db *sqlstore.DB) *fixture {
 	t.Helper()
-	dir := t.TempDir()
-	keys, err := keyfile.Open(filepath.Join(dir, "master.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := local.Open(filepath.Join(dir, "files"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	keys, files := testpolicy.KeysAndFiles(t)
 	f := &fixture{db: db, audit: &auditRecorder{}, files: files, keys: keys, now: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}
 	f.tenant = &steward.Tenant{Name: "Acme", HomeRegion: "us", CreatedAt: f.now}
 	if err := db.CreateTenant(context.Background(), f.tenant); err != nil {
