@@ -8,6 +8,8 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 
@@ -20,27 +22,91 @@ const maxJSONBody = 1 << 20
 // decode reads a JSON request body into a new T: Content-Type must be JSON,
 // the body at most maxJSONBody bytes, one value, no unknown fields. Errors
 // name the offending field and never echo the submitted values.
+//
+// The body is read whole into a pooled buffer first, so a body over the
+// limit is ETOOLARGE even when what precedes the limit is already
+// malformed. When T is a flat struct (only string, *string and []string
+// fields, see flatStructOf) and the body a plain object of such values,
+// parseFlat decodes it directly; anything else goes to encoding/json,
+// whose values and errors are the same as if it had read the body itself.
 func decode[T any](w http.ResponseWriter, r *http.Request) (*T, error) {
-	ct := r.Header.Get("Content-Type")
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-		return nil, steward.Errorf(steward.EINVALID, "Content-Type must be application/json")
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" { // the usual value needs no parsing
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return nil, steward.Errorf(steward.EINVALID, "Content-Type must be application/json")
+		}
 	}
-	body := http.MaxBytesReader(w, r.Body, maxJSONBody)
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	v := new(T)
-	if err := dec.Decode(v); err != nil {
+	bp := bodyBuffers.Get().(*[]byte)
+	defer putBodyBuffer(bp)
+	body, err := readBody(http.MaxBytesReader(w, r.Body, maxJSONBody), (*bp)[:0], r.ContentLength)
+	*bp = body
+	if err != nil {
 		return nil, jsonError(err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, jsonError(err)
+	v := new(T)
+	if fs := flatStructFor(reflect.TypeFor[T]()); fs != nil {
+		if parseFlat(body, reflect.ValueOf(v).Elem(), fs) {
+			return v, nil
 		}
-		return nil, steward.Errorf(steward.EINVALID, "request body must hold a single JSON value")
+		v = new(T) // parseFlat may have written part of v
+	}
+	if err := decodeJSON(body, v); err != nil {
+		return nil, err
 	}
 	return v, nil
+}
+
+// decodeJSON decodes body, one JSON value with no unknown fields, into v
+// with encoding/json.
+func decodeJSON(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return steward.Errorf(steward.EINVALID, "request body must hold a single JSON value")
+	}
+	return nil
+}
+
+// bodyBuffers recycles request body buffers (*[]byte); maxPooledBody
+// bounds what is kept.
+var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+const maxPooledBody = 64 << 10
+
+// putBodyBuffer wipes a body buffer, which may hold personal data, and
+// returns it to the pool unless it grew too large.
+func putBodyBuffer(bp *[]byte) {
+	clear(*bp)
+	*bp = (*bp)[:0]
+	if cap(*bp) <= maxPooledBody {
+		bodyBuffers.Put(bp)
+	}
+}
+
+// readBody appends everything r holds to buf and returns it. size, the
+// declared length (-1 if unknown), only sizes the buffer; r bounds what is
+// read.
+func readBody(r io.Reader, buf []byte, size int64) ([]byte, error) {
+	if size > 0 && size < maxJSONBody {
+		// One byte more, so the read that finds the end needs no growth.
+		buf = slices.Grow(buf, int(size)+1)
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, max(512, cap(buf)))
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // jsonError turns a decoding error into a coded error with a field path.
