@@ -3,6 +3,7 @@ package steward
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -98,9 +99,10 @@ const (
 func (d *Disclosure) LedgerReasons(decisionCodes []string) ([]string, bool) {
 	out := make([]string, 0, len(decisionCodes)+5+len(d.Obligations)+len(d.Files))
 	out = append(out, decisionCodes...)
-	out = append(out, LedgerCode, ledgerProcessor+d.Processor, ledgerVersion+d.PolicyVersion, ledgerRetention+d.Retention)
+	out = append(out, LedgerCode, ledgerCode(ledgerProcessor, d.Processor), ledgerCode(ledgerVersion, d.PolicyVersion),
+		ledgerCode(ledgerRetention, d.Retention))
 	for _, o := range d.Obligations {
-		out = append(out, ledgerObligation+o)
+		out = append(out, ledgerCode(ledgerObligation, o))
 	}
 	for _, f := range d.Files {
 		out = append(out, ledgerFile+f)
@@ -114,6 +116,36 @@ func (d *Disclosure) LedgerReasons(decisionCodes []string) ([]string, bool) {
 		}
 	}
 	return out, len(out) <= maxLedgerAuditLen && len(d.Categories) <= maxLedgerAuditLen
+}
+
+// ledgerCodes interns the codes naming a processor, a policy version, a
+// retention or an obligation: the policy declares few of them and every
+// disclosure's event carries several, so each is built once, not per
+// disclosure. At most maxLedgerCodes are kept; past that they are built
+// each time.
+var ledgerCodes = struct {
+	sync.RWMutex
+	m map[[2]string]string
+}{m: map[[2]string]string{}}
+
+const maxLedgerCodes = 4096
+
+// ledgerCode returns prefix+value, interned.
+func ledgerCode(prefix, value string) string {
+	k := [2]string{prefix, value}
+	ledgerCodes.RLock()
+	c, ok := ledgerCodes.m[k]
+	ledgerCodes.RUnlock()
+	if ok {
+		return c
+	}
+	c = prefix + value
+	ledgerCodes.Lock()
+	if len(ledgerCodes.m) < maxLedgerCodes {
+		ledgerCodes.m[k] = c
+	}
+	ledgerCodes.Unlock()
+	return c
 }
 
 // DisclosureFromAudit returns the ledger row an audit event carries, if it

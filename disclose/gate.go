@@ -5,8 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
-	"unicode/utf8"
 
+	"github.com/steward-privacy/steward/internal/jsonfast"
 	"github.com/steward-privacy/steward/pii"
 	"github.com/steward-privacy/steward/policy"
 	"github.com/steward-privacy/steward/vault"
@@ -120,7 +120,7 @@ func (g *gate) receives(e pii.Entity) (bool, error) {
 // value passes every string of a JSON value through the gate. A value
 // without a finding comes back unchanged, byte for byte.
 func (g *gate) value(v json.RawMessage) (json.RawMessage, error) {
-	if s, ok := plainString(v); ok {
+	if s, ok := jsonfast.PlainString(v); ok {
 		// Most values are one string: scan it without building a tree.
 		out, err := g.text(s, false)
 		if err != nil || out == s {
@@ -170,23 +170,4 @@ func (g *gate) walk(x any, changed *bool) (any, error) {
 		}
 	}
 	return x, nil
-}
-
-// plainString returns the text of a JSON string literal that needs no
-// decoding: no escape, no control character, valid UTF-8, nothing around
-// it. Any other value is left to encoding/json.
-func plainString(v []byte) (string, bool) {
-	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
-		return "", false
-	}
-	inner := v[1 : len(v)-1]
-	for _, c := range inner {
-		if c < 0x20 || c == '"' || c == '\\' {
-			return "", false
-		}
-	}
-	if !utf8.Valid(inner) {
-		return "", false
-	}
-	return string(inner), true
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/steward-privacy/steward/internal/jsonfast"
 )
 
 // Finding is one piece of personal data found in a text. Start and End are
@@ -35,16 +37,16 @@ func (f Finding) Value(text string) string {
 // AppendJSON appends f as JSON, the same bytes json.Marshal produces, without
 // reflection: for writers of many findings (steward pii scan --json).
 func (f Finding) AppendJSON(b []byte) []byte {
-	if !plainJSON(string(f.Entity)) || !plainJSON(f.Recognizer) || math.IsNaN(f.Score) || math.IsInf(f.Score, 0) {
+	if math.IsNaN(f.Score) || math.IsInf(f.Score, 0) {
 		j, err := json.Marshal(f)
 		if err != nil {
 			return append(b, "null"...)
 		}
 		return append(b, j...)
 	}
-	b = append(b, `{"type":"`...)
-	b = append(b, f.Entity...)
-	b = append(b, `","start":`...)
+	b = append(b, `{"type":`...)
+	b = jsonfast.AppendString(b, string(f.Entity), true)
+	b = append(b, `,"start":`...)
 	b = strconv.AppendInt(b, int64(f.Start), 10)
 	b = append(b, `,"end":`...)
 	b = strconv.AppendInt(b, int64(f.End), 10)
@@ -63,20 +65,9 @@ func (f Finding) AppendJSON(b []byte) []byte {
 		b[n-2] = b[n-1]
 		b = b[:n-1]
 	}
-	b = append(b, `,"recognizer":"`...)
-	b = append(b, f.Recognizer...)
-	return append(b, `"}`...)
-}
-
-// plainJSON reports whether s can be written in a JSON string as it is (as
-// encoding/json would, which also escapes <, > and &).
-func plainJSON(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			return false
-		}
-	}
-	return true
+	b = append(b, `,"recognizer":`...)
+	b = jsonfast.AppendString(b, f.Recognizer, true)
+	return append(b, '}')
 }
 
 // resolve drops findings below threshold, removes findings contained in

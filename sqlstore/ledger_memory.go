@@ -359,13 +359,26 @@ func writeLedgerLine(b *strings.Builder, d *steward.Disclosure) {
 	if d.Text {
 		text = "1"
 	}
-	for i, f := range [ledgerLineFields]string{d.ID, d.Processor, d.Purpose, joinKeys(d.Categories), joinKeys(d.Files), text,
-		d.PolicyVersion, d.Retention, joinKeys(d.Obligations), strconv.FormatInt(micros(d.At), 10)} {
-		if i > 0 {
-			b.WriteByte('\t')
+	field := func(keys ...string) { // keys joined by spaces, then a tab
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(k)
 		}
-		b.WriteString(f)
+		b.WriteByte('\t')
 	}
+	field(d.ID)
+	field(d.Processor)
+	field(d.Purpose)
+	field(d.Categories...)
+	field(d.Files...)
+	field(text)
+	field(d.PolicyVersion)
+	field(d.Retention)
+	field(d.Obligations...)
+	var at [20]byte
+	b.Write(strconv.AppendInt(at[:0], micros(d.At), 10))
 }
 
 // recent returns a subject's rows of the memory tier.
