@@ -151,12 +151,30 @@ func ledgerCode(prefix, value string) string {
 // DisclosureFromAudit returns the ledger row an audit event carries, if it
 // carries one (an allowed disclosure with the LedgerCode marker).
 func DisclosureFromAudit(e *AuditEvent) (*Disclosure, bool) {
-	if e.Action != ActionDisclose || e.Decision != DecisionAllow || !strings.HasPrefix(e.Target, "dsc_") {
+	d := new(Disclosure)
+	if !d.SetFromAudit(e) {
 		return nil, false
 	}
+	return d, true
+}
+
+// SetFromAudit sets d to the ledger row e carries and reports whether it
+// carries one, as DisclosureFromAudit, reusing d's lists: for the store,
+// which projects many events in a row.
+func (d *Disclosure) SetFromAudit(e *AuditEvent) bool {
+	if e.Action != ActionDisclose || e.Decision != DecisionAllow || !strings.HasPrefix(e.Target, "dsc_") {
+		return false
+	}
 	marked := false
-	d := &Disclosure{ID: e.Target, TenantID: e.TenantID, SubjectID: e.SubjectID, Purpose: e.Purpose,
-		Categories: e.Categories, Files: []string{}, Obligations: []string{}, At: e.Time}
+	files, obligations := d.Files[:0], d.Obligations[:0]
+	if files == nil {
+		files = []string{}
+	}
+	if obligations == nil {
+		obligations = []string{}
+	}
+	*d = Disclosure{ID: e.Target, TenantID: e.TenantID, SubjectID: e.SubjectID, Purpose: e.Purpose,
+		Categories: e.Categories, Files: files, Obligations: obligations, At: e.Time}
 	for _, r := range e.Reasons {
 		switch {
 		case r == LedgerCode:
@@ -178,5 +196,5 @@ func DisclosureFromAudit(e *AuditEvent) (*Disclosure, bool) {
 	if d.Categories == nil {
 		d.Categories = []string{}
 	}
-	return d, marked && d.Processor != ""
+	return marked && d.Processor != ""
 }

@@ -3,6 +3,7 @@ package steward
 import (
 	"crypto/rand"
 	"encoding/base32"
+	"strings"
 )
 
 var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
@@ -14,5 +15,12 @@ var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadd
 func NewID(prefix string) string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	return prefix + "_" + idEncoding.EncodeToString(b[:])
+	var enc [26]byte       // idEncoding.EncodedLen(16)
+	idEncoding.Encode(enc[:], b[:])
+	var id strings.Builder // one allocation
+	id.Grow(len(prefix) + 1 + len(enc))
+	id.WriteString(prefix)
+	id.WriteByte('_')
+	id.Write(enc[:])
+	return id.String()
 }

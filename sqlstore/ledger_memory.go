@@ -236,9 +236,10 @@ func (m *ledgerMemory) tenant(id string) *memTenant {
 func (db *DB) projectInMemory(ctx context.Context, tx *sql.Tx, c *ledgerChange, group []*steward.AuditEvent) error {
 	m := db.ledger.Load()
 	tenant := group[0].TenantID
+	var d steward.Disclosure // reused: newMemRow keeps none of its lists
 	for _, e := range group {
-		if d, ok := steward.DisclosureFromAudit(e); ok {
-			c.added[tenant] = append(c.added[tenant], newMemRow(e.Seq, d))
+		if d.SetFromAudit(e) {
+			c.added[tenant] = append(c.added[tenant], newMemRow(e.Seq, &d))
 		}
 	}
 	last := group[len(group)-1].Seq

@@ -53,13 +53,13 @@ func (v *Vault) Transfer(ctx context.Context, subjectID string, a Access, catego
 	t := &Transfer{Access: a, Categories: slices.Clone(categories)}
 	// The first record read also loads the subject (from the subject cache
 	// on a single server): one small record costs what a plain read costs.
-	sealed := make(map[string]*steward.Record, len(categories))
-	for _, cat := range categories {
+	sealed := make([]*steward.Record, len(categories)) // by categories' index
+	for i, cat := range categories {
 		s, rec, err := v.store.SubjectRecord(ctx, c.TenantID, subjectID, cat)
 		if err != nil {
 			return nil, err
 		}
-		t.Subject, sealed[cat] = s, rec
+		t.Subject, sealed[i] = s, rec
 	}
 	if t.Subject == nil {
 		if t.Subject, err = v.store.SubjectState(ctx, c.TenantID, subjectID); err != nil {
@@ -108,10 +108,10 @@ func (v *Vault) transferFiles(ctx context.Context, c *steward.Caller, t *Transfe
 }
 
 // transferValues decrypts the asked-for values of an allowed transfer.
-func (v *Vault) transferValues(ctx context.Context, t *Transfer, categories []string, sealed map[string]*steward.Record) error {
+func (v *Vault) transferValues(ctx context.Context, t *Transfer, categories []string, sealed []*steward.Record) error {
 	var dk *crypt.Key
-	for _, cat := range categories {
-		rec := sealed[cat]
+	for i, cat := range categories {
+		rec := sealed[i]
 		if rec == nil {
 			continue
 		}
