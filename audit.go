@@ -258,10 +258,18 @@ func auditToken(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == ':' || c == '-') {
+		if !auditTokenByte[s[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// auditTokenByte marks the bytes of an identifier or code: letters,
+// digits and . _ : - (a table: every audit event checks each of its codes).
+var auditTokenByte = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == ':' || c == '-'
+	}
+	return t
+}()
