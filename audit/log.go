@@ -193,10 +193,7 @@ func (l *Log) Sync(ctx context.Context) error {
 
 func (l *Log) enqueue(ctx context.Context, e *steward.AuditEvent, chained bool) error {
 	if e != nil {
-		if e.Time.IsZero() {
-			e.Time = l.opts.Now()
-		}
-		if err := e.Validate(); err != nil {
+		if err := l.Prepare(e); err != nil {
 			return err
 		}
 	}
