@@ -12,6 +12,12 @@ import (
 // tenant; ENOTFOUND if the subject is not in the tenant.
 func (db *DB) PutRecord(ctx context.Context, r *steward.Record) error {
 	n, err := db.exec1(ctx, putRecordSQL, r.Category, r.Sealed, micros(r.UpdatedAt), r.TenantID, r.SubjectID)
+	return db.recordPut(r, n, err)
+}
+
+// recordPut ends a record write that changed n rows: the cached record is
+// evicted, and no row changed means no such subject.
+func (db *DB) recordPut(r *steward.Record, n int64, err error) error {
 	db.evictRecord(r.TenantID, r.SubjectID, r.Category)
 	if err != nil {
 		return db.translate(err, "")
@@ -59,14 +65,7 @@ func (db *DB) PutRecordAccepted(ctx context.Context, r *steward.Record, e *stewa
 			return insertPendingSQL.exec(ctx, db, tx, args[5:])
 		})
 	}
-	db.evictRecord(r.TenantID, r.SubjectID, r.Category)
-	if err != nil {
-		return db.translate(err, "")
-	}
-	if n == 0 {
-		return notFound("subject")
-	}
-	return nil
+	return db.recordPut(r, n, err)
 }
 
 // SubjectRecord returns the subject and its record of one category in one
