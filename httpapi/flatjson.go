@@ -6,7 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"sync"
-	"unicode/utf8"
+
+	"github.com/steward-privacy/steward/internal/jsonfast"
 )
 
 // This file is decode's fast path for "flat" request bodies: one JSON
@@ -180,7 +181,7 @@ func parseFlat(data []byte, v reflect.Value, fs *flatStruct) bool {
 		return skipSpace(data, i+1) == len(data)
 	}
 	for {
-		key, next, ok := scanString(data, i)
+		key, next, ok := jsonfast.ScanPlainString(data, i)
 		if !ok {
 			return false
 		}
@@ -203,7 +204,7 @@ func parseFlat(data []byte, v reflect.Value, fs *flatStruct) bool {
 			*fv.Addr().Interface().(*[]string) = list
 			i = next
 		default:
-			s, next, ok := scanString(data, i)
+			s, next, ok := jsonfast.ScanPlainString(data, i)
 			if !ok {
 				return false
 			}
@@ -231,7 +232,7 @@ func parseFlat(data []byte, v reflect.Value, fs *flatStruct) bool {
 	}
 }
 
-// scanStrings reads a JSON array of plain strings (see scanString) at
+// scanStrings reads a JSON array of plain strings (see jsonfast.ScanPlainString) at
 // data[i:], returning a copy of its elements (an empty, non-nil slice for
 // []) and the index just past the closing bracket.
 func scanStrings(data []byte, i int) (list []string, next int, ok bool) {
@@ -244,7 +245,7 @@ func scanStrings(data []byte, i int) (list []string, next int, ok bool) {
 		return list, i + 1, true
 	}
 	for {
-		s, next, ok := scanString(data, i)
+		s, next, ok := jsonfast.ScanPlainString(data, i)
 		if !ok {
 			return nil, 0, false
 		}
@@ -262,33 +263,6 @@ func scanStrings(data []byte, i int) (list []string, next int, ok bool) {
 			return nil, 0, false
 		}
 	}
-}
-
-// scanString reads a plain JSON string at data[i:]: one with no escape
-// (no backslash at all), no control character and only valid UTF-8, whose
-// bytes are therefore its value. It returns those bytes, which alias data,
-// and the index just past the closing quote.
-func scanString(data []byte, i int) (s []byte, next int, ok bool) {
-	if i == len(data) || data[i] != '"' {
-		return nil, 0, false
-	}
-	start := i + 1
-	ascii := true
-	for j := start; j < len(data); j++ {
-		switch c := data[j]; {
-		case c == '"':
-			s = data[start:j]
-			if !ascii && !utf8.Valid(s) {
-				return nil, 0, false
-			}
-			return s, j + 1, true
-		case c == '\\' || c < 0x20:
-			return nil, 0, false
-		case c >= utf8.RuneSelf:
-			ascii = false
-		}
-	}
-	return nil, 0, false
 }
 
 // skipSpace returns the index of the first byte at or after i that is not

@@ -90,6 +90,9 @@ func AppendRaw(b []byte, raw json.RawMessage) ([]byte, error) {
 	if raw == nil {
 		return append(b, "null"...), nil
 	}
+	if _, next, ok := ScanPlainString(raw, 0); ok && next == len(raw) {
+		return append(b, raw...), nil // already compact: the usual value
+	}
 	buf := bytes.NewBuffer(b)
 	if err := json.Compact(buf, raw); err != nil {
 		return b, err
@@ -110,20 +113,40 @@ func AppendTime(b []byte, t time.Time) ([]byte, error) {
 }
 
 // PlainString returns the text of a JSON string literal that needs no
-// decoding: no escape, no control character, valid UTF-8, nothing around
-// it. For any other value it returns false: decode it with encoding/json.
+// decoding (see ScanPlainString), with nothing around it. For any other
+// value it returns false: decode it with encoding/json.
 func PlainString(v []byte) (string, bool) {
-	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+	s, next, ok := ScanPlainString(v, 0)
+	if !ok || next != len(v) {
 		return "", false
 	}
-	inner := v[1 : len(v)-1]
-	for _, c := range inner {
-		if c < 0x20 || c == '"' || c == '\\' {
-			return "", false
+	return string(s), true
+}
+
+// ScanPlainString reads a plain JSON string at data[i:]: one with no
+// escape (no backslash at all), no control character and only valid UTF-8,
+// whose bytes are therefore its value. It returns those bytes, which alias
+// data, and the index just past the closing quote; false for anything
+// else.
+func ScanPlainString(data []byte, i int) (s []byte, next int, ok bool) {
+	if i >= len(data) || data[i] != '"' {
+		return nil, 0, false
+	}
+	start := i + 1
+	ascii := true
+	for j := start; j < len(data); j++ {
+		switch c := data[j]; {
+		case c == '"':
+			s = data[start:j]
+			if !ascii && !utf8.Valid(s) {
+				return nil, 0, false
+			}
+			return s, j + 1, true
+		case c == '\\' || c < 0x20:
+			return nil, 0, false
+		case c >= utf8.RuneSelf:
+			ascii = false
 		}
 	}
-	if !utf8.Valid(inner) {
-		return "", false
-	}
-	return string(inner), true
+	return nil, 0, false
 }
