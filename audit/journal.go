@@ -42,6 +42,7 @@ type journal struct {
 	f    *os.File       // the current generation's file
 	gen  int64          // the current generation
 	buf  []byte
+	sync bool // Options.JournalSync: a file is synced before it is closed, the folder when one is created
 }
 
 const (
@@ -135,10 +136,36 @@ func (j *journal) start(gen int64) error {
 	if err != nil {
 		return fmt.Errorf("audit journal: %w", err)
 	}
+	if j.sync {
+		if err := j.syncEnded(); err != nil {
+			f.Close()
+			os.Remove(j.path(gen))
+			return err
+		}
+	}
 	if j.f != nil {
 		j.f.Close()
 	}
 	j.f, j.gen = f, gen
+	return nil
+}
+
+// syncEnded makes the current file's writes and the folder's entries (the
+// file about to become current) durable.
+func (j *journal) syncEnded() error {
+	if j.f != nil {
+		if err := j.f.Sync(); err != nil {
+			return fmt.Errorf("audit journal: %w", err)
+		}
+	}
+	d, err := os.Open(j.dir)
+	if err != nil {
+		return fmt.Errorf("audit journal: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("audit journal: %w", err)
+	}
 	return nil
 }
 

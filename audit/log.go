@@ -45,8 +45,17 @@ type Options struct {
 	// taken, and returns once they are committed; Integrate, run by one
 	// sequencer every few tens of milliseconds (JournalDelay), chains
 	// them. Readers through Events, Verify and Export integrate first. See
-	// log_accept.go. Ignored with a Journal.
+	// log_accept.go. With a Journal, Append writes to the journal (each
+	// replica has its own, in its data folder) and Accept only makes
+	// Integrate chain the events other processes accepted (command-line
+	// tools).
 	Accept bool
+	// JournalSync makes Append return only once its event's journal write
+	// is on disk (fdatasync, shared by the appends waiting at that moment),
+	// so that a journaled event survives a crash of the machine, not only
+	// of the process. Use it where the store syncs its commits
+	// (PostgreSQL); SQLite in WAL mode with synchronous=NORMAL does not.
+	JournalSync bool
 }
 
 // DefaultJournalDelay is the default Options.JournalDelay.
@@ -87,9 +96,16 @@ type Log struct {
 	stop           chan struct{}         // closed by the appender when it stops
 	stored         chan struct{}         // closed when the storer has stopped
 
+	// With Options.JournalSync (see journalSync): the journal writes made
+	// so far (under jmu) and those known to be on disk.
+	jwritten int64
+	jsynced  atomic.Int64
+	syncMu   sync.Mutex // one fdatasync at a time
+
 	// With Options.Accept (see log_accept.go); set before the appender
 	// starts.
-	accepting steward.AuditPendingStore // nil: events are chained at once
+	accepting steward.AuditPendingStore // nil: events are chained at once (or journaled)
+	others    steward.AuditPendingStore // with a journal: events other processes accepted, for Integrate
 	inflight  sync.WaitGroup            // accepting batches being committed
 	slots     chan struct{}             // bounds the batches in flight
 }
@@ -124,22 +140,26 @@ func New(store steward.AuditStore, signer *Signer, o Options) *Log {
 // stores the events a crash left in it, and starts the appender.
 func Open(ctx context.Context, store steward.AuditStore, signer *Signer, o Options) (*Log, error) {
 	l := newLog(store, signer, o)
+	var ps steward.AuditPendingStore
+	if o.Accept {
+		var ok bool
+		if ps, ok = store.(steward.AuditPendingStore); !ok {
+			return nil, steward.Errorf(steward.EINTERNAL, "audit: this store cannot accept events for a sequencer")
+		}
+	}
 	if o.Journal != "" {
 		j, err := openJournal(o.Journal)
 		if err != nil {
 			return nil, err
 		}
+		j.sync = o.JournalSync
 		if err := l.replay(ctx, j); err != nil {
 			j.close(false)
 			return nil, err
 		}
-		l.journal = j
+		l.journal, l.others = j, ps
 		go l.runStorer()
-	} else if o.Accept {
-		ps, ok := store.(steward.AuditPendingStore)
-		if !ok {
-			return nil, steward.Errorf(steward.EINTERNAL, "audit: this store cannot accept events for a sequencer")
-		}
+	} else {
 		l.accepting = ps
 	}
 	go l.run()
@@ -200,7 +220,12 @@ func (l *Log) enqueue(ctx context.Context, e *steward.AuditEvent, chained bool) 
 	if e != nil && !chained && l.journal != nil {
 		// The caller writes its event to the journal itself: a handoff to
 		// the appender goroutine and back cost more than the write.
-		err := l.journalEvent(e)
+		written, err := l.journalEvent(e)
+		if err == nil && l.opts.JournalSync {
+			// Written, so not to be stored directly as well: a failed
+			// sync fails the append.
+			return l.syncJournal(written)
+		}
 		if err == nil || errors.Is(err, errJournalClosed) {
 			if err == nil && l.journalFailing.CompareAndSwap(true, false) {
 				l.opts.Logger.Info("audit journal: writing again")
@@ -312,6 +337,14 @@ func (l *Log) flush() {
 	defer close(b.done)
 	if l.journal != nil {
 		if err := l.storePending(); err != nil {
+			b.err = err
+			return
+		}
+	}
+	if b.chained && l.others != nil {
+		// A reader or a caller that reports its sequence number: what
+		// other processes accepted is chained first.
+		if _, err := l.Integrate(context.Background()); err != nil {
 			b.err = err
 			return
 		}

@@ -83,12 +83,13 @@ func (l *Log) chainAfterAccepted(events []*steward.AuditEvent) error {
 // run at once (each event is integrated once), but one sequencer is
 // cheapest: the audit.sequencer loop of steward serve (jobs.Loop). Without Options.Accept it does nothing.
 func (l *Log) Integrate(ctx context.Context) (int, error) {
-	if l.accepting == nil {
+	ps := l.pendingStore()
+	if ps == nil {
 		return 0, nil
 	}
 	total := 0
 	for {
-		n, err := l.accepting.IntegrateAudit(ctx, l.opts.MaxBatch, l.seal, nil)
+		n, err := ps.IntegrateAudit(ctx, l.opts.MaxBatch, l.seal, nil)
 		total += n
 		if err != nil || n < l.opts.MaxBatch {
 			return total, err
@@ -111,9 +112,18 @@ func (l *Log) Prepare(e *steward.AuditEvent) error {
 	return e.Validate()
 }
 
-// Accepting reports whether the log accepts events for a sequencer
-// (Options.Accept), which then needs to run Integrate periodically.
-func (l *Log) Accepting() bool { return l.accepting != nil }
+// Accepting reports whether the log's store takes accepted events
+// (Options.Accept: this log's own, or, with a journal, those of other
+// processes), which a sequencer then needs to Integrate periodically.
+func (l *Log) Accepting() bool { return l.pendingStore() != nil }
+
+// pendingStore is the store of accepted events Integrate chains, if any.
+func (l *Log) pendingStore() steward.AuditPendingStore {
+	if l.accepting != nil {
+		return l.accepting
+	}
+	return l.others
+}
 
 // SequencerPeriod is how often the sequencer integrates accepted events
 // (Options.JournalDelay, default 50ms).

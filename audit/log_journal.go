@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/steward-privacy/steward"
+	"github.com/steward-privacy/steward/internal/settle"
 )
 
 // In a journaled Log (Options.Journal) each Append writes its event to the
@@ -23,19 +25,21 @@ var (
 	errJournalClosed = steward.Errorf(steward.EUNAVAILABLE, "the audit log is closed")
 )
 
-// journalEvent writes e to the journal and queues it for the storer.
-func (l *Log) journalEvent(e *steward.AuditEvent) error {
+// journalEvent writes e to the journal and queues it for the storer; it
+// returns the number of journal writes so far, for syncJournal.
+func (l *Log) journalEvent(e *steward.AuditEvent) (int64, error) {
 	l.jmu.Lock()
 	defer l.jmu.Unlock()
 	if l.jclosed {
-		return errJournalClosed
+		return 0, errJournalClosed
 	}
 	if len(l.pending) >= maxPendingBatches*l.opts.MaxBatch {
-		return errPendingFull
+		return 0, errPendingFull
 	}
 	if err := l.journal.write(e); err != nil {
-		return err
+		return 0, err
 	}
+	l.jwritten++
 	if len(l.pending) == 0 {
 		signal(l.due)
 	}
@@ -43,7 +47,57 @@ func (l *Log) journalEvent(e *steward.AuditEvent) error {
 	if len(l.pending) >= l.opts.MaxBatch {
 		signal(l.full)
 	}
+	return l.jwritten, nil
+}
+
+// syncJournal returns once the first written journal writes are on disk
+// (Options.JournalSync). The appends that wait while one fdatasync runs
+// share the next one: a group commit, as a database's WAL flush.
+func (l *Log) syncJournal(written int64) error {
+	if l.jsynced.Load() >= written {
+		return nil
+	}
+	l.syncMu.Lock()
+	defer l.syncMu.Unlock()
+	if l.jsynced.Load() >= written {
+		return nil
+	}
+	// Let the appends that are runnable write first: they share this sync.
+	settle.Queue(l.journalWrites)
+	l.jmu.Lock()
+	f, upto := l.journal.f, l.jwritten
+	l.jmu.Unlock()
+	if err := f.Sync(); err != nil {
+		// A rotation closes the file it ends only after syncing it, and
+		// records that under jmu.
+		l.jmu.Lock()
+		rotated := l.jsynced.Load() >= written
+		l.jmu.Unlock()
+		if rotated {
+			return nil
+		}
+		l.opts.Logger.Error("audit journal: sync failed", "error", err.Error())
+		return steward.Errorf(steward.EUNAVAILABLE, "the audit log could not be written")
+	}
+	advance(&l.jsynced, upto)
 	return nil
+}
+
+// journalWrites is the number of journal writes so far.
+func (l *Log) journalWrites() int {
+	l.jmu.Lock()
+	defer l.jmu.Unlock()
+	return int(l.jwritten)
+}
+
+// advance raises v to n unless it is already higher.
+func advance(v *atomic.Int64, n int64) {
+	for {
+		cur := v.Load()
+		if cur >= n || v.CompareAndSwap(cur, n) {
+			return
+		}
+	}
 }
 
 // signal wakes a goroutine waiting on a capacity-1 channel, if not yet woken.
@@ -107,6 +161,9 @@ func (l *Log) storePending() error {
 	if err != nil {
 		l.jmu.Unlock()
 		return err
+	}
+	if l.journal.sync {
+		advance(&l.jsynced, l.jwritten) // rotate synced the file it ended
 	}
 	l.pending = nil
 	l.jmu.Unlock()

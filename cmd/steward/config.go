@@ -95,12 +95,19 @@ type Config struct {
 	PublicURL string `yaml:"public_url"`
 	// DownloadTTL is how long a one-time download link lives.
 	DownloadTTL time.Duration `yaml:"download_ttl"`
-	// AuditJournalDelay is how long, on SQLite, an audit event written to
-	// the journal waits before it is chained into the database (see
-	// audit.Options.JournalDelay), and on PostgreSQL the period of the
-	// sequencer that chains accepted events. Longer is cheaper per event;
-	// events are durable either way.
+	// AuditJournalDelay is how long an audit event written to the server's
+	// journal waits before it is chained into the database (see
+	// audit.Options.JournalDelay), and on PostgreSQL also the period of the
+	// sequencer that chains the events command-line tools accepted. Longer
+	// is cheaper per event; events are durable either way.
 	AuditJournalDelay time.Duration `yaml:"audit_journal_delay"`
+	// AuditJournalSync is whether an audited request waits until its event
+	// is on disk in the journal (fdatasync, shared by concurrent requests):
+	// "auto" (the default) syncs on PostgreSQL, whose commits are synced,
+	// and not on SQLite, whose commits are not (synchronous=NORMAL), so
+	// that the journal is as durable as the database either way; "on" or
+	// "off" choose.
+	AuditJournalSync string `yaml:"audit_journal_sync"`
 	// Tombstones is the erasure tombstone file (default
 	// DATA/erasure-tombstones): every erasure is recorded there first, and a
 	// restore replays it. Put it on another disk than the backups.
@@ -130,7 +137,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{Data: "steward-data", Listen: "127.0.0.1:8080", Region: "us", LogLevel: "info", LogFormat: "json",
 		ShutdownTimeout: 15 * time.Second, RateLimitKey: 10000, RateLimitIP: 20, JobLease: 30 * time.Second,
-		JobInterval: time.Minute, EphemeralTTL: time.Hour, DownloadTTL: 10 * time.Minute, AuditJournalDelay: audit.DefaultJournalDelay,
+		JobInterval: time.Minute, EphemeralTTL: time.Hour, DownloadTTL: 10 * time.Minute, AuditJournalDelay: audit.DefaultJournalDelay, AuditJournalSync: "auto",
 		OrphanGrace: time.Hour, WebhookInterval: 5 * time.Second, WebhookTimeout: 10 * time.Second, WebhookRetryScale: 1}
 }
 
@@ -177,7 +184,8 @@ func (c *Config) fields() []configField {
 		{name: "ephemeral_ttl", usage: "lifetime of an ephemeral file that is never downloaded", dur: &c.EphemeralTTL},
 		{name: "public_url", usage: "base of every link steward hands out, e.g. https://steward.example.com (default: the listen address)", str: &c.PublicURL},
 		{name: "download_ttl", usage: "lifetime of a one-time download link", dur: &c.DownloadTTL},
-		{name: "audit_journal_delay", usage: "how long an audit event waits to be chained: on SQLite from the journal, on PostgreSQL the sequencer's period", dur: &c.AuditJournalDelay},
+		{name: "audit_journal_delay", usage: "how long an audit event waits in the server's journal before it is chained into the database", dur: &c.AuditJournalDelay},
+		{name: "audit_journal_sync", usage: "auto (default: on with PostgreSQL, off with SQLite), on or off: whether each audited request waits for its journal write to reach the disk", str: &c.AuditJournalSync},
 		{name: "tombstones", usage: "erasure tombstone file, replayed by restore (default DATA/erasure-tombstones)", str: &c.Tombstones},
 		{name: "orphan_grace", usage: "age at which a blob without a file row, or a partial upload, is removed", dur: &c.OrphanGrace},
 		{name: "webhook_interval", usage: "how often webhook deliveries look for new events and due retries", dur: &c.WebhookInterval},
@@ -187,6 +195,14 @@ func (c *Config) fields() []configField {
 		{name: "dev_mail", usage: "print outgoing mail (verification codes) to the terminal instead of sending it: development only", flag: &c.DevMail},
 		{name: "requests_approval", usage: "rights request types that wait for a staff approval, e.g. erasure,access (default: none)", str: &c.RequestsApproval},
 	}
+}
+
+// journalSync resolves AuditJournalSync: "auto" syncs on PostgreSQL only.
+func (c *Config) journalSync() bool {
+	if c.AuditJournalSync == "auto" {
+		return c.Database != ""
+	}
+	return c.AuditJournalSync == "on"
 }
 
 // loadConfig builds the configuration from defaults, file, environment and
@@ -379,6 +395,11 @@ func (c *Config) Validate() error {
 	}
 	if c.AuditJournalDelay < time.Millisecond || c.AuditJournalDelay > time.Hour {
 		bad("audit_journal_delay", "must be between 1ms and 1h")
+	}
+	switch c.AuditJournalSync {
+	case "auto", "on", "off":
+	default:
+		bad("audit_journal_sync", "must be auto, on or off")
 	}
 	if c.OrphanGrace < time.Second {
 		bad("orphan_grace", "must be at least 1s")

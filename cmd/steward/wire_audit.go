@@ -17,23 +17,25 @@ func (a *app) openAudit(ctx context.Context) (*audit.Log, error) {
 	return a.openAuditLog(ctx, "")
 }
 
-// openServerAudit opens the server's audit log. On the embedded SQLite
-// database it has a journal in the data folder (audit.Options.Journal):
-// SQLite commits without syncing (synchronous=NORMAL), so a journal write
-// is as durable as a commit and several times cheaper, which is most of
-// the cost of an audited read. The journal's lock also makes the server the
-// only one on this data folder. On PostgreSQL, which serves several
-// replicas, events are accepted into the database without a lock shared by
-// replicas and integrated by the sequencer (sequencerLoop).
+// openServerAudit opens the server's audit log, with a journal in the
+// data folder (audit.Options.Journal): an audited request writes its event
+// to the journal, a local file, and the journal is chained into the
+// database in one transaction every audit_journal_delay — several times
+// cheaper than a commit per request, and, on PostgreSQL, with no lock
+// shared by replicas on the request path (each replica has its own
+// journal, in its own data folder; the journal's lock makes sure of it).
+// On PostgreSQL the journal is synced (audit_journal_sync), so an event is
+// as durable as a commit; on SQLite, which commits without syncing
+// (synchronous=NORMAL), it is not, for the same durability. The journal's
+// lock also makes the server the only one on this data folder. Events that
+// command-line tools accepted into the database are chained by the
+// sequencer (sequencerLoop).
 func (a *app) openServerAudit(ctx context.Context) (*audit.Log, error) {
-	if a.cfg.Database != "" {
-		return a.openAuditLog(ctx, "")
-	}
 	return a.openAuditLog(ctx, filepath.Join(a.cfg.Data, "audit-journal"))
 }
 
-// sequencerLoop integrates the events every replica accepted into the
-// chains, every audit_journal_delay, on the replica holding its lease.
+// sequencerLoop integrates the events command-line tools accepted into
+// the chains, every audit_journal_delay, on the replica holding its lease.
 func sequencerLoop(log *audit.Log) jobs.Loop {
 	return jobs.Loop{Name: "audit.sequencer", Every: log.SequencerPeriod(), Run: func(ctx context.Context) error {
 		_, err := log.Integrate(ctx)
@@ -76,7 +78,7 @@ func (a *app) openAuditLog(ctx context.Context, journal string) (*audit.Log, err
 		return nil, err
 	}
 	return audit.Open(ctx, a.db, signer, audit.Options{Now: a.clock, Logger: a.log, Journal: journal, JournalDelay: a.cfg.AuditJournalDelay,
-		Accept: a.cfg.Database != ""})
+		JournalSync: a.cfg.journalSync(), Accept: a.cfg.Database != ""})
 }
 
 // masterKeyUsers hold the secrets outside the vault that the master key
