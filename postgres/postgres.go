@@ -35,6 +35,8 @@ func Open(ctx context.Context, dsn string) (*sqlstore.DB, error) {
 		return nil, fmt.Errorf("postgres: cannot connect: %w", redact(err))
 	}
 	db := sqlstore.New(pool, pool, Dialect{})
+	// Concurrent record writes share one statement and commit.
+	db.GroupRecordWrites()
 	if _, err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)

@@ -40,6 +40,7 @@ type DB struct {
 	cache   *subjectCache // nil unless CacheSubjects
 	shared  *sharedCache  // nil unless CacheSubjectsShared
 	batcher *writeBatcher // nil unless BatchWrites
+	records *recordGroup  // nil unless GroupRecordWrites
 	// recentLedger counts the rows of disclosures_recent, as a hint of when
 	// to merge them into the ledger (-1 until read from the table).
 	recentLedger atomic.Int64
@@ -74,6 +75,9 @@ func (db *DB) Close() error {
 	}
 	if db.batcher != nil {
 		db.batcher.close()
+	}
+	if db.records != nil {
+		db.records.close()
 	}
 	err := db.w.Close()
 	if db.r != db.w {

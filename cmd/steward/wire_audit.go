@@ -24,9 +24,9 @@ func (a *app) openAudit(ctx context.Context) (*audit.Log, error) {
 // cheaper than a commit per request, and, on PostgreSQL, with no lock
 // shared by replicas on the request path (each replica has its own
 // journal, in its own data folder; the journal's lock makes sure of it).
-// On PostgreSQL the journal is synced (audit_journal_sync), so an event is
-// as durable as a commit; on SQLite, which commits without syncing
-// (synchronous=NORMAL), it is not, for the same durability. The journal's
+// A journal write survives a crash of the process, as SQLite's commits do
+// (synchronous=NORMAL); audit_journal_sync makes each one survive a crash
+// of the machine too, at a cost (docs/audit.md). The journal's
 // lock also makes the server the only one on this data folder. Events that
 // command-line tools accepted into the database are chained by the
 // sequencer (sequencerLoop).
@@ -78,7 +78,7 @@ func (a *app) openAuditLog(ctx context.Context, journal string) (*audit.Log, err
 		return nil, err
 	}
 	return audit.Open(ctx, a.db, signer, audit.Options{Now: a.clock, Logger: a.log, Journal: journal, JournalDelay: a.cfg.AuditJournalDelay,
-		JournalSync: a.cfg.journalSync(), Accept: a.cfg.Database != ""})
+		JournalSync: a.cfg.AuditJournalSync, Accept: a.cfg.Database != ""})
 }
 
 // masterKeyUsers hold the secrets outside the vault that the master key

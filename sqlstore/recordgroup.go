@@ -1,0 +1,207 @@
+package sqlstore
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/steward-privacy/steward"
+	"github.com/steward-privacy/steward/internal/settle"
+)
+
+// recordGroup is group commit for record writes on PostgreSQL: the
+// PutRecord calls that wait at the same moment are written by one
+// statement in one commit (one WAL flush, one round trip, one plan) instead
+// of one commit each. Each caller still returns only once its own write is
+// committed, with its own outcome (an unknown subject fails alone). SQLite
+// has writeBatcher, which shares transactions between statements; on
+// PostgreSQL a failed statement aborts its transaction, so the group is
+// one statement over arrays whose RETURNING says which rows were written.
+//
+// Measured (docs/benchmarks.md, issue 16): record writes over HTTP on one
+// PostgreSQL server went from about one commit per write to one per group.
+type recordGroup struct {
+	db     *DB
+	mu     sync.Mutex
+	cur    []*groupedRecord
+	closed bool
+	wake   chan struct{} // (capacity 1) the queue is not empty
+	done   chan struct{} // closed when the loop has stopped
+}
+
+// groupedRecord is one caller's write and its outcome: rows is 1 when the
+// record was written, 0 when its subject does not exist in its tenant.
+type groupedRecord struct {
+	r    *steward.Record
+	rows int64
+	err  error
+	done chan struct{}
+}
+
+// maxRecordGroup bounds one group's statement.
+const maxRecordGroup = 512
+
+// GroupRecordWrites makes concurrent record writes share one statement and
+// commit (see recordGroup). For PostgreSQL; Close stops it.
+func (db *DB) GroupRecordWrites() {
+	g := &recordGroup{db: db, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	db.records = g
+	go g.run()
+}
+
+// putRecordGroupSQL writes a group of records given as five parallel
+// arrays; a row whose subject is not in its tenant joins nothing and is
+// not written. The rows of one group have distinct keys (see write).
+const putRecordGroupSQL = `INSERT INTO records (subject_id, category, tenant_id, sealed, updated_at)
+	SELECT s.id, v.category, s.tenant_id, v.sealed, v.updated_at
+	FROM unnest($1::text[], $2::bytea[], $3::bigint[], $4::text[], $5::text[]) AS v(category, sealed, updated_at, tenant_id, subject_id)
+	JOIN subjects s ON s.tenant_id = v.tenant_id AND s.id = v.subject_id
+	ON CONFLICT (subject_id, category) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at
+	RETURNING tenant_id, subject_id, category`
+
+// put queues r and waits for its group's commit; it returns the rows
+// written (0: no such subject).
+func (g *recordGroup) put(ctx context.Context, r *steward.Record) (int64, error) {
+	w := &groupedRecord{r: r, done: make(chan struct{})}
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		return 0, steward.Errorf(steward.EUNAVAILABLE, "the database is closed")
+	}
+	g.cur = append(g.cur, w)
+	select { // under mu, so that close cannot close wake in between
+	case g.wake <- struct{}{}:
+	default:
+	}
+	g.mu.Unlock()
+	select {
+	case <-w.done:
+		return w.rows, w.err
+	case <-ctx.Done():
+		return 0, ctx.Err() // the write may or may not happen
+	}
+}
+
+func (g *recordGroup) queued() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.cur)
+}
+
+func (g *recordGroup) run() {
+	defer close(g.done)
+	for range g.wake {
+		settle.Queue(g.queued)
+		for {
+			g.mu.Lock()
+			ws := g.cur
+			if len(ws) > maxRecordGroup {
+				ws, g.cur = ws[:maxRecordGroup], ws[maxRecordGroup:]
+			} else {
+				g.cur = nil
+			}
+			g.mu.Unlock()
+			if len(ws) == 0 {
+				break
+			}
+			g.write(ws)
+		}
+	}
+}
+
+// write commits a group and releases its callers. Of several writes of one
+// record in a group the last one queued is written (as if each were
+// committed in turn). If the group's statement fails (a deadlock with
+// another replica's group, a lost connection), each write is retried
+// alone, so that it gets its own outcome.
+func (g *recordGroup) write(ws []*groupedRecord) {
+	defer func() {
+		for _, w := range ws {
+			close(w.done)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if len(ws) == 1 {
+		ws[0].rows, ws[0].err = g.db.putOne(ctx, ws[0].r)
+		return
+	}
+	// The last write of each key, in key order (so that two replicas'
+	// groups lock rows in one order).
+	last := make(map[recordKey]*groupedRecord, len(ws))
+	for _, w := range ws {
+		last[keyOf(w.r)] = w
+	}
+	keys := make([]recordKey, 0, len(last))
+	for k := range last {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b recordKey) int {
+		return strings.Compare(a.subject+"\x00"+a.category, b.subject+"\x00"+b.category)
+	})
+	n := len(keys)
+	cats, sealed, at, tenants, subjects := make([]string, n), make([][]byte, n), make([]int64, n), make([]string, n), make([]string, n)
+	for i, k := range keys {
+		r := last[k].r
+		cats[i], sealed[i], at[i], tenants[i], subjects[i] = r.Category, r.Sealed, micros(r.UpdatedAt), r.TenantID, r.SubjectID
+	}
+	written, err := g.db.putGroup(ctx, cats, sealed, at, tenants, subjects)
+	if err != nil {
+		for _, w := range ws {
+			w.rows, w.err = g.db.putOne(ctx, w.r)
+		}
+		return
+	}
+	for _, w := range ws {
+		if _, ok := written[keyOf(w.r)]; ok {
+			w.rows = 1
+		}
+	}
+}
+
+// recordKey names a record within a group.
+type recordKey struct{ tenant, subject, category string }
+
+func keyOf(r *steward.Record) recordKey {
+	return recordKey{tenant: r.TenantID, subject: r.SubjectID, category: r.Category}
+}
+
+// putGroup runs putRecordGroupSQL and returns the keys it wrote.
+func (db *DB) putGroup(ctx context.Context, cats []string, sealed [][]byte, at []int64, tenants, subjects []string) (map[recordKey]struct{}, error) {
+	rows, err := db.w.QueryContext(ctx, putRecordGroupSQL, cats, sealed, at, tenants, subjects)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	written := make(map[recordKey]struct{}, len(cats))
+	for rows.Next() {
+		var k recordKey
+		if err := rows.Scan(&k.tenant, &k.subject, &k.category); err != nil {
+			return nil, err
+		}
+		written[k] = struct{}{}
+	}
+	return written, rows.Err()
+}
+
+// putOne writes one record in its own statement.
+func (db *DB) putOne(ctx context.Context, r *steward.Record) (int64, error) {
+	res, err := db.w.execKeep(ctx, putRecordSQL, r.Category, r.Sealed, micros(r.UpdatedAt), r.TenantID, r.SubjectID)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// close stops the loop after the queued writes.
+func (g *recordGroup) close() {
+	g.mu.Lock()
+	if !g.closed {
+		g.closed = true
+		close(g.wake)
+	}
+	g.mu.Unlock()
+	<-g.done
+}
