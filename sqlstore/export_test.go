@@ -14,3 +14,10 @@ func SetLedgerBounds(t interface{ Cleanup(func()) }, mergeRows, maxGap int64, me
 	ledgerMergeRows, ledgerMaxGap, ledgerMemoryRows = mergeRows, maxGap, memoryRows
 	t.Cleanup(func() { ledgerMergeRows, ledgerMaxGap, ledgerMemoryRows = old1, old2, old3 })
 }
+
+// FailRecordGroups makes every grouped record statement fail with err
+// until the test ends (the writes are then retried alone).
+func FailRecordGroups(t interface{ Cleanup(func()) }, err error) {
+	groupFault = func() error { return err }
+	t.Cleanup(func() { groupFault = nil })
+}

@@ -161,6 +161,10 @@ func (g *recordGroup) write(ws []*groupedRecord) {
 	}
 }
 
+// groupFault, set by tests only, fails group statements before they run,
+// to exercise the retry of each write alone.
+var groupFault func() error
+
 // recordKey names a record within a group.
 type recordKey struct{ tenant, subject, category string }
 
@@ -170,6 +174,11 @@ func keyOf(r *steward.Record) recordKey {
 
 // putGroup runs putRecordGroupSQL and returns the keys it wrote.
 func (db *DB) putGroup(ctx context.Context, cats []string, sealed [][]byte, at []int64, tenants, subjects []string) (map[recordKey]struct{}, error) {
+	if groupFault != nil {
+		if err := groupFault(); err != nil {
+			return nil, err
+		}
+	}
 	rows, err := db.w.QueryContext(ctx, putRecordGroupSQL, cats, sealed, at, tenants, subjects)
 	if err != nil {
 		return nil, err

@@ -2,12 +2,14 @@ package sqlstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
 
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/internal/testdb"
+	"github.com/steward-privacy/steward/sqlstore"
 )
 
 // TestConcurrentRecordWritesEachGetTheirOutcome: many record writes at
@@ -17,62 +19,76 @@ import (
 // writes of one record leave one of the values written; every other write
 // is stored.
 func TestConcurrentRecordWritesEachGetTheirOutcome(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, b testdb.Backend) { concurrentRecordWrites(t, b) })
+}
+
+// TestRecordWritesRetriedAloneWhenTheirGroupFails: when a group's statement
+// fails (a deadlock with another replica's group, say), each write is
+// retried alone and still gets its own outcome.
+func TestRecordWritesRetriedAloneWhenTheirGroupFails(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, b testdb.Backend) {
-		db := b.Open(t)
-		ctx := context.Background()
-		a, other := mustTenant(t, db, "A"), mustTenant(t, db, "B")
-		const subjects = 24
-		ids := make([]string, subjects)
-		for i := range ids {
-			ids[i] = mustSubject(t, db, a.ID, fmt.Sprintf("ext%d", i), nil).ID
-		}
-		foreign := mustSubject(t, db, other.ID, "ext-b", nil).ID
-		type write struct {
-			r    *steward.Record
-			want string // "" (written) or the error code
-		}
-		var writes []write
-		for round := range 4 {
-			for i, id := range ids {
-				writes = append(writes, write{r: &steward.Record{TenantID: a.ID, SubjectID: id, Category: "user.contact.email",
-					Sealed: fmt.Appendf(nil, "v%d-%d", i, round), UpdatedAt: t0}})
-			}
-			writes = append(writes,
-				write{r: &steward.Record{TenantID: a.ID, SubjectID: "sub_missing", Category: "user.contact.email", Sealed: []byte("x"), UpdatedAt: t0},
-					want: steward.ENOTFOUND},
-				// A subject of tenant B named in a write of tenant A.
-				write{r: &steward.Record{TenantID: a.ID, SubjectID: foreign, Category: "user.contact.email", Sealed: []byte("x"), UpdatedAt: t0},
-					want: steward.ENOTFOUND})
-		}
-		var wg sync.WaitGroup
-		errs := make([]error, len(writes))
-		for i, w := range writes {
-			wg.Go(func() { errs[i] = db.PutRecord(ctx, w.r) })
-		}
-		wg.Wait()
-		for i, w := range writes {
-			if w.want == "" && errs[i] != nil {
-				t.Fatalf("write %d (%s): %v", i, w.r.SubjectID, errs[i])
-			}
-			if w.want != "" {
-				wantCode(t, errs[i], w.want)
-			}
-		}
-		for i, id := range ids {
-			recs, err := db.Records(ctx, a.ID, id)
-			if err != nil || len(recs) != 1 {
-				t.Fatalf("subject %d: records %v, %v; want one", i, recs, err)
-			}
-			ok := false
-			for round := range 4 {
-				ok = ok || string(recs[0].Sealed) == fmt.Sprintf("v%d-%d", i, round)
-			}
-			if !ok {
-				t.Fatalf("subject %d holds %q, not one of the values written", i, recs[0].Sealed)
-			}
-		}
-		if recs, err := db.Records(ctx, other.ID, foreign); err != nil || len(recs) != 0 {
-			t.Fatalf("tenant B's subject got records %v, %v; want none", recs, err)
-		}
+		sqlstore.FailRecordGroups(t, errors.New("deadlock detected"))
+		concurrentRecordWrites(t, b)
 	})
+}
+
+// concurrentRecordWrites writes records concurrently and checks each
+// write's outcome (see TestConcurrentRecordWritesEachGetTheirOutcome).
+func concurrentRecordWrites(t *testing.T, b testdb.Backend) {
+	db := b.Open(t)
+	ctx := context.Background()
+	a, other := mustTenant(t, db, "A"), mustTenant(t, db, "B")
+	const subjects = 24
+	ids := make([]string, subjects)
+	for i := range ids {
+		ids[i] = mustSubject(t, db, a.ID, fmt.Sprintf("ext%d", i), nil).ID
+	}
+	foreign := mustSubject(t, db, other.ID, "ext-b", nil).ID
+	type write struct {
+		r    *steward.Record
+		want string // "" (written) or the error code
+	}
+	var writes []write
+	for round := range 4 {
+		for i, id := range ids {
+			writes = append(writes, write{r: &steward.Record{TenantID: a.ID, SubjectID: id, Category: "user.contact.email",
+				Sealed: fmt.Appendf(nil, "v%d-%d", i, round), UpdatedAt: t0}})
+		}
+		writes = append(writes,
+			write{r: &steward.Record{TenantID: a.ID, SubjectID: "sub_missing", Category: "user.contact.email", Sealed: []byte("x"), UpdatedAt: t0},
+				want: steward.ENOTFOUND},
+			// A subject of tenant B named in a write of tenant A.
+			write{r: &steward.Record{TenantID: a.ID, SubjectID: foreign, Category: "user.contact.email", Sealed: []byte("x"), UpdatedAt: t0},
+				want: steward.ENOTFOUND})
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(writes))
+	for i, w := range writes {
+		wg.Go(func() { errs[i] = db.PutRecord(ctx, w.r) })
+	}
+	wg.Wait()
+	for i, w := range writes {
+		if w.want == "" && errs[i] != nil {
+			t.Fatalf("write %d (%s): %v", i, w.r.SubjectID, errs[i])
+		}
+		if w.want != "" {
+			wantCode(t, errs[i], w.want)
+		}
+	}
+	for i, id := range ids {
+		recs, err := db.Records(ctx, a.ID, id)
+		if err != nil || len(recs) != 1 {
+			t.Fatalf("subject %d: records %v, %v; want one", i, recs, err)
+		}
+		ok := false
+		for round := range 4 {
+			ok = ok || string(recs[0].Sealed) == fmt.Sprintf("v%d-%d", i, round)
+		}
+		if !ok {
+			t.Fatalf("subject %d holds %q, not one of the values written", i, recs[0].Sealed)
+		}
+	}
+	if recs, err := db.Records(ctx, other.ID, foreign); err != nil || len(recs) != 0 {
+		t.Fatalf("tenant B's subject got records %v, %v; want none", recs, err)
+	}
 }

@@ -222,13 +222,26 @@ func tamper(t *testing.T, b testdb.Backend, flags []string, query string) {
 }
 
 // TestAuditedReadsSurviveKill: reads answered just before a kill -9 are in
-// the audit log after a restart. On SQLite each event is durable in the
+// the audit log after a restart. Each event is durable in the server's
 // audit journal before the response (here chained into the database only
 // after an hour, so the replay is what stores them), and a second server
 // on the same data folder is refused while one runs.
-func TestAuditedReadsSurviveKill(t *testing.T) {
+func TestAuditedReadsSurviveKill(t *testing.T) { auditedReadsSurviveKill(t) }
+
+// TestAuditedReadsSurviveKillOnPostgres is the same for a server (a
+// replica) on PostgreSQL, whose journal is in its data folder too, synced
+// here (--audit-journal-sync).
+func TestAuditedReadsSurviveKillOnPostgres(t *testing.T) {
+	if os.Getenv("STEWARD_TEST_POSTGRES") == "" {
+		t.Skip("STEWARD_TEST_POSTGRES not set")
+	}
+	auditedReadsSurviveKill(t, "--database", testdb.PostgresDSN(t), "--audit-journal-sync")
+}
+
+// auditedReadsSurviveKill runs the kill test with extra server arguments.
+func auditedReadsSurviveKill(t *testing.T, extra ...string) {
 	data := filepath.Join(t.TempDir(), "data")
-	s := startArgs(t, data, "--data", data, "--audit-journal-delay", "1h")
+	s := startArgs(t, data, append([]string{"--data", data, "--audit-journal-delay", "1h"}, extra...)...)
 	app := s.appKey("records:write", "records:read")
 	auditor := s.appKey("audit:read")
 	id := s.subject(app, map[string]any{"external_id": "killed"})
@@ -237,7 +250,7 @@ func TestAuditedReadsSurviveKill(t *testing.T) {
 	for range reads {
 		expect(t, s.do("GET", "/v1/subjects/"+id+"/data/user.contact.email?purpose=essential.service", app, nil), 200)
 	}
-	if _, err := tryStart(t, data, "--data", data); err == nil || !strings.Contains(err.Error(), "in use by another steward process") {
+	if _, err := tryStart(t, data, append([]string{"--data", data}, extra...)...); err == nil || !strings.Contains(err.Error(), "in use by another steward process") {
 		t.Fatalf("a second server on the same data folder: %v", err)
 	}
 	journal, _ := filepath.Glob(filepath.Join(data, "audit-journal", "*.journal"))
@@ -256,7 +269,7 @@ func TestAuditedReadsSurviveKill(t *testing.T) {
 	s.cmd.Process.Signal(syscall.SIGKILL)
 	<-s.done
 
-	s2 := startArgs(t, data, "--data", data)
+	s2 := startArgs(t, data, append([]string{"--data", data}, extra...)...)
 	p := s2.auditPage(auditor, "?subject="+id+"&action=record.read&limit=1000")
 	if len(p.Events) != reads {
 		t.Fatalf("%d record.read events after the kill and restart, want %d", len(p.Events), reads)

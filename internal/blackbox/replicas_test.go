@@ -82,6 +82,15 @@ func TestErasureAndWithdrawalAcrossReplicas(t *testing.T) {
 			}
 		}
 	}
+	// A read on A is journaled there; the log B serves shows it once A
+	// transfers its journal (every audit_journal_delay, 50 ms).
+	id, read := a.consentSubject(key, "user.content.prompt", "a green kite")
+	expect(t, a.do("GET", read+"?purpose=essential.service", key, nil), 200)
+	within(t, time.Second, "B's log shows the read journaled on A", func() bool {
+		r := b.do("GET", "/v1/audit?subject="+id+"&action=record.read", key, nil)
+		events, _ := r.JSON(t)["events"].([]any)
+		return r.Status == 200 && len(events) == 1
+	})
 	r := b.do("GET", "/v1/audit/verify", key, nil)
 	expect(t, r, 200)
 	if rep := r.JSON(t); rep["ok"] != true || rep["last_seq"].(float64) < 20 {
