@@ -21,7 +21,8 @@ import (
 // one statement over arrays whose RETURNING says which rows were written.
 //
 // Measured (docs/benchmarks.md, issue 16): record writes over HTTP on one
-// PostgreSQL server went from about one commit per write to one per group.
+// PostgreSQL server, 16 clients, went from 6,750 to 10,090/s, from 1.1
+// commits a write to 0.19, and PostgreSQL's CPU a write from 138 to 59 µs.
 type recordGroup struct {
 	db     *DB
 	mu     sync.Mutex
