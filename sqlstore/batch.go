@@ -3,11 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"sync"
 	"time"
-
-	"github.com/steward-privacy/steward"
-	"github.com/steward-privacy/steward/internal/settle"
 )
 
 // writeBatcher runs single-statement writes of concurrent callers in shared
@@ -22,12 +18,8 @@ import (
 // fails, every caller of the batch gets the error, so no write is ever
 // reported done that is not.
 type writeBatcher struct {
-	db     *DB
-	mu     sync.Mutex
-	cur    []*batchedWrite
-	closed bool
-	wake   chan struct{} // (capacity 1) the queue is not empty
-	done   chan struct{} // closed when the loop has stopped
+	db *DB
+	q  *groupCommit[*batchedWrite]
 }
 
 type batchedWrite struct {
@@ -49,9 +41,9 @@ const maxWriteBatch = 256
 // BatchWrites makes the hot single-statement writes (records) share
 // transactions. SQLite only (see writeBatcher); Close stops it.
 func (db *DB) BatchWrites() {
-	b := &writeBatcher{db: db, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	b := &writeBatcher{db: db}
+	b.q = startGroupCommit(maxWriteBatch, b.commit)
 	db.batcher = b
-	go b.run()
 }
 
 // exec1 runs one write statement, batched when BatchWrites is on, and
@@ -82,52 +74,10 @@ func (db *DB) insertRow(ctx context.Context, vc *valuesCache, args ...any) error
 
 // wait queues w and waits for its commit.
 func (b *writeBatcher) wait(ctx context.Context, w *batchedWrite) (int64, error) {
-	b.mu.Lock()
-	if b.closed {
-		b.mu.Unlock()
-		return 0, steward.Errorf(steward.EUNAVAILABLE, "the database is closed")
+	if err := b.q.wait(ctx, w, w.done); err != nil {
+		return 0, err
 	}
-	b.cur = append(b.cur, w)
-	select { // under mu, so that close cannot close wake in between
-	case b.wake <- struct{}{}:
-	default:
-	}
-	b.mu.Unlock()
-	select {
-	case <-w.done:
-		return w.rows, w.err
-	case <-ctx.Done():
-		return 0, ctx.Err() // the write may or may not happen
-	}
-}
-
-// queued is the number of waiting writes.
-func (b *writeBatcher) queued() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.cur)
-}
-
-func (b *writeBatcher) run() {
-	defer close(b.done)
-	for range b.wake {
-		settle.Queue(b.queued)
-		for {
-			b.mu.Lock()
-			ops := b.cur
-			if len(ops) > maxWriteBatch {
-				ops = ops[:maxWriteBatch]
-				b.cur = b.cur[maxWriteBatch:]
-			} else {
-				b.cur = nil
-			}
-			b.mu.Unlock()
-			if len(ops) == 0 {
-				break
-			}
-			b.commit(ops)
-		}
-	}
+	return w.rows, w.err
 }
 
 // commit runs ops in one transaction and releases their callers.
@@ -181,15 +131,7 @@ func execRows(ctx context.Context, db *DB, tx *sql.Tx, op *batchedWrite) (int64,
 }
 
 // close stops the loop after the queued writes.
-func (b *writeBatcher) close() {
-	b.mu.Lock()
-	if !b.closed {
-		b.closed = true
-		close(b.wake)
-	}
-	b.mu.Unlock()
-	<-b.done
-}
+func (b *writeBatcher) close() { b.q.close() }
 
 // inSavepoint runs fn's statements in a savepoint of tx: if fn fails, they
 // are undone and the rest of the shared transaction stands.
