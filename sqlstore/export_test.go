@@ -21,3 +21,7 @@ func FailRecordGroups(t interface{ Cleanup(func()) }, err error) {
 	groupFault = func() error { return err }
 	t.Cleanup(func() { groupFault = nil })
 }
+
+// PutRecordGroupSQL is the statement of a group of record writes on
+// PostgreSQL, for a test of its plan.
+const PutRecordGroupSQL = putRecordGroupSQL

@@ -47,12 +47,18 @@ func (db *DB) GroupRecordWrites() {
 }
 
 // putRecordGroupSQL writes a group of records given as five parallel
-// arrays; a row whose subject is not in its tenant joins nothing and is
-// not written. The rows of one group have distinct keys (see write).
+// arrays; a row whose subject is not in its tenant finds no subject and is
+// not written. The rows of one group have distinct keys (see write). The
+// subject of each row is looked up by its primary key in a LATERAL
+// subquery that LIMIT keeps from being flattened: as a plain JOIN, the
+// generic plan PostgreSQL caches for a prepared statement (it guesses 10
+// rows for unnest) hashed the whole subjects table for every group — a
+// sequential scan per write group, growing with the number of people.
+// TestRecordGroupLooksUpSubjectsByKey checks the plan.
 const putRecordGroupSQL = `INSERT INTO records (subject_id, category, tenant_id, sealed, updated_at)
 	SELECT s.id, v.category, s.tenant_id, v.sealed, v.updated_at
 	FROM unnest($1::text[], $2::bytea[], $3::bigint[], $4::text[], $5::text[]) AS v(category, sealed, updated_at, tenant_id, subject_id)
-	JOIN subjects s ON s.tenant_id = v.tenant_id AND s.id = v.subject_id
+	CROSS JOIN LATERAL (SELECT id, tenant_id FROM subjects WHERE id = v.subject_id AND tenant_id = v.tenant_id LIMIT 1) s
 	ON CONFLICT (subject_id, category) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at
 	RETURNING tenant_id, subject_id, category`
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -91,4 +92,49 @@ func concurrentRecordWrites(t *testing.T, b testdb.Backend) {
 	if recs, err := db.Records(ctx, other.ID, foreign); err != nil || len(recs) != 0 {
 		t.Fatalf("tenant B's subject got records %v, %v; want none", recs, err)
 	}
+}
+
+// TestRecordGroupLooksUpSubjectsByKey: the generic plan PostgreSQL caches
+// for the group statement finds each row's subject by its primary key,
+// never by scanning the subjects table (a plain JOIN did, once the table
+// had a few hundred rows).
+func TestRecordGroupLooksUpSubjectsByKey(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, b testdb.Backend) {
+		if b.Name != "postgres" {
+			t.Skip("the statement is PostgreSQL's")
+		}
+		db := b.Open(t)
+		ctx := context.Background()
+		a := mustTenant(t, db, "A")
+		for i := range 500 {
+			mustSubject(t, db, a.ID, fmt.Sprintf("ext%d", i), nil)
+		}
+		conn, err := db.Writer().Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		for _, q := range []string{`ANALYZE subjects`, `SET plan_cache_mode = force_generic_plan`,
+			`PREPARE grouped(text[], bytea[], bigint[], text[], text[]) AS ` + sqlstore.PutRecordGroupSQL} {
+			if _, err := conn.ExecContext(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		rows, err := conn.QueryContext(ctx, `EXPLAIN EXECUTE grouped('{c}', '{\x00}', '{1}', '{t}', '{s}')`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var plan strings.Builder
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				t.Fatal(err)
+			}
+			plan.WriteString(line + "\n")
+		}
+		if p := plan.String(); !strings.Contains(p, "Index Scan using subjects_pkey") || strings.Contains(p, "Seq Scan on subjects") {
+			t.Fatalf("the group statement's generic plan does not look subjects up by key:\n%s", p)
+		}
+	})
 }
