@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"slices"
 	"strings"
 	"time"
@@ -24,7 +26,18 @@ import (
 type recordGroup struct {
 	db *DB
 	q  *groupCommit[*groupedRecord]
+	// conn is the connection groups are written on (one group at a time,
+	// from the committer only), set to use PostgreSQL's generic plan of
+	// the group statement: left to choose, PostgreSQL planned it anew at
+	// every execution — its custom plans, which know the array lengths,
+	// always look cheaper than a generic plan guessing 10 rows — and the
+	// planning cost as much as the execution (pg_stat_statements: 10,839
+	// plans in 10,821 calls, 1.26 s planning against 1.37 s executing).
+	conn *sql.Conn
 }
+
+// genericPlans makes a connection reuse one plan per prepared statement.
+const genericPlans = `SET plan_cache_mode = force_generic_plan`
 
 // groupedRecord is one caller's write and its outcome: rows is 1 when the
 // record was written, 0 when its subject does not exist in its tenant.
@@ -108,8 +121,9 @@ func (g *recordGroup) write(ws []*groupedRecord) {
 		r := last[k].r
 		cats[i], sealed[i], at[i], tenants[i], subjects[i] = r.Category, r.Sealed, micros(r.UpdatedAt), r.TenantID, r.SubjectID
 	}
-	written, err := g.db.putGroup(ctx, cats, sealed, at, tenants, subjects)
+	written, err := g.putGroup(ctx, cats, sealed, at, tenants, subjects)
 	if err != nil {
+		g.dropConn()
 		for _, w := range ws {
 			w.rows, w.err = g.db.putOne(ctx, w.r)
 		}
@@ -133,14 +147,26 @@ func keyOf(r *steward.Record) recordKey {
 	return recordKey{tenant: r.TenantID, subject: r.SubjectID, category: r.Category}
 }
 
-// putGroup runs putRecordGroupSQL and returns the keys it wrote.
-func (db *DB) putGroup(ctx context.Context, cats []string, sealed [][]byte, at []int64, tenants, subjects []string) (map[recordKey]struct{}, error) {
+// putGroup runs putRecordGroupSQL on the group connection and returns the
+// keys it wrote.
+func (g *recordGroup) putGroup(ctx context.Context, cats []string, sealed [][]byte, at []int64, tenants, subjects []string) (map[recordKey]struct{}, error) {
 	if groupFault != nil {
 		if err := groupFault(); err != nil {
 			return nil, err
 		}
 	}
-	rows, err := db.w.QueryContext(ctx, putRecordGroupSQL, cats, sealed, at, tenants, subjects)
+	if g.conn == nil {
+		c, err := g.db.w.DB.Conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := c.ExecContext(ctx, genericPlans); err != nil {
+			c.Close()
+			return nil, err
+		}
+		g.conn = c
+	}
+	rows, err := g.conn.QueryContext(ctx, putRecordGroupSQL, cats, sealed, at, tenants, subjects)
 	if err != nil {
 		return nil, err
 	}
@@ -165,5 +191,25 @@ func (db *DB) putOne(ctx context.Context, r *steward.Record) (int64, error) {
 	return res.RowsAffected()
 }
 
+// dropConn gives the group connection back to the pool (after a failure,
+// or at close) with the planner's default restored; the next group takes
+// another.
+func (g *recordGroup) dropConn() {
+	if g.conn == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := g.conn.ExecContext(ctx, `RESET plan_cache_mode`); err != nil {
+		// Not returned to the pool with the setting: discarded instead.
+		_ = g.conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	g.conn.Close()
+	g.conn = nil
+}
+
 // close stops the loop after the queued writes.
-func (g *recordGroup) close() { g.q.close() }
+func (g *recordGroup) close() {
+	g.q.close()
+	g.dropConn()
+}
