@@ -11,7 +11,11 @@
 #   MODE=postgres   one server on PostgreSQL
 #   MODE=replicas   two servers on one PostgreSQL database (shared master
 #                   key file); wrk drives each with half the connections at
-#                   the same time and the figure is the sum
+#                   the same time and the figure is the sum. Each server
+#                   gets half the machine's CPUs (GOMAXPROCS, unless set),
+#                   as a container CPU limit would give it: two Go runtimes
+#                   each sized for the whole machine spend on their own
+#                   scheduling and GC what the other one needs
 # The PostgreSQL modes need BENCH_POSTGRES, the DSN of a database the
 # script may connect to in order to create (and at exit drop) its own
 # database steward_bench_PID, e.g.
@@ -63,7 +67,12 @@ start() {
   local args=(serve --data "$tmp/data$1" --listen 127.0.0.1:0 --log-level warn --rate-limit-key 0 --master-key-file "$tmp/master.key")
   [ -n "$dsn" ] && args+=(--database "$dsn")
   args+=("${policy[@]}")
-  "$tmp/steward" "${args[@]}" >"$tmp/out$1" 2>"$tmp/err$1" &
+  if [ "$replicas" = 2 ] && [ -z "${GOMAXPROCS:-}" ]; then
+    GOMAXPROCS=$(( $(getconf _NPROCESSORS_ONLN) / 2 > 0 ? $(getconf _NPROCESSORS_ONLN) / 2 : 1 )) \
+      "$tmp/steward" "${args[@]}" >"$tmp/out$1" 2>"$tmp/err$1" &
+  else
+    "$tmp/steward" "${args[@]}" >"$tmp/out$1" 2>"$tmp/err$1" &
+  fi
   pids+=($!)
   for _ in $(seq 1 100); do grep -q "listening on" "$tmp/out$1" 2>/dev/null && break; sleep 0.2; done
   urls+=("$(sed -n 's/^steward is listening on //p' "$tmp/out$1")")
