@@ -195,6 +195,17 @@ func TestErasureCascade(t *testing.T) {
 			t.Fatalf("deletion webhook: %s", qd[2].body)
 		}
 		_, ptask := prism.task(0)
+		// An endpoint has the request before the server records the
+		// attempt's outcome: wait for both records, or a confirmation
+		// could end the delivery before its third attempt is counted.
+		within(t, 5*time.Second, "the three attempts to quill-text and the one to prism-image are recorded", func() bool {
+			r := s.do("GET", "/v1/tasks?request="+ev.ErasureID, key, nil)
+			var l struct {
+				Tasks []client.DeletionTask `json:"tasks"`
+			}
+			return r.Status == 200 && json.Unmarshal(r.Body, &l) == nil && len(l.Tasks) == 2 &&
+				l.Tasks[1].Attempts == 3 && l.Tasks[0].Delivery == "delivered"
+		})
 
 		// Confirmation: the token is the credential.
 		expect(t, s.do("POST", "/v1/tasks/"+task.Task.ID+"/confirm", "", map[string]any{"token": ptask.Task.Token}), 404)
