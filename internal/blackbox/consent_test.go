@@ -418,6 +418,9 @@ func TestConsentAcrossReplicas(t *testing.T) {
 	denied(t, bsrv.do("GET", gen, key, nil), "consent_required")
 	for round := range 3 {
 		expect(t, a.do("POST", consents, key, consentBody("essential.service.generation", "", true)), 201)
+		// B hears of the grant within the same bound (until then it
+		// still denies: the safe side); the read caches the state on B.
+		within(t, time.Second, "B allows the read after the grant on A", func() bool { return bsrv.do("GET", gen, key, nil).Status == 200 })
 		expect(t, bsrv.do("GET", gen, key, nil), 200)
 		expect(t, a.do("POST", consents, key, consentBody("essential.service.generation", "", false)), 201)
 		withdrawn := time.Now()
