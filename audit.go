@@ -78,19 +78,6 @@ type AuditLog interface {
 	AppendChained(ctx context.Context, e *AuditEvent) error
 }
 
-// AuditAcceptor is an AuditLog whose events the store may accept in the
-// statement of the write they record (with replicas on PostgreSQL, where
-// events are accepted into a table and chained later by one sequencer):
-// one commit instead of two, and no write without its event.
-type AuditAcceptor interface {
-	// AcceptsInStore reports whether appended events are accepted into the
-	// store's table of accepted events rather than journaled or chained.
-	AcceptsInStore() bool
-	// Prepare stamps and checks e as Append would, for the store to accept
-	// it with its write.
-	Prepare(e *AuditEvent) error
-}
-
 // Actions on the audit log itself: reading it is an access and is audited too.
 const (
 	ActionAuditRead   = "audit.read"

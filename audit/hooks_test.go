@@ -5,5 +5,5 @@ package audit
 func JournalWrites(l *Log) (written, synced int64) {
 	l.jmu.Lock()
 	defer l.jmu.Unlock()
-	return l.jwritten, l.jsynced.Load()
+	return l.jwritten, l.jsynced
 }

@@ -96,11 +96,15 @@ type Log struct {
 	stop           chan struct{}         // closed by the appender when it stops
 	stored         chan struct{}         // closed when the storer has stopped
 
-	// With Options.JournalSync (see journalSync): the journal writes made
-	// so far (under jmu) and those known to be on disk.
+	// With Options.JournalSync (see runSyncer), under jmu: the journal
+	// writes made so far, those known to be on disk, and the round the
+	// next sync ends (the appends since the last sync wait on it).
 	jwritten int64
-	jsynced  atomic.Int64
-	syncMu   sync.Mutex // one fdatasync at a time
+	jsynced  int64
+	round    *syncRound
+	syncWake chan struct{} // (capacity 1) an append waits for a sync
+	syncStop chan struct{} // closed by the appender when it stops
+	synced   chan struct{} // closed when the syncer has stopped
 
 	// With Options.Accept (see log_accept.go); set before the appender
 	// starts.
@@ -158,6 +162,10 @@ func Open(ctx context.Context, store steward.AuditStore, signer *Signer, o Optio
 			return nil, err
 		}
 		l.journal, l.others = j, ps
+		if o.JournalSync {
+			l.round = newSyncRound()
+			go l.runSyncer()
+		}
 		go l.runStorer()
 	} else {
 		l.accepting = ps
@@ -184,7 +192,8 @@ func newLog(store steward.AuditStore, signer *Signer, o Options) *Log {
 	}
 	return &Log{store: store, signer: signer, opts: o, cur: newBatch(64), wake: make(chan struct{}, 1),
 		done: make(chan struct{}), due: make(chan struct{}, 1), full: make(chan struct{}, 1),
-		stop: make(chan struct{}), stored: make(chan struct{}), slots: make(chan struct{}, maxAcceptsInFlight)}
+		stop: make(chan struct{}), stored: make(chan struct{}), syncWake: make(chan struct{}, 1), syncStop: make(chan struct{}),
+		synced: make(chan struct{}), slots: make(chan struct{}, maxAcceptsInFlight)}
 }
 
 // Append validates e, fills in its time (if zero), and returns once it is
@@ -213,18 +222,24 @@ func (l *Log) Sync(ctx context.Context) error {
 
 func (l *Log) enqueue(ctx context.Context, e *steward.AuditEvent, chained bool) error {
 	if e != nil {
-		if err := l.Prepare(e); err != nil {
+		if err := l.prepare(e); err != nil {
 			return err
 		}
 	}
 	if e != nil && !chained && l.journal != nil {
 		// The caller writes its event to the journal itself: a handoff to
 		// the appender goroutine and back cost more than the write.
-		written, err := l.journalEvent(e)
-		if err == nil && l.opts.JournalSync {
+		round, err := l.journalEvent(e)
+		if err == nil && round != nil {
 			// Written, so not to be stored directly as well: a failed
 			// sync fails the append.
-			return l.syncJournal(written)
+			signal(l.syncWake)
+			select {
+			case <-round.done:
+				return round.err
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		}
 		if err == nil || errors.Is(err, errJournalClosed) {
 			if err == nil && l.journalFailing.CompareAndSwap(true, false) {
@@ -305,6 +320,10 @@ func (l *Log) run() {
 		l.jmu.Lock()
 		l.jclosed = true // no more direct journal writes
 		l.jmu.Unlock()
+		if l.round != nil {
+			close(l.syncStop)
+			<-l.synced // every append's sync is done
+		}
 		close(l.stop)
 		<-l.stored
 		err := l.storePending()

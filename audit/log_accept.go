@@ -97,15 +97,8 @@ func (l *Log) Integrate(ctx context.Context) (int, error) {
 	}
 }
 
-// AcceptsInStore reports whether Append accepts events into the store's
-// table of accepted events (Options.Accept without a journal): then a store
-// may accept a write's event in the write's own statement
-// (steward.AuditAcceptor), after Prepare.
-func (l *Log) AcceptsInStore() bool { return l.accepting != nil && l.journal == nil }
-
-// Prepare stamps e with the time if it has none and checks it, as Append
-// does, for a store that accepts it itself.
-func (l *Log) Prepare(e *steward.AuditEvent) error {
+// prepare stamps e with the time if it has none and checks it.
+func (l *Log) prepare(e *steward.AuditEvent) error {
 	if e.Time.IsZero() {
 		e.Time = l.opts.Now()
 	}

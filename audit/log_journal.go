@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/steward-privacy/steward"
@@ -25,19 +24,19 @@ var (
 	errJournalClosed = steward.Errorf(steward.EUNAVAILABLE, "the audit log is closed")
 )
 
-// journalEvent writes e to the journal and queues it for the storer; it
-// returns the number of journal writes so far, for syncJournal.
-func (l *Log) journalEvent(e *steward.AuditEvent) (int64, error) {
+// journalEvent writes e to the journal and queues it for the storer; with
+// Options.JournalSync it returns the round whose sync will cover the write.
+func (l *Log) journalEvent(e *steward.AuditEvent) (*syncRound, error) {
 	l.jmu.Lock()
 	defer l.jmu.Unlock()
 	if l.jclosed {
-		return 0, errJournalClosed
+		return nil, errJournalClosed
 	}
 	if len(l.pending) >= maxPendingBatches*l.opts.MaxBatch {
-		return 0, errPendingFull
+		return nil, errPendingFull
 	}
 	if err := l.journal.write(e); err != nil {
-		return 0, err
+		return nil, err
 	}
 	l.jwritten++
 	if len(l.pending) == 0 {
@@ -47,40 +46,70 @@ func (l *Log) journalEvent(e *steward.AuditEvent) (int64, error) {
 	if len(l.pending) >= l.opts.MaxBatch {
 		signal(l.full)
 	}
-	return l.jwritten, nil
+	return l.round, nil
 }
 
-// syncJournal returns once the first written journal writes are on disk
-// (Options.JournalSync). The appends that wait while one fdatasync runs
-// share the next one: a group commit, as a database's WAL flush.
-func (l *Log) syncJournal(written int64) error {
-	if l.jsynced.Load() >= written {
-		return nil
-	}
-	l.syncMu.Lock()
-	defer l.syncMu.Unlock()
-	if l.jsynced.Load() >= written {
-		return nil
-	}
-	// Let the appends that are runnable write first: they share this sync.
-	settle.Queue(l.journalWrites)
-	l.jmu.Lock()
-	f, upto := l.journal.f, l.jwritten
-	l.jmu.Unlock()
-	if err := f.Sync(); err != nil {
-		// A rotation closes the file it ends only after syncing it, and
-		// records that under jmu.
-		l.jmu.Lock()
-		rotated := l.jsynced.Load() >= written
-		l.jmu.Unlock()
-		if rotated {
-			return nil
+// A syncRound is one fdatasync of the journal, shared by the appends
+// written since the one before (group commit, as a database's WAL flush):
+// they wait on done, closed once their writes are on disk or err is set.
+// Closing a channel wakes them all at once, so they are soon back with
+// their next appends, which makes the next round large.
+type syncRound struct {
+	done chan struct{}
+	err  error
+}
+
+func newSyncRound() *syncRound { return &syncRound{done: make(chan struct{})} }
+
+// runSyncer syncs the journal whenever appends wait (Options.JournalSync),
+// one round after another, until the log closes; it ends the rounds still
+// open then.
+func (l *Log) runSyncer() {
+	defer close(l.synced)
+	for {
+		select {
+		case <-l.syncWake:
+			l.syncRounds()
+		case <-l.syncStop:
+			l.syncRounds()
+			return
 		}
-		l.opts.Logger.Error("audit journal: sync failed", "error", err.Error())
-		return steward.Errorf(steward.EUNAVAILABLE, "the audit log could not be written")
 	}
-	advance(&l.jsynced, upto)
-	return nil
+}
+
+// syncRounds syncs until every journal write is on disk, or a sync fails
+// (its appends fail; the next append's wake retries).
+func (l *Log) syncRounds() {
+	for {
+		// Let the appends that are runnable write first: they share this
+		// round.
+		settle.Queue(l.journalWrites)
+		l.jmu.Lock()
+		if l.jsynced >= l.jwritten {
+			l.jmu.Unlock()
+			return
+		}
+		r, f, upto := l.round, l.journal.f, l.jwritten
+		l.round = newSyncRound()
+		l.jmu.Unlock()
+		err := f.Sync()
+		l.jmu.Lock()
+		if err != nil && l.jsynced >= upto {
+			err = nil // a rotation synced the file and closed it meanwhile
+		}
+		if err == nil {
+			l.jsynced = max(l.jsynced, upto)
+		}
+		l.jmu.Unlock()
+		if err != nil {
+			l.opts.Logger.Error("audit journal: sync failed", "error", err.Error())
+			r.err = steward.Errorf(steward.EUNAVAILABLE, "the audit log could not be written")
+		}
+		close(r.done)
+		if err != nil {
+			return
+		}
+	}
 }
 
 // journalWrites is the number of journal writes so far.
@@ -88,16 +117,6 @@ func (l *Log) journalWrites() int {
 	l.jmu.Lock()
 	defer l.jmu.Unlock()
 	return int(l.jwritten)
-}
-
-// advance raises v to n unless it is already higher.
-func advance(v *atomic.Int64, n int64) {
-	for {
-		cur := v.Load()
-		if cur >= n || v.CompareAndSwap(cur, n) {
-			return
-		}
-	}
 }
 
 // signal wakes a goroutine waiting on a capacity-1 channel, if not yet woken.
@@ -162,8 +181,11 @@ func (l *Log) storePending() error {
 		l.jmu.Unlock()
 		return err
 	}
-	if l.journal.sync {
-		advance(&l.jsynced, l.jwritten) // rotate synced the file it ended
+	if l.round != nil {
+		// rotate synced the file it ended: its appends need no other sync.
+		l.jsynced = l.jwritten
+		close(l.round.done)
+		l.round = newSyncRound()
 	}
 	l.pending = nil
 	l.jmu.Unlock()

@@ -26,13 +26,6 @@ const pendingColumnCount = 13
 // several chunks takes their number plus two.
 var insertPendingSQL = newExactValuesCache(`INSERT INTO audit_pending (`+pendingColumns+`) VALUES `, pendingColumnCount, auditChunk, 64)
 
-// appendPendingArgs appends an accepted event's pendingColumns values.
-func appendPendingArgs(args []any, e *steward.AuditEvent) []any {
-	return append(args, e.TenantID, micros(e.Time), e.Actor, e.Action, e.SubjectID,
-		strings.Join(e.Categories, " "), e.Purpose, e.Decision, strings.Join(e.Reasons, " "),
-		e.Justification, e.RequestID, e.ClientIP, e.Target)
-}
-
 // AcceptAudit stores events in audit_pending, without their chain
 // position. A batch that one statement carries (up to 64 events, or a power
 // of two up to auditChunk) is a single autocommitted INSERT, one round
@@ -45,7 +38,9 @@ func (db *DB) AcceptAudit(ctx context.Context, events []*steward.AuditEvent) err
 	defer func() { clear(*args); argsPool.Put(args) }()
 	*args = (*args)[:0]
 	for _, e := range events {
-		*args = appendPendingArgs(*args, e)
+		*args = append(*args, e.TenantID, micros(e.Time), e.Actor, e.Action, e.SubjectID,
+			strings.Join(e.Categories, " "), e.Purpose, e.Decision, strings.Join(e.Reasons, " "),
+			e.Justification, e.RequestID, e.ClientIP, e.Target)
 	}
 	var err error
 	if q, ok := insertPendingSQL.single(db, len(events)); ok {

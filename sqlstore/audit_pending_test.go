@@ -239,38 +239,3 @@ func TestAcceptTakesNoLockSharedByReplicas(t *testing.T) {
 		t.Fatal("a chained append went through a locked head")
 	}
 }
-
-// TestPutRecordAccepted: a record written with its audit event accepted in
-// the same commit leaves both, the event chained by the next integration;
-// for an unknown subject it leaves neither.
-func TestPutRecordAccepted(t *testing.T) {
-	testdb.ForEach(t, func(t *testing.T, b testdb.Backend) {
-		db := b.Open(t)
-		ctx := context.Background()
-		a := mustTenant(t, db, "A")
-		s := mustSubject(t, db, a.ID, "ext1", nil)
-		event := func(subject, request string) *steward.AuditEvent {
-			return &steward.AuditEvent{TenantID: a.ID, Time: t0, Actor: "api_key:key_1", Action: steward.ActionRecordWrite,
-				SubjectID: subject, Categories: []string{"user.contact.email"}, Decision: steward.DecisionAllow, RequestID: request}
-		}
-		rec := &steward.Record{TenantID: a.ID, SubjectID: s.ID, Category: "user.contact.email", Sealed: []byte("v1"), UpdatedAt: t0}
-		if err := db.PutRecordAccepted(ctx, rec, event(s.ID, "req1")); err != nil {
-			t.Fatal(err)
-		}
-		missing := &steward.Record{TenantID: a.ID, SubjectID: "sub_missing", Category: "user.contact.email", Sealed: []byte("v"), UpdatedAt: t0}
-		wantCode(t, db.PutRecordAccepted(ctx, missing, event("sub_missing", "req2")), steward.ENOTFOUND)
-		recs, err := db.Records(ctx, a.ID, s.ID)
-		if err != nil || len(recs) != 1 || string(recs[0].Sealed) != "v1" {
-			t.Fatalf("records %v, %v; want the one written", recs, err)
-		}
-		if n, err := db.AuditPending(ctx, a.ID); err != nil || n != 1 {
-			t.Fatalf("pending %d, %v; want the write's event only", n, err)
-		}
-		if n, err := db.IntegrateAudit(ctx, 10, chainSeal, nil); err != nil || n != 1 {
-			t.Fatalf("integrated %d, %v", n, err)
-		}
-		if ids, ok := pendingChain(t, db, a.ID); !ok || !slices.Equal(ids, []string{"req1"}) {
-			t.Fatalf("chain %v (contiguous %v); want [req1]", ids, ok)
-		}
-	})
-}

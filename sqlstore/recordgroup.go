@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -113,7 +114,7 @@ func (g *recordGroup) write(ws []*groupedRecord) {
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, func(a, b recordKey) int {
-		return strings.Compare(a.subject+"\x00"+a.category, b.subject+"\x00"+b.category)
+		return cmp.Or(strings.Compare(a.subject, b.subject), strings.Compare(a.category, b.category))
 	})
 	n := len(keys)
 	cats, sealed, at, tenants, subjects := make([]string, n), make([][]byte, n), make([]int64, n), make([]string, n), make([]string, n)

@@ -37,41 +37,6 @@ const putRecordSQL = `INSERT INTO records (subject_id, category, tenant_id, seal
 	SELECT id, $1, tenant_id, $2, $3 FROM subjects WHERE tenant_id = $4 AND id = $5
 	ON CONFLICT (subject_id, category) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at`
 
-// putRecordAcceptedSQL writes the record and accepts its event in one
-// statement on PostgreSQL: the event's row exists only when the record's
-// does (an unknown subject writes neither).
-const putRecordAcceptedSQL = `WITH rec AS (` + putRecordSQL + ` RETURNING 1)
-	INSERT INTO audit_pending (` + pendingColumns + `)
-	SELECT $6::text, $7::bigint, $8::text, $9::text, $10::text, $11::text, $12::text, $13::text, $14::text,
-		$15::text, $16::text, $17::text, $18::text FROM rec`
-
-// PutRecordAccepted is PutRecord with the write's audit event accepted
-// (audit_pending, see AcceptAudit) in the same commit, for a log that
-// accepts events into the store (replicas on PostgreSQL): one commit where
-// there were two, and never a record written without its event, even when
-// the process dies between them. On PostgreSQL it is one statement; on
-// SQLite, whose WITH takes no INSERT, a transaction of two.
-func (db *DB) PutRecordAccepted(ctx context.Context, r *steward.Record, e *steward.AuditEvent) error {
-	args := appendPendingArgs([]any{r.Category, r.Sealed, micros(r.UpdatedAt), r.TenantID, r.SubjectID}, e)
-	var n int64
-	var err error
-	if db.dialect.Name() == "postgres" {
-		n, err = db.exec1(ctx, putRecordAcceptedSQL, args...)
-	} else {
-		err = db.txKeep(ctx, func(tx *sql.Tx) error {
-			res, err := db.w.txExec(ctx, tx, putRecordSQL, args[:5]...)
-			if err == nil {
-				n, err = res.RowsAffected()
-			}
-			if err != nil || n == 0 {
-				return err
-			}
-			return insertPendingSQL.exec(ctx, db, tx, args[5:])
-		})
-	}
-	return db.recordPut(r, n, err)
-}
-
 // SubjectRecord returns the subject and its record of one category in one
 // query; the record is nil when the subject has no value there. It is the
 // hot path of every record read, so it reads only what a read needs: the

@@ -85,30 +85,12 @@ func (v *Vault) PutRecord(ctx context.Context, subjectID, category string, value
 	}
 	r := &steward.Record{TenantID: c.TenantID, SubjectID: s.ID, Category: category,
 		Sealed: crypt.Seal(dk, value, recordAAD(s, category)), UpdatedAt: v.now().UTC()}
-	event := steward.AuditEvent{Action: steward.ActionRecordWrite, SubjectID: s.ID,
-		Categories: []string{category}, Decision: steward.DecisionAllow}
-	if acc, ok := v.audit.(steward.AuditAcceptor); ok && acc.AcceptsInStore() {
-		if st, ok := v.store.(acceptingRecordStore); ok {
-			// The event is accepted with the write: one commit.
-			stamp(ctx, c, &event, v.now())
-			if err := acc.Prepare(&event); err != nil {
-				return err
-			}
-			return st.PutRecordAccepted(ctx, r, &event)
-		}
-	}
 	if err := v.store.PutRecord(ctx, r); err != nil {
 		return err
 	}
-	_, err = v.record(ctx, c, event)
+	_, err = v.record(ctx, c, steward.AuditEvent{Action: steward.ActionRecordWrite, SubjectID: s.ID,
+		Categories: []string{category}, Decision: steward.DecisionAllow})
 	return err
-}
-
-// acceptingRecordStore writes a record and accepts its audit event in one
-// commit (sqlstore.DB.PutRecordAccepted), for an audit log that accepts
-// events into the store (steward.AuditAcceptor).
-type acceptingRecordStore interface {
-	PutRecordAccepted(ctx context.Context, r *steward.Record, e *steward.AuditEvent) error
 }
 
 // GetRecord reads one category of a subject for a purpose the policy must

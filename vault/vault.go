@@ -174,21 +174,16 @@ func (v *Vault) recordChained(ctx context.Context, c *steward.Caller, e steward.
 
 func (v *Vault) appendEvent(ctx context.Context, c *steward.Caller, e *steward.AuditEvent,
 	appendFn func(context.Context, *steward.AuditEvent) error) (int64, error) {
-	stamp(ctx, c, e, v.now())
+	e.TenantID = c.TenantID
+	e.Actor = c.Actor()
+	e.Time = v.now().UTC()
+	if info := steward.RequestFrom(ctx); info != nil {
+		e.RequestID, e.ClientIP = info.ID, info.ClientIP
+	}
 	if err := appendFn(ctx, e); err != nil {
 		return 0, err
 	}
 	return e.Seq, nil
-}
-
-// stamp fills in who made an event, when, and the request's context.
-func stamp(ctx context.Context, c *steward.Caller, e *steward.AuditEvent, now time.Time) {
-	e.TenantID = c.TenantID
-	e.Actor = c.Actor()
-	e.Time = now.UTC()
-	if info := steward.RequestFrom(ctx); info != nil {
-		e.RequestID, e.ClientIP = info.ID, info.ClientIP
-	}
 }
 
 // require returns the caller if it holds scope.
