@@ -16,6 +16,13 @@
 #                   as a container CPU limit would give it: two Go runtimes
 #                   each sized for the whole machine spend on their own
 #                   scheduling and GC what the other one needs
+# SERVER_CPUS=F limits each server to F CPUs (e.g. 0.5) with a cgroup CPU
+# quota, as a container limit would (root, cgroup v1 or v2 with the cpu
+# controller; GOMAXPROCS becomes F rounded up): with it, one server against
+# two shows whether the server tier adds throughput when it, not the shared
+# database or machine, is what limits. wrk uses 2 threads in all (1 per
+# server with two), so that the load generator costs the same in every
+# mode.
 # The PostgreSQL modes need BENCH_POSTGRES, the DSN of a database the
 # script may connect to in order to create (and at exit drop) its own
 # database steward_bench_PID, e.g.
@@ -37,11 +44,12 @@ if [ "${BENCH:-vault}" = disclose ]; then
 fi
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)" >&2; exit 1; }
 tmp=$(mktemp -d)
-pids=()
+pids=() cgroups=()
 dsn= admin_dsn= dbname=
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  for g in "${cgroups[@]}"; do rmdir "$g" 2>/dev/null || true; done
   if [ -n "$dbname" ]; then psql -q "$admin_dsn" -c "DROP DATABASE IF EXISTS $dbname" >/dev/null 2>&1 || true; fi
   rm -rf "$tmp"
 }
@@ -61,19 +69,44 @@ postgres | replicas)
   ;;
 *) echo "MODE must be sqlite, postgres or replicas" >&2; exit 2 ;;
 esac
+# limit_cpu PID N: puts process PID in a new cgroup limited to SERVER_CPUS.
+limit_cpu() {
+  local quota root
+  quota=$(awk -v f="$SERVER_CPUS" 'BEGIN {printf "%d", f * 100000}')
+  if grep -qw cpu /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+    root=/sys/fs/cgroup
+    echo +cpu >"$root/cgroup.subtree_control" 2>/dev/null || true
+    mkdir "$root/steward-bench-$$-$2" && echo "$quota 100000" >"$root/steward-bench-$$-$2/cpu.max"
+  elif [ -w /sys/fs/cgroup/cpu ]; then
+    root=/sys/fs/cgroup/cpu
+    mkdir "$root/steward-bench-$$-$2" && echo 100000 >"$root/steward-bench-$$-$2/cpu.cfs_period_us" &&
+      echo "$quota" >"$root/steward-bench-$$-$2/cpu.cfs_quota_us"
+  else
+    echo "SERVER_CPUS needs a writable cgroup cpu controller (run as root)" >&2
+    exit 1
+  fi
+  cgroups+=("$root/steward-bench-$$-$2")
+  echo "$1" >"$root/steward-bench-$$-$2/cgroup.procs"
+}
 # start N: starts server N (1 or 2) and waits for its URL.
 urls=()
 start() {
   local args=(serve --data "$tmp/data$1" --listen 127.0.0.1:0 --log-level warn --rate-limit-key 0 --master-key-file "$tmp/master.key")
   [ -n "$dsn" ] && args+=(--database "$dsn")
   args+=("${policy[@]}")
-  if [ "$replicas" = 2 ] && [ -z "${GOMAXPROCS:-}" ]; then
-    GOMAXPROCS=$(( $(getconf _NPROCESSORS_ONLN) / 2 > 0 ? $(getconf _NPROCESSORS_ONLN) / 2 : 1 )) \
-      "$tmp/steward" "${args[@]}" >"$tmp/out$1" 2>"$tmp/err$1" &
+  local procs=${GOMAXPROCS:-}
+  if [ -z "$procs" ] && [ -n "${SERVER_CPUS:-}" ]; then
+    procs=$(awk -v f="$SERVER_CPUS" 'BEGIN {n = int(f); if (n < f) n++; print n}')
+  elif [ -z "$procs" ] && [ "$replicas" = 2 ]; then
+    procs=$(( $(getconf _NPROCESSORS_ONLN) / 2 > 0 ? $(getconf _NPROCESSORS_ONLN) / 2 : 1 ))
+  fi
+  if [ -n "$procs" ]; then
+    GOMAXPROCS=$procs "$tmp/steward" "${args[@]}" >"$tmp/out$1" 2>"$tmp/err$1" &
   else
     "$tmp/steward" "${args[@]}" >"$tmp/out$1" 2>"$tmp/err$1" &
   fi
   pids+=($!)
+  [ -n "${SERVER_CPUS:-}" ] && limit_cpu "$!" "$1"
   for _ in $(seq 1 100); do grep -q "listening on" "$tmp/out$1" 2>/dev/null && break; sleep 0.2; done
   urls+=("$(sed -n 's/^steward is listening on //p' "$tmp/out$1")")
   [ -n "${urls[$(($1 - 1))]}" ] || { echo "server $1 did not start:" >&2; cat "$tmp/err$1" >&2; exit 1; }
@@ -104,7 +137,7 @@ bench() {
   local per=$((c / replicas)) w=() failed=0 cpu0
   cpu0=$(server_cpu)
   for i in $(seq 0 $((replicas - 1))); do
-    wrk -t"$((per < 2 ? 1 : 2))" -c"$per" -d"$dur" "$@" "${urls[$i]}$path" >"$tmp/wrk$i" &
+    wrk -t"$((per < 2 || replicas > 1 ? 1 : 2))" -c"$per" -d"$dur" "$@" "${urls[$i]}$path" >"$tmp/wrk$i" &
     w+=($!)
   done
   for p in "${w[@]}"; do wait "$p" || failed=1; done

@@ -40,9 +40,13 @@ type SharedCacheOptions struct {
 	Logger   *slog.Logger
 }
 
-// publishGather is how long the publisher waits for more keys before it
-// sends a notification: a few milliseconds of the bound of one second.
-const publishGather = 5 * time.Millisecond
+// publishGather is how long the publisher gathers keys into one
+// notification, and so the least time between two of its notifications:
+// 20 ms of the bound of one second. Every notification wakes every
+// listening backend and replica, so under a steady stream of writes their
+// number, not their size, is the cost (5 ms, unpaced, cost two replicas
+// ~500 notifications a second in the write benchmark; docs/benchmarks.md).
+const publishGather = 20 * time.Millisecond
 
 // maxPayload bounds one notification's payload (PostgreSQL's limit is
 // 8000 bytes).
@@ -55,6 +59,9 @@ type sharedCache struct {
 	stream InvalidationStream
 	origin string
 	log    *slog.Logger
+
+	// send delivers one payload (NotifySQL through the writer pool).
+	send func(ctx context.Context, payload string) error
 
 	mu      sync.Mutex
 	queue   []string
@@ -79,6 +86,10 @@ func (db *DB) CacheSubjectsShared(stream InvalidationStream, o SharedCacheOption
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	sc := &sharedCache{db: db, stream: stream, origin: hex.EncodeToString(b[:]), log: o.Logger, wake: make(chan struct{}, 1)}
+	sc.send = func(ctx context.Context, payload string) error {
+		_, err := db.w.execKeep(ctx, stream.NotifySQL(), payload)
+		return err
+	}
 	db.shared = sc
 	c := db.cache
 	c.shortTTL.Store(int64(o.ShortTTL))
@@ -142,8 +153,10 @@ func (sc *sharedCache) enqueue(key string) {
 	}
 }
 
-// publishLoop sends queued keys, as many per notification as fit, and
-// retries (keeping them) while the database refuses.
+// publishLoop sends queued keys, as many per notification as fit, at most
+// one round of notifications per publishGather (what comes meanwhile waits
+// for the next round), and retries (keeping them) while the database
+// refuses.
 func (sc *sharedCache) publishLoop(ctx context.Context) {
 	for {
 		select {
@@ -152,26 +165,20 @@ func (sc *sharedCache) publishLoop(ctx context.Context) {
 		case <-sc.wake:
 		}
 		// Gather what more comes within a moment: one notification for
-		// many writes (each notifying commit takes PostgreSQL's global
-		// notification lock).
+		// many writes.
 		sleepCtx(ctx, publishGather)
-		for {
-			sc.mu.Lock()
-			keys := sc.queue
-			sc.queue = nil
-			sc.mu.Unlock()
-			if len(keys) == 0 {
-				break
-			}
-			for _, p := range sc.payloads(keys) {
-				for ctx.Err() == nil {
-					_, err := sc.db.w.execKeep(ctx, sc.stream.NotifySQL(), p)
-					if err == nil {
-						break
-					}
-					sc.log.Warn("subject cache: publishing an invalidation failed; retrying", "error", err.Error())
-					sleepCtx(ctx, 100*time.Millisecond)
+		sc.mu.Lock()
+		keys := sc.queue
+		sc.queue = nil
+		sc.mu.Unlock()
+		for _, p := range sc.payloads(keys) {
+			for ctx.Err() == nil {
+				err := sc.send(ctx, p)
+				if err == nil {
+					break
 				}
+				sc.log.Warn("subject cache: publishing an invalidation failed; retrying", "error", err.Error())
+				sleepCtx(ctx, 100*time.Millisecond)
 			}
 		}
 	}
@@ -227,7 +234,7 @@ func (sc *sharedCache) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	for _, p := range sc.payloads(keys) {
-		if _, err := sc.db.w.execKeep(ctx, sc.stream.NotifySQL(), p); err != nil {
+		if err := sc.send(ctx, p); err != nil {
 			sc.log.Warn("subject cache: publishing an invalidation at close failed", "error", err.Error())
 		}
 	}

@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -117,5 +119,49 @@ func TestPayloadsArePacked(t *testing.T) {
 	}
 	if ps := sc.payloads(append(keys, "*")); len(ps) != 1 || ps[0] != "me *" {
 		t.Fatalf("with *: %v", ps)
+	}
+}
+
+// TestPublisherPacesNotifications: under a steady stream of evictions the
+// publisher sends at most one notification per publishGather (not one per
+// round trip, as it did when it sent whatever came during the last send
+// at once), and every key reaches one.
+func TestPublisherPacesNotifications(t *testing.T) {
+	db := &DB{w: &pool{}, dialect: nil}
+	f := &fakeStream{ready: make(chan struct{})}
+	db.CacheSubjectsShared(f, SharedCacheOptions{TTL: time.Hour, ShortTTL: 50 * time.Millisecond})
+	<-f.ready
+	var mu sync.Mutex
+	var sent []string
+	db.shared.send = func(_ context.Context, payload string) error {
+		time.Sleep(3 * time.Millisecond) // a round trip: keys keep coming meanwhile
+		mu.Lock()
+		sent = append(sent, payload)
+		mu.Unlock()
+		return nil
+	}
+	const writes, every = 400, time.Millisecond
+	start := time.Now()
+	for i := range writes {
+		db.cache.evictRecord("ten_a", fmt.Sprintf("s%d", i), "cat")
+		time.Sleep(every)
+	}
+	elapsed := time.Since(start)
+	db.shared.close() // publishes what is still queued
+	mu.Lock()
+	defer mu.Unlock()
+	if most := int(elapsed/publishGather) + 2; len(sent) > most {
+		t.Fatalf("%d notifications in %v: more than one per %v (at most %d)", len(sent), elapsed, publishGather, most)
+	}
+	heard := map[string]bool{}
+	for _, p := range sent {
+		for _, k := range strings.Fields(p)[1:] {
+			heard[k] = true
+		}
+	}
+	for i := range writes {
+		if k := fmt.Sprintf("ten_a/s%d/cat", i); !heard[k] {
+			t.Fatalf("eviction %s was never published (%d notifications)", k, len(sent))
+		}
 	}
 }
