@@ -25,8 +25,9 @@ func (db *DB) RecordAges(ctx context.Context, tenantID string) ([]steward.Catego
 // RecordsOlderThan returns up to limit subject ids holding a record of the
 // category last written before t.
 func (db *DB) RecordsOlderThan(ctx context.Context, tenantID, category string, t time.Time, limit int) ([]string, error) {
-	return collect(ctx, db, db.r, scanString, `SELECT subject_id FROM records WHERE tenant_id = $1 AND category = $2 AND updated_at < $3
-		ORDER BY updated_at LIMIT $4`, tenantID, category, micros(t), limit)
+	return collect(ctx, db, db.r, scanString, `SELECT subject_id FROM records WHERE tenant_id = $1 AND category = $2
+		AND retention_hour <= $3 AND updated_at < $4 ORDER BY retention_hour, updated_at LIMIT $5`,
+		tenantID, category, hourOf(t), micros(t), limit)
 }
 
 // FilesCreatedBefore returns up to limit ids of files of a tenant created

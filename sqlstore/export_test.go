@@ -25,3 +25,6 @@ func FailRecordGroups(t interface{ Cleanup(func()) }, err error) {
 // PutRecordGroupSQL is the statement of a group of record writes on
 // PostgreSQL, for a test of its plan.
 const PutRecordGroupSQL = putRecordGroupSQL
+
+// PutRecordSQL is the statement of one record write alone.
+const PutRecordSQL = putRecordSQL

@@ -107,8 +107,8 @@ func (db *DB) HeldExpired(ctx context.Context, category string, before, now time
 		err = db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM files f WHERE f.expires_at IS NOT NULL AND f.expires_at <= $1
 			AND `+heldBy("f", "$1"), micros(now)).Scan(&n)
 	} else {
-		err = db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM records r WHERE r.category = $1 AND r.updated_at < $2
-			AND `+heldBy("r", "$3"), category, micros(before), micros(now)).Scan(&n)
+		err = db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM records r WHERE r.category = $1 AND r.retention_hour <= $2
+			AND r.updated_at < $3 AND `+heldBy("r", "$4"), category, hourOf(before), micros(before), micros(now)).Scan(&n)
 	}
 	return n, db.translate(err, "")
 }

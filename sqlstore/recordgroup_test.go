@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/internal/testdb"
@@ -135,6 +136,59 @@ func TestRecordGroupLooksUpSubjectsByKey(t *testing.T) {
 		}
 		if p := plan.String(); !strings.Contains(p, "Index Scan using subjects_pkey") || strings.Contains(p, "Seq Scan on subjects") {
 			t.Fatalf("the group statement's generic plan does not look subjects up by key:\n%s", p)
+		}
+	})
+}
+
+// TestRecordRewritesAreHOT: on PostgreSQL, rewriting a record within the
+// hour of its last write, by a group or alone, is a HOT update (no new
+// index entries; old versions pruned without VACUUM), because no indexed
+// column changes (migration 0077); a rewrite in a later hour moves the
+// record in the retention index, which is not.
+func TestRecordRewritesAreHOT(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, b testdb.Backend) {
+		if b.Name != "postgres" {
+			t.Skip("HOT updates are PostgreSQL's")
+		}
+		db := b.Open(t)
+		ctx := context.Background()
+		a := mustTenant(t, db, "A")
+		s := mustSubject(t, db, a.ID, "ext", nil)
+		hour := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+		if err := db.PutRecord(ctx, &steward.Record{TenantID: a.ID, SubjectID: s.ID, Category: "user.content.prompt", Sealed: []byte("v"), UpdatedAt: hour}); err != nil {
+			t.Fatal(err)
+		}
+		tx, err := db.Writer().BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		micros := func(t time.Time) int64 { return t.UnixMicro() }
+		const rewrites = 20
+		for i := range rewrites {
+			at := hour.Add(time.Duration(i+1) * time.Minute)
+			if _, err := tx.ExecContext(ctx, sqlstore.PutRecordGroupSQL, []string{"user.content.prompt"}, [][]byte{fmt.Appendf(nil, "g%d", i)},
+				[]int64{micros(at)}, []string{a.ID}, []string{s.ID}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tx.ExecContext(ctx, sqlstore.PutRecordSQL, "user.content.prompt", fmt.Appendf(nil, "o%d", i), micros(at), a.ID, s.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		updates := func() (all, hot int) {
+			if err := tx.QueryRowContext(ctx, `SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relname = 'records'`).Scan(&all, &hot); err != nil {
+				t.Fatal(err)
+			}
+			return all, hot
+		}
+		if all, hot := updates(); all != 2*rewrites || hot != all {
+			t.Fatalf("%d of %d rewrites within the hour were HOT updates, want all %d", hot, all, 2*rewrites)
+		}
+		if _, err := tx.ExecContext(ctx, sqlstore.PutRecordSQL, "user.content.prompt", []byte("later"), micros(hour.Add(time.Hour)), a.ID, s.ID); err != nil {
+			t.Fatal(err)
+		}
+		if all, hot := updates(); all != 2*rewrites+1 || hot != 2*rewrites {
+			t.Fatalf("a rewrite in the next hour: %d updates, %d HOT; want %d, %d (the retention index holds the hour)", all, hot, 2*rewrites+1, 2*rewrites)
 		}
 	})
 }

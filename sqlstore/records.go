@@ -201,13 +201,26 @@ func (db *DB) RecordCategories(ctx context.Context) ([]string, error) {
 	return collect(ctx, db, db.r, scanString, `SELECT DISTINCT category FROM records ORDER BY category`)
 }
 
+// retentionHourMicros is the span of records.retention_hour, the column
+// the retention index holds instead of updated_at (migration 0077): the
+// hour of a record's last write, updated_at / retentionHourMicros. On
+// PostgreSQL a rewrite within the hour leaves every indexed column as it
+// was, so it is a HOT update. A query for records written before t narrows
+// by retention_hour <= hourOf(t) (the index) and then by updated_at < t.
+const retentionHourMicros = 3_600_000_000
+
+// hourOf is the retention_hour of a write at t.
+func hourOf(t time.Time) int64 { return micros(t) / retentionHourMicros }
+
 // ExpireRecords deletes up to limit records of one category last written
-// before the cut-off, across tenants, and returns which ones went. Records
-// a legal hold active at now covers are left alone (see HeldExpired).
+// before the cut-off, across tenants, oldest first, and returns which ones
+// went. Records a legal hold active at now covers are left alone (see
+// HeldExpired).
 func (db *DB) ExpireRecords(ctx context.Context, category string, before, now time.Time, limit int) ([]*steward.Record, error) {
 	return db.expireRecords(ctx, `SELECT r.tenant_id, r.subject_id, r.category, r.updated_at FROM records r
-		WHERE r.category = $1 AND r.updated_at < $2 AND NOT `+heldBy("r", "$3")+` ORDER BY r.updated_at LIMIT $4`,
-		category, micros(before), micros(now), limit)
+		WHERE r.category = $1 AND r.retention_hour <= $2 AND r.updated_at < $3 AND NOT `+heldBy("r", "$4")+`
+		ORDER BY r.retention_hour, r.updated_at LIMIT $5`,
+		category, hourOf(before), micros(before), micros(now), limit)
 }
 
 // expireRecords deletes the records the query selects (tenant, subject,
