@@ -100,13 +100,8 @@ func concurrentRecordWrites(t *testing.T, b testdb.Backend) {
 // never by scanning the subjects table (a plain JOIN did, once the table
 // had a few hundred rows).
 func TestRecordGroupLooksUpSubjectsByKey(t *testing.T) {
-	testdb.ForEach(t, func(t *testing.T, b testdb.Backend) {
-		if b.Name != "postgres" {
-			t.Skip("the statement is PostgreSQL's")
-		}
-		db := b.Open(t)
+	onPostgres(t, "the statement is PostgreSQL's", func(t *testing.T, db *sqlstore.DB, a *steward.Tenant) {
 		ctx := context.Background()
-		a := mustTenant(t, db, "A")
 		for i := range 500 {
 			mustSubject(t, db, a.ID, fmt.Sprintf("ext%d", i), nil)
 		}
@@ -146,13 +141,8 @@ func TestRecordGroupLooksUpSubjectsByKey(t *testing.T) {
 // column changes (migration 0077); a rewrite in a later hour moves the
 // record in the retention index, which is not.
 func TestRecordRewritesAreHOT(t *testing.T) {
-	testdb.ForEach(t, func(t *testing.T, b testdb.Backend) {
-		if b.Name != "postgres" {
-			t.Skip("HOT updates are PostgreSQL's")
-		}
-		db := b.Open(t)
+	onPostgres(t, "HOT updates are PostgreSQL's", func(t *testing.T, db *sqlstore.DB, a *steward.Tenant) {
 		ctx := context.Background()
-		a := mustTenant(t, db, "A")
 		s := mustSubject(t, db, a.ID, "ext", nil)
 		hour := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 		if err := db.PutRecord(ctx, &steward.Record{TenantID: a.ID, SubjectID: s.ID, Category: "user.content.prompt", Sealed: []byte("v"), UpdatedAt: hour}); err != nil {
@@ -190,5 +180,17 @@ func TestRecordRewritesAreHOT(t *testing.T) {
 		if all, hot := updates(); all != 2*rewrites+1 || hot != 2*rewrites {
 			t.Fatalf("a rewrite in the next hour: %d updates, %d HOT; want %d, %d (the retention index holds the hour)", all, hot, 2*rewrites+1, 2*rewrites)
 		}
+	})
+}
+
+// onPostgres runs test on the PostgreSQL backend only (skipped on the
+// others, saying why) with a fresh database and one tenant in it.
+func onPostgres(t *testing.T, why string, test func(t *testing.T, db *sqlstore.DB, a *steward.Tenant)) {
+	testdb.ForEach(t, func(t *testing.T, b testdb.Backend) {
+		if b.Name != "postgres" {
+			t.Skip(why)
+		}
+		db := b.Open(t)
+		test(t, db, mustTenant(t, db, "A"))
 	})
 }
