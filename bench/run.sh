@@ -76,11 +76,13 @@ limit_cpu() {
   if grep -qw cpu /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
     root=/sys/fs/cgroup
     echo +cpu >"$root/cgroup.subtree_control" 2>/dev/null || true
-    mkdir "$root/steward-bench-$$-$2" && echo "$quota 100000" >"$root/steward-bench-$$-$2/cpu.max"
+    mkdir "$root/steward-bench-$$-$2" && echo "$quota 100000" >"$root/steward-bench-$$-$2/cpu.max" ||
+      { echo "SERVER_CPUS: cannot set a CPU quota under $root (is the cpu controller delegated here?)" >&2; exit 1; }
   elif [ -w /sys/fs/cgroup/cpu ]; then
     root=/sys/fs/cgroup/cpu
     mkdir "$root/steward-bench-$$-$2" && echo 100000 >"$root/steward-bench-$$-$2/cpu.cfs_period_us" &&
-      echo "$quota" >"$root/steward-bench-$$-$2/cpu.cfs_quota_us"
+      echo "$quota" >"$root/steward-bench-$$-$2/cpu.cfs_quota_us" ||
+      { echo "SERVER_CPUS: cannot set a CPU quota under $root" >&2; exit 1; }
   else
     echo "SERVER_CPUS needs a writable cgroup cpu controller (run as root)" >&2
     exit 1
