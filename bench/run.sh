@@ -71,24 +71,26 @@ postgres | replicas)
 esac
 # limit_cpu PID N: puts process PID in a new cgroup limited to SERVER_CPUS.
 limit_cpu() {
-  local quota root
+  local quota root g
   quota=$(awk -v f="$SERVER_CPUS" 'BEGIN {printf "%d", f * 100000}')
   if grep -qw cpu /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
     root=/sys/fs/cgroup
     echo +cpu >"$root/cgroup.subtree_control" 2>/dev/null || true
-    mkdir "$root/steward-bench-$$-$2" && echo "$quota 100000" >"$root/steward-bench-$$-$2/cpu.max" ||
-      { echo "SERVER_CPUS: cannot set a CPU quota under $root (is the cpu controller delegated here?)" >&2; exit 1; }
   elif [ -w /sys/fs/cgroup/cpu ]; then
     root=/sys/fs/cgroup/cpu
-    mkdir "$root/steward-bench-$$-$2" && echo 100000 >"$root/steward-bench-$$-$2/cpu.cfs_period_us" &&
-      echo "$quota" >"$root/steward-bench-$$-$2/cpu.cfs_quota_us" ||
-      { echo "SERVER_CPUS: cannot set a CPU quota under $root" >&2; exit 1; }
   else
     echo "SERVER_CPUS needs a writable cgroup cpu controller (run as root)" >&2
     exit 1
   fi
-  cgroups+=("$root/steward-bench-$$-$2")
-  echo "$1" >"$root/steward-bench-$$-$2/cgroup.procs"
+  g=$root/steward-bench-$$-$2
+  mkdir "$g" || { echo "SERVER_CPUS: cannot create a cgroup under $root" >&2; exit 1; }
+  cgroups+=("$g")
+  if [ "$root" = /sys/fs/cgroup ]; then
+    echo "$quota 100000" >"$g/cpu.max"
+  else
+    echo 100000 >"$g/cpu.cfs_period_us" && echo "$quota" >"$g/cpu.cfs_quota_us"
+  fi || { echo "SERVER_CPUS: cannot set a CPU quota in $g (is the cpu controller delegated here?)" >&2; exit 1; }
+  echo "$1" >"$g/cgroup.procs"
 }
 # start N: starts server N (1 or 2) and waits for its URL.
 urls=()
