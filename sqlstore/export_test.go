@@ -28,3 +28,6 @@ const PutRecordGroupSQL = putRecordGroupSQL
 
 // PutRecordSQL is the statement of one record write alone.
 const PutRecordSQL = putRecordSQL
+
+// ExpireRecordsSQL is the retention job's query, for a test of its plan.
+var ExpireRecordsSQL = expireRecordsSQL

@@ -217,11 +217,14 @@ func hourOf(t time.Time) int64 { return micros(t) / retentionHourMicros }
 // went. Records a legal hold active at now covers are left alone (see
 // HeldExpired).
 func (db *DB) ExpireRecords(ctx context.Context, category string, before, now time.Time, limit int) ([]*steward.Record, error) {
-	return db.expireRecords(ctx, `SELECT r.tenant_id, r.subject_id, r.category, r.updated_at FROM records r
-		WHERE r.category = $1 AND r.retention_hour <= $2 AND r.updated_at < $3 AND NOT `+heldBy("r", "$4")+`
-		ORDER BY r.retention_hour, r.updated_at LIMIT $5`,
-		category, hourOf(before), micros(before), micros(now), limit)
+	return db.expireRecords(ctx, expireRecordsSQL, category, hourOf(before), micros(before), micros(now), limit)
 }
+
+// expireRecordsSQL selects ExpireRecords's records: category, hour and
+// time of the cut-off, the time holds are checked at, limit.
+var expireRecordsSQL = `SELECT r.tenant_id, r.subject_id, r.category, r.updated_at FROM records r
+	WHERE r.category = $1 AND r.retention_hour <= $2 AND r.updated_at < $3 AND NOT ` + heldBy("r", "$4") + `
+	ORDER BY r.retention_hour, r.updated_at LIMIT $5`
 
 // expireRecords deletes the records the query selects (tenant, subject,
 // category, updated_at), each only if not written again since, and
