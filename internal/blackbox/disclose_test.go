@@ -28,10 +28,12 @@ const (
 // canaryText is free text for a model carrying a name, an email and a phone.
 var canaryText = "Write a birthday poem for " + canaryName + "; send it to " + canaryEmail + " or call " + canaryPhone + "."
 
-// leaks returns the canaries found in b.
+// leaks returns the canaries found in b: the phone as written and as digits
+// (eight of them: four, "7946", also turned up by chance in the digits of
+// timestamps and ids of a thousand audit events).
 func leaks(b []byte) []string {
 	var out []string
-	for _, c := range []string{"Garcia", canaryEmail, "canary.share", "7946"} {
+	for _, c := range []string{"Garcia", canaryEmail, "canary.share", "7946 0958", "79460958"} {
 		if bytes.Contains(b, []byte(c)) {
 			out = append(out, c)
 		}
