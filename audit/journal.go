@@ -42,7 +42,7 @@ type journal struct {
 	f    *os.File       // the current generation's file
 	gen  int64          // the current generation
 	buf  []byte
-	sync bool // Options.JournalSync: a file is synced before it is closed, the folder when one is created
+	sync bool // Options.JournalSync: a file is synced when rotate ends it, the folder when one is created
 }
 
 const (
@@ -130,14 +130,15 @@ func (j *journal) path(gen int64) string {
 	return filepath.Join(j.dir, fmt.Sprintf("%020d%s", gen, journalExt))
 }
 
-// start makes gen the current generation, in a new file.
+// start makes gen the current generation, in a new file (with sync, its
+// folder entry synced too).
 func (j *journal) start(gen int64) error {
 	f, err := os.OpenFile(j.path(gen), os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("audit journal: %w", err)
 	}
 	if j.sync {
-		if err := j.syncEnded(); err != nil {
+		if err := syncDir(j.dir); err != nil {
 			f.Close()
 			os.Remove(j.path(gen))
 			return err
@@ -150,15 +151,9 @@ func (j *journal) start(gen int64) error {
 	return nil
 }
 
-// syncEnded makes the current file's writes and the folder's entries (the
-// file about to become current) durable.
-func (j *journal) syncEnded() error {
-	if j.f != nil {
-		if err := j.f.Sync(); err != nil {
-			return fmt.Errorf("audit journal: %w", err)
-		}
-	}
-	d, err := os.Open(j.dir)
+// syncDir makes a folder's entries durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("audit journal: %w", err)
 	}
@@ -193,13 +188,21 @@ func (j *journal) write(events ...*steward.AuditEvent) error {
 }
 
 // rotate starts the next generation and returns the one it ended: every
-// event written so far is in a file of that generation or older.
-func (j *journal) rotate() (int64, error) {
-	done := j.gen
-	if err := j.start(done + 1); err != nil {
-		return 0, err
+// event written so far is in a file of that generation or older. With
+// sync, the ended file is synced first; if that fails the rotation still
+// happens (the ended file's events are on their way to the store, and a
+// journal whose file failed is best left) and unsynced says why.
+func (j *journal) rotate() (done int64, unsynced, err error) {
+	done = j.gen
+	if j.sync && j.f != nil {
+		if err := j.f.Sync(); err != nil {
+			unsynced = fmt.Errorf("audit journal: %w", err)
+		}
 	}
-	return done, nil
+	if err := j.start(done + 1); err != nil {
+		return 0, nil, err
+	}
+	return done, unsynced, nil
 }
 
 // remove deletes the files of generations up to done. done is always below

@@ -384,3 +384,36 @@ func TestJournalWriteFailureStoresDirectly(t *testing.T) {
 		t.Fatalf("verify: %+v", r)
 	}
 }
+
+// TestSyncedJournalRecoversFromAFailedFile: with Options.JournalSync, a
+// journal file that fails is left like any other (rotation does not give
+// up when its sync fails, which had failed every append after it, the
+// fallback's too), and once the next file takes writes appends go back to
+// the journal and the failure is no longer noted.
+func TestSyncedJournalRecoversFromAFailedFile(t *testing.T) {
+	f := newFixture(t, testdb.SQLite(t), 10)
+	f.log.Close()
+	l := f.openReplicaLog(t, filepath.Join(t.TempDir(), "journal"))
+	ctx := context.Background()
+	if err := l.Append(ctx, f.event(0)); err != nil {
+		t.Fatal(err)
+	}
+	audit.BreakJournal(l)
+	if err := l.Append(ctx, f.event(1)); err != nil || !audit.JournalFailing(l) {
+		t.Fatalf("append with a failing journal: %v, failure noted %v", err, audit.JournalFailing(l))
+	}
+	// The storer moves to a new file within the journal delay (10 ms).
+	deadline := time.Now().Add(5 * time.Second)
+	for i := 2; audit.JournalFailing(l); i++ {
+		if time.Now().After(deadline) {
+			t.Fatal("appends never went back to the journal")
+		}
+		time.Sleep(20 * time.Millisecond)
+		if err := l.Append(ctx, f.event(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if written, synced := audit.JournalWrites(l); synced != written {
+		t.Fatalf("journal writes %d, synced %d", written, synced)
+	}
+}

@@ -230,6 +230,9 @@ func (l *Log) enqueue(ctx context.Context, e *steward.AuditEvent, chained bool) 
 		// The caller writes its event to the journal itself: a handoff to
 		// the appender goroutine and back cost more than the write.
 		round, err := l.journalEvent(e)
+		if err == nil && l.journalFailing.CompareAndSwap(true, false) {
+			l.opts.Logger.Info("audit journal: writing again")
+		}
 		if err == nil && round != nil {
 			// Written, so not to be stored directly as well: a failed
 			// sync fails the append.
@@ -242,9 +245,6 @@ func (l *Log) enqueue(ctx context.Context, e *steward.AuditEvent, chained bool) 
 			}
 		}
 		if err == nil || errors.Is(err, errJournalClosed) {
-			if err == nil && l.journalFailing.CompareAndSwap(true, false) {
-				l.opts.Logger.Info("audit journal: writing again")
-			}
 			return err
 		}
 		// The journal is full or failing: store the event directly instead

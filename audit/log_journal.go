@@ -22,6 +22,8 @@ var (
 	errPendingFull = errors.New("too many journaled events wait for the store")
 	// errJournalClosed is returned by appends racing with Close.
 	errJournalClosed = steward.Errorf(steward.EUNAVAILABLE, "the audit log is closed")
+	// errJournalSync fails the appends a failed journal sync was to cover.
+	errJournalSync = steward.Errorf(steward.EUNAVAILABLE, "the audit log could not be written")
 )
 
 // journalEvent writes e to the journal and queues it for the storer; with
@@ -103,7 +105,7 @@ func (l *Log) syncRounds() {
 		l.jmu.Unlock()
 		if err != nil {
 			l.opts.Logger.Error("audit journal: sync failed", "error", err.Error())
-			r.err = steward.Errorf(steward.EUNAVAILABLE, "the audit log could not be written")
+			r.err = errJournalSync
 		}
 		close(r.done)
 		if err != nil {
@@ -176,14 +178,20 @@ func (l *Log) storePending() error {
 	}
 	// Every taken event is in a file up to done, every later one in a
 	// newer file: the mark below covers exactly the taken events.
-	done, err := l.journal.rotate()
+	done, unsynced, err := l.journal.rotate()
 	if err != nil {
 		l.jmu.Unlock()
 		return err
 	}
 	if l.round != nil {
-		// rotate synced the file it ended: its appends need no other sync.
+		// rotate synced the file it ended: its appends need no other
+		// sync. If that sync failed they fail, as when the syncer's does
+		// (their events are stored below all the same).
 		l.jsynced = l.jwritten
+		if unsynced != nil {
+			l.opts.Logger.Error("audit journal: sync failed", "error", unsynced.Error())
+			l.round.err = errJournalSync
+		}
 		close(l.round.done)
 		l.round = newSyncRound()
 	}
