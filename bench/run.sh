@@ -42,6 +42,10 @@ if [ "${BENCH:-vault}" = disclose ]; then
   policy=(--policy examples/content-studio.yaml)
   only=${ONLY:-reads,disclose}
 fi
+if [ -n "${SERVER_CPUS:-}" ] && ! awk -v f="$SERVER_CPUS" 'BEGIN {exit !(f ~ /^[0-9]*\.?[0-9]+$/ && f >= 0.01)}'; then
+  echo "SERVER_CPUS must be a number of CPUs of at least 0.01, e.g. 0.5 (got: $SERVER_CPUS)" >&2
+  exit 2
+fi
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)" >&2; exit 1; }
 tmp=$(mktemp -d)
 pids=() cgroups=()
