@@ -118,7 +118,10 @@ func tryStartWith(t testing.TB, bin string, env []string, data string, args ...s
 		select {
 		case line, ok := <-lines:
 			if !ok {
-				return nil, fmt.Errorf("steward exited before listening:\nstdout: %s\nstderr: %s", s.stdout, s.stderr)
+				// Wait has returned once done is sent: only then is all of
+				// stderr copied (read before, it was at times still empty).
+				status := <-s.done
+				return nil, fmt.Errorf("steward exited before listening (%v):\nstdout: %s\nstderr: %s", status, s.stdout, s.stderr)
 			}
 			if strings.HasPrefix(line, "stw_") {
 				s.Key = line
