@@ -3,9 +3,11 @@ package postgres_test
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/steward-privacy/steward"
 	"github.com/steward-privacy/steward/internal/testdb"
 	"github.com/steward-privacy/steward/postgres"
 )
@@ -20,7 +22,10 @@ func TestInvalidationsDeliverAndReconnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	inv := postgres.NewInvalidations(dsn, nil)
+	// The listener names itself, so the kill below ends it alone and not
+	// the listeners of other tests sharing the database.
+	app := strings.ReplaceAll(steward.NewID("notifytest"), "_", "")
+	inv := postgres.NewInvalidations(dsn+"&application_name="+app, nil)
 	got, ups := make(chan string, 16), make(chan bool, 16)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -60,7 +65,7 @@ func TestInvalidationsDeliverAndReconnect(t *testing.T) {
 	send("one ten_a/sub_a")
 	// Kill the listening connection, as a failover or a network cut would.
 	if _, err := db.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-		WHERE query = 'LISTEN steward_cache' AND datname = current_database() AND pid <> pg_backend_pid()`); err != nil {
+		WHERE application_name = $1 AND datname = current_database()`, app); err != nil {
 		t.Fatal(err)
 	}
 	expectUp(false)

@@ -166,7 +166,7 @@ func TestRecordRewritesAreHOT(t *testing.T) {
 			}
 		}
 		updates := func() (all, hot int) {
-			if err := tx.QueryRowContext(ctx, `SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relname = 'records'`).Scan(&all, &hot); err != nil {
+			if err := tx.QueryRowContext(ctx, `SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relid = 'records'::regclass`).Scan(&all, &hot); err != nil {
 				t.Fatal(err)
 			}
 			return all, hot
