@@ -16,6 +16,15 @@
 #                   as a container CPU limit would give it: two Go runtimes
 #                   each sized for the whole machine spend on their own
 #                   scheduling and GC what the other one needs
+#   MODE=sqlite-pair, MODE=postgres-pair
+#                   the control for replicas: two servers that share
+#                   nothing but the machine (each its own SQLite folder;
+#                   each its own database on the PostgreSQL server), with
+#                   their own keys and subjects, driven like replicas.
+#                   Two replicas against one server shows what a second
+#                   replica adds; a pair against one server shows what the
+#                   machine lets any second server add, with no table, row
+#                   or lock in common. Loads: writes and reads only.
 # SERVER_CPUS=F limits each server to F CPUs (e.g. 0.5) with a cgroup CPU
 # quota, as a container limit would (root, cgroup v1 or v2 with the cpu
 # controller; GOMAXPROCS becomes F rounded up): with it, one server against
@@ -49,30 +58,46 @@ fi
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)" >&2; exit 1; }
 tmp=$(mktemp -d)
 pids=() cgroups=()
-dsn= admin_dsn= dbname=
+dsns=() admin_dsn= dbnames=() separate=
+# new_database: creates a database steward_bench_PID_N for this run (dropped
+# at exit) and adds its DSN to dsns.
+new_database() {
+  local name=steward_bench_$$_$((${#dbnames[@]} + 1))
+  psql -q "$admin_dsn" -c "CREATE DATABASE $name" >/dev/null
+  dbnames+=("$name")
+  # The admin DSN with the database name replaced.
+  dsns+=("$(echo "$admin_dsn" | sed -E "s#^(postgres(ql)?://[^/]*)/[^?]*#\1/$name#")")
+}
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   for g in "${cgroups[@]}"; do rmdir "$g" 2>/dev/null || true; done
-  if [ -n "$dbname" ]; then psql -q "$admin_dsn" -c "DROP DATABASE IF EXISTS $dbname" >/dev/null 2>&1 || true; fi
+  for d in "${dbnames[@]}"; do psql -q "$admin_dsn" -c "DROP DATABASE IF EXISTS $d" >/dev/null 2>&1 || true; done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 if [ -n "${STEWARD_BIN:-}" ]; then cp "$STEWARD_BIN" "$tmp/steward"; else go build -o "$tmp/steward" ./cmd/steward; fi
 case "$mode" in
 sqlite) replicas=1 ;;
-postgres | replicas)
+sqlite-pair) replicas=2 separate=1 ;;
+postgres | replicas | postgres-pair)
   admin_dsn=${BENCH_POSTGRES:?set BENCH_POSTGRES to a PostgreSQL DSN (see the header of this script)}
   command -v psql >/dev/null || { echo "install psql (apt-get install postgresql-client)" >&2; exit 1; }
-  dbname=steward_bench_$$
-  psql -q "$admin_dsn" -c "CREATE DATABASE $dbname" >/dev/null
-  # The same DSN with the database name replaced.
-  dsn=$(echo "$admin_dsn" | sed -E "s#^(postgres(ql)?://[^/]*)/[^?]*#\1/$dbname#")
+  new_database
   replicas=1
-  [ "$mode" = replicas ] && replicas=2
+  case "$mode" in
+  replicas) replicas=2 dsns+=("${dsns[0]}") ;;
+  postgres-pair) replicas=2 separate=1 && new_database ;;
+  esac
   ;;
-*) echo "MODE must be sqlite, postgres or replicas" >&2; exit 2 ;;
+*) echo "MODE must be sqlite, postgres, replicas, sqlite-pair or postgres-pair" >&2; exit 2 ;;
 esac
+if [ -n "$separate" ]; then
+  only=${ONLY:-writes,reads}
+  for l in ${only//,/ }; do
+    case "$l" in writes | reads) ;; *) echo "MODE=$mode runs the loads writes and reads only (ONLY=$only)" >&2; exit 2 ;; esac
+  done
+fi
 # limit_cpu PID N: puts process PID in a new cgroup limited to SERVER_CPUS.
 limit_cpu() {
   local quota root g
@@ -100,7 +125,7 @@ limit_cpu() {
 urls=()
 start() {
   local args=(serve --data "$tmp/data$1" --listen 127.0.0.1:0 --log-level warn --rate-limit-key 0 --master-key-file "$tmp/master.key")
-  [ -n "$dsn" ] && args+=(--database "$dsn")
+  [ ${#dsns[@]} -gt 0 ] && args+=(--database "${dsns[$(($1 - 1))]}")
   args+=("${policy[@]}")
   local procs=${GOMAXPROCS:-}
   if [ -z "$procs" ] && [ -n "${SERVER_CPUS:-}" ]; then
@@ -120,22 +145,32 @@ start() {
   [ -n "${urls[$(($1 - 1))]}" ] || { echo "server $1 did not start:" >&2; cat "$tmp/err$1" >&2; exit 1; }
 }
 start 1
-# The master key file exists now: the second replica shares it.
+# The master key file exists now: the second server shares it.
 [ "$replicas" = 2 ] && start 2
-url=${urls[0]}
-admin=$(grep '^stw_' "$tmp/out1")
-key=$(curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
-  -d '{"name": "bench", "scopes": ["records:read", "records:write", "disclosures:write"]}' "$url/v1/apikeys" | sed 's/.*"secret":"\([^"]*\)".*/\1/')
 n=${SUBJECTS:-1000}
-: >"$tmp/subjects"
-for i in $(seq 1 "$n"); do
-  id=$(curl -sf -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
-    -d "{\"external_id\": \"bench-$i\"}" "$url/v1/subjects" | sed 's/.*"id":"\([^"]*\)".*/\1/')
-  echo "$id" >>"$tmp/subjects"
-  curl -sf -X PUT -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
-    -d '{"value": "seed"}' "$url/v1/subjects/$id/data/user.content.prompt" >/dev/null
-done
-export KEY=$key SUBJECTS=$tmp/subjects BENCH_DIR=$PWD/bench
+# populate N: creates an API key and n subjects with a record each through
+# server N, into $tmp/key.N and $tmp/subjects.N.
+populate() {
+  local url=${urls[$(($1 - 1))]} admin key i id
+  admin=$(grep '^stw_' "$tmp/out$1")
+  key=$(curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+    -d '{"name": "bench", "scopes": ["records:read", "records:write", "disclosures:write"]}' "$url/v1/apikeys" | sed 's/.*"secret":"\([^"]*\)".*/\1/')
+  echo "$key" >"$tmp/key.$1"
+  : >"$tmp/subjects.$1"
+  for i in $(seq 1 "$n"); do
+    id=$(curl -sf -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+      -d "{\"external_id\": \"bench-$i\"}" "$url/v1/subjects" | sed 's/.*"id":"\([^"]*\)".*/\1/')
+    echo "$id" >>"$tmp/subjects.$1"
+    curl -sf -X PUT -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+      -d '{"value": "seed"}' "$url/v1/subjects/$id/data/user.content.prompt" >/dev/null
+  done
+}
+populate 1
+# Replicas share server 1's tenant; a pair's servers have their own.
+if [ -n "$separate" ]; then populate 2; else cp "$tmp/key.1" "$tmp/key.2"; cp "$tmp/subjects.1" "$tmp/subjects.2"; fi
+admin=$(grep '^stw_' "$tmp/out1")
+key=$(cat "$tmp/key.1")
+export BENCH_DIR=$PWD/bench
 # bench CONNECTIONS PATH WRK-ARGS...: runs wrk with CONNECTIONS against
 # every server at once (split evenly), prints each output and, with two
 # servers, the summed rate; fails when any response was not a success.
@@ -144,8 +179,10 @@ bench() {
   shift 2
   local per=$((c / replicas)) w=() failed=0 cpu0
   cpu0=$(server_cpu)
+  local threads=$((per < 2 || replicas > 1 ? 1 : 2))
   for i in $(seq 0 $((replicas - 1))); do
-    wrk -t"$((per < 2 || replicas > 1 ? 1 : 2))" -c"$per" -d"$dur" "$@" "${urls[$i]}$path" >"$tmp/wrk$i" &
+    # TID_BASE: the threads of every wrk process get distinct ids (common.lua).
+    TID_BASE=$((i * threads)) KEY=$(cat "$tmp/key.$((i + 1))") SUBJECTS=$tmp/subjects.$((i + 1)) wrk -t"$threads" -c"$per" -d"$dur" "$@" "${urls[$i]}$path" >"$tmp/wrk$i" &
     w+=($!)
   done
   for p in "${w[@]}"; do wait "$p" || failed=1; done
@@ -159,7 +196,7 @@ bench() {
   awk -v cpu="$(($(server_cpu) - cpu0))" -v tick="$(getconf CLK_TCK)" '/requests in/ {n += $1}
     END {if (n > 0 && cpu > 0) printf "server CPU per request: %.1f us\n", cpu / tick / n * 1e6}' "$tmp"/wrk*
   if [ "$replicas" = 2 ]; then
-    awk '/^Requests\/sec/ {s += $2} END {printf "Requests/sec (sum of 2 replicas): %.2f\n", s}' "$tmp"/wrk0 "$tmp"/wrk1
+    awk -v what="$([ -n "$separate" ] && echo servers || echo replicas)" '/^Requests\/sec/ {s += $2} END {printf "Requests/sec (sum of 2 %s): %.2f\n", what, s}' "$tmp"/wrk0 "$tmp"/wrk1
   fi
   # The rate, summed over the servers, for the rounds' summary.
   awk '/^Requests\/sec/ {s += $2} END {print s}' "$tmp"/wrk* >>"$tmp/rates.${load:-other}"
@@ -195,7 +232,7 @@ for round in $(seq 1 "${ROUNDS:-1}"); do
   fi
   if want one; then
     echo "== record reads of one subject without a Lua script (wrk's own CPU is lower), 16 connections"
-    one=$(head -1 "$tmp/subjects")
+    one=$(head -1 "$tmp/subjects.1")
     load=one bench 16 "/v1/subjects/$one/data/user.content.prompt?purpose=essential.service" -H "Authorization: Bearer $key"
   fi
   if want disclose; then
