@@ -246,6 +246,11 @@ func auditedReadsSurviveKill(t *testing.T, extra ...string) {
 	auditor := s.appKey("audit:read")
 	id := s.subject(app, map[string]any{"external_id": "killed"})
 	expect(t, s.do("PUT", "/v1/subjects/"+id+"/data/user.contact.email", app, map[string]any{"value": "kill-canary@example.org"}), 204)
+	// The audit.checkpoint job runs once at start and stores what the
+	// journal holds (it signs it); on a loaded machine that first run
+	// could come after the reads below and empty the journal before the
+	// kill. Wait for it: the next is a job interval (a minute) away.
+	waitForJobRun(t, s, "audit.checkpoint")
 	const reads = 25
 	for range reads {
 		expect(t, s.do("GET", "/v1/subjects/"+id+"/data/user.contact.email?purpose=essential.service", app, nil), 200)
@@ -285,5 +290,22 @@ func auditedReadsSurviveKill(t *testing.T, extra ...string) {
 	}
 	if !strings.Contains(s2.stderr.String(), "audit journal replayed") {
 		t.Errorf("the restart did not report the replay:\n%s", s2.stderr)
+	}
+}
+
+// waitForJobRun waits (up to 30 s) until the server's /metrics say the job
+// has run successfully at least once.
+func waitForJobRun(t *testing.T, s *server, job string) {
+	t.Helper()
+	want := `steward_job_last_success_timestamp_seconds{job="` + job + `"}`
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		r := s.do("GET", "/metrics", "", nil)
+		if r.Status == 200 && strings.Contains(string(r.Body), want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the %s job has not run within 30 s of the start", job)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
