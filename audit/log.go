@@ -230,7 +230,9 @@ func (l *Log) enqueue(ctx context.Context, e *steward.AuditEvent, chained bool) 
 		// The caller writes its event to the journal itself: a handoff to
 		// the appender goroutine and back cost more than the write.
 		round, err := l.journalEvent(e)
-		if err == nil && l.journalFailing.CompareAndSwap(true, false) {
+		// Load first: a CompareAndSwap on every append would take the
+		// flag's cache line from the other cores each time.
+		if err == nil && l.journalFailing.Load() && l.journalFailing.CompareAndSwap(true, false) {
 			l.opts.Logger.Info("audit journal: writing again")
 		}
 		if err == nil && round != nil {

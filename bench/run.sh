@@ -55,10 +55,23 @@ if [ -n "${SERVER_CPUS:-}" ] && ! awk -v f="$SERVER_CPUS" 'BEGIN {exit !(f ~ /^[
   echo "SERVER_CPUS must be a number of CPUs of at least 0.01, e.g. 0.5 (got: $SERVER_CPUS)" >&2
   exit 2
 fi
+# MODE and, for a pair, ONLY are checked before anything is built or created.
+separate=
+case "$mode" in
+sqlite | postgres | replicas) ;;
+sqlite-pair | postgres-pair)
+  separate=1
+  only=${ONLY:-writes,reads}
+  for l in ${only//,/ }; do
+    case "$l" in writes | reads) ;; *) echo "MODE=$mode runs the loads writes and reads only (ONLY=$only)" >&2; exit 2 ;; esac
+  done
+  ;;
+*) echo "MODE must be sqlite, postgres, replicas, sqlite-pair or postgres-pair" >&2; exit 2 ;;
+esac
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)" >&2; exit 1; }
 tmp=$(mktemp -d)
 pids=() cgroups=()
-dsns=() admin_dsn= dbnames=() separate=
+dsns=() admin_dsn= dbnames=()
 # new_database: creates a database steward_bench_PID_N for this run (dropped
 # at exit) and adds its DSN to dsns.
 new_database() {
@@ -79,7 +92,7 @@ trap cleanup EXIT
 if [ -n "${STEWARD_BIN:-}" ]; then cp "$STEWARD_BIN" "$tmp/steward"; else go build -o "$tmp/steward" ./cmd/steward; fi
 case "$mode" in
 sqlite) replicas=1 ;;
-sqlite-pair) replicas=2 separate=1 ;;
+sqlite-pair) replicas=2 ;;
 postgres | replicas | postgres-pair)
   admin_dsn=${BENCH_POSTGRES:?set BENCH_POSTGRES to a PostgreSQL DSN (see the header of this script)}
   command -v psql >/dev/null || { echo "install psql (apt-get install postgresql-client)" >&2; exit 1; }
@@ -87,17 +100,10 @@ postgres | replicas | postgres-pair)
   replicas=1
   case "$mode" in
   replicas) replicas=2 dsns+=("${dsns[0]}") ;;
-  postgres-pair) replicas=2 separate=1 && new_database ;;
+  postgres-pair) replicas=2 && new_database ;;
   esac
   ;;
-*) echo "MODE must be sqlite, postgres, replicas, sqlite-pair or postgres-pair" >&2; exit 2 ;;
 esac
-if [ -n "$separate" ]; then
-  only=${ONLY:-writes,reads}
-  for l in ${only//,/ }; do
-    case "$l" in writes | reads) ;; *) echo "MODE=$mode runs the loads writes and reads only (ONLY=$only)" >&2; exit 2 ;; esac
-  done
-fi
 # limit_cpu PID N: puts process PID in a new cgroup limited to SERVER_CPUS.
 limit_cpu() {
   local quota root g

@@ -100,8 +100,9 @@ func concurrentRecordWrites(t *testing.T, b testdb.Backend) {
 // never by scanning the subjects table (a plain JOIN did, once the table
 // had a few hundred rows).
 func TestRecordGroupLooksUpSubjectsByKey(t *testing.T) {
-	onPostgres(t, "the statement is PostgreSQL's", func(t *testing.T, db *sqlstore.DB, a *steward.Tenant) {
+	onBackend(t, "postgres", "the statement is PostgreSQL's", func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
+		a := mustTenant(t, db, "A")
 		for i := range 500 {
 			mustSubject(t, db, a.ID, fmt.Sprintf("ext%d", i), nil)
 		}
@@ -141,8 +142,9 @@ func TestRecordGroupLooksUpSubjectsByKey(t *testing.T) {
 // column changes (migration 0077); a rewrite in a later hour moves the
 // record in the retention index, which is not.
 func TestRecordRewritesAreHOT(t *testing.T) {
-	onPostgres(t, "HOT updates are PostgreSQL's", func(t *testing.T, db *sqlstore.DB, a *steward.Tenant) {
+	onBackend(t, "postgres", "HOT updates are PostgreSQL's", func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
+		a := mustTenant(t, db, "A")
 		s := mustSubject(t, db, a.ID, "ext", nil)
 		hour := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 		if err := db.PutRecord(ctx, &steward.Record{TenantID: a.ID, SubjectID: s.ID, Category: "user.content.prompt", Sealed: []byte("v"), UpdatedAt: hour}); err != nil {
@@ -183,14 +185,13 @@ func TestRecordRewritesAreHOT(t *testing.T) {
 	})
 }
 
-// onPostgres runs test on the PostgreSQL backend only (skipped on the
-// others, saying why) with a fresh database and one tenant in it.
-func onPostgres(t *testing.T, why string, test func(t *testing.T, db *sqlstore.DB, a *steward.Tenant)) {
+// onBackend runs test on one backend only (skipped on the others, saying
+// why) with a fresh database.
+func onBackend(t *testing.T, name, why string, test func(t *testing.T, db *sqlstore.DB)) {
 	testdb.ForEach(t, func(t *testing.T, b testdb.Backend) {
-		if b.Name != "postgres" {
+		if b.Name != name {
 			t.Skip(why)
 		}
-		db := b.Open(t)
-		test(t, db, mustTenant(t, db, "A"))
+		test(t, b.Open(t))
 	})
 }

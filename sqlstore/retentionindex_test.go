@@ -17,11 +17,7 @@ import (
 // expired record for each batch (its order, retention_hour then
 // updated_at, is the index's: migration 0077).
 func TestExpiryFollowsTheRetentionIndex(t *testing.T) {
-	testdb.ForEach(t, func(t *testing.T, b testdb.Backend) {
-		if b.Name != "sqlite" {
-			t.Skip("PostgreSQL's index holds the hour only (HOT updates); its plan depends on its statistics")
-		}
-		db := b.Open(t)
+	onBackend(t, "sqlite", "PostgreSQL's index holds the hour only (HOT updates); its plan depends on its statistics", func(t *testing.T, db *sqlstore.DB) {
 		rows, err := db.Writer().QueryContext(context.Background(), `EXPLAIN QUERY PLAN `+sqlstore.ExpireRecordsSQL, "c", 1, 2, 3, 10)
 		if err != nil {
 			t.Fatal(err)
